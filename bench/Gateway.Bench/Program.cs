@@ -1,0 +1,36 @@
+using Gateway.Fakes;
+
+// Usage: Gateway.Bench fake-upstream [--port N] [--api-key K]
+// Runs a fake Anthropic Messages API (JSON and SSE) until stdin closes or the process is signalled.
+if (args.Length == 0 || args[0] != "fake-upstream")
+{
+    Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K]");
+    return 2;
+}
+var port = Option("--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;
+var options = new FakeAnthropicOptions
+{
+    ApiKey = Option("--api-key") ?? new FakeAnthropicOptions().ApiKey,
+    Record = false,
+    FixedText = "Hello! This is a fixed answer from the benchmark's fake upstream, about twenty tokens long in all.",
+};
+await using var fake = await FakeAnthropic.StartAsync(options, port);
+Console.WriteLine($"fake-upstream listening on {fake.BaseUrl}");
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // Stopping is the normal end.
+}
+return 0;
+
+string? Option(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+}

@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Api.Admin;
+
+/// <summary>The admin API under <c>/admin/v1</c>, every endpoint behind <see cref="AdminAuth"/>.</summary>
+public static class AdminApi
+{
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/admin/v1")
+            .AddEndpointFilter<AdminAuth>()
+            .MapWorkspacesApi()
+            .MapProvidersApi()
+            .MapConfigsApi()
+            .MapKeysApi();
+        return app;
+    }
+}

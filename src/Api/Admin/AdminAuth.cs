@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using Gateway.Grains;
+using Gateway.Grains.Admin;
+using Gateway.Grains.Common;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Api.Admin;
+
+/// <summary>
+/// Admin API authentication (<c>Authorization: Bearer</c>): the org-admin token from <c>GATEWAY_ADMIN_TOKEN</c>,
+/// or a token held by the admin-tokens grain. Also turns grain refusals into Anthropic-shaped errors.
+/// </summary>
+public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration) : IEndpointFilter
+{
+    public const string ConfiguredTokenKey = "GATEWAY_ADMIN_TOKEN";
+    private static readonly object PrincipalKey = new();
+
+    private readonly byte[]? _configuredHash = configuration[ConfiguredTokenKey] is { Length: > 0 } token
+        ? SHA256.HashData(Encoding.UTF8.GetBytes(token))
+        : null;
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        string? authorization = http.Request.Headers.Authorization;
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return new AnthropicErrorResult(401, "authentication_error", "Authorization: Bearer <admin token> is required.");
+        }
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim()));
+        AdminPrincipal? principal = null;
+        if (_configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
+        {
+            principal = new AdminPrincipal("env", "GATEWAY_ADMIN_TOKEN", AdminRoles.OrgAdmin);
+        }
+        principal ??= await grains.AdminTokens().FindAsync(hash);
+        if (principal is null)
+        {
+            return new AnthropicErrorResult(401, "authentication_error", "Invalid admin token.");
+        }
+        if (principal.Role != AdminRoles.OrgAdmin)
+        {
+            return new AnthropicErrorResult(403, "permission_error", "This admin token may not use this endpoint.");
+        }
+        http.Items[PrincipalKey] = principal;
+
+        try
+        {
+            return await next(context);
+        }
+        catch (AdminException e)
+        {
+            return new AnthropicErrorResult(e.Status, e.ErrorType, e.Message);
+        }
+    }
+
+    /// <summary>The authenticated admin of this request.</summary>
+    public static AdminPrincipal Principal(HttpContext context) => (AdminPrincipal)context.Items[PrincipalKey]!;
+}

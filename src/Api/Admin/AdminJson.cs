@@ -1,0 +1,53 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Api.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Api.Admin;
+
+/// <summary>The admin API's JSON: snake_case, unknown fields refused (a typo must not be silently ignored).</summary>
+public static class AdminJson
+{
+    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.Strict,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private const long MaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Reads a request body as <typeparamref name="T"/>; on failure the result is the 400 to return.</summary>
+    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    {
+        if (request.ContentLength is > MaxBodyBytes)
+        {
+            return (null, new AnthropicErrorResult(413, "request_too_large", $"Admin request bodies are limited to {MaxBodyBytes} bytes."));
+        }
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
+            return value is null
+                ? (null, new AnthropicErrorResult(400, "invalid_request_error", "The request body must be a JSON object."))
+                : (value, null);
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            var what = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
+                : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong type"
+                : "not valid JSON";
+            return (null, new AnthropicErrorResult(400, "invalid_request_error", $"{where}: {what}."));
+        }
+    }
+}
+
+/// <summary>An Anthropic-shaped error as a minimal-API result.</summary>
+public sealed class AnthropicErrorResult(int status, string type, string message) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext) => AnthropicErrors.WriteAsync(httpContext, status, type, message);
+}

@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gateway.Grains;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+using Gateway.Grains.Keys;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Api.Admin;
+
+/// <summary><c>/admin/v1/keys</c>: the secret is in the creation response and nowhere else.</summary>
+public static class KeysApi
+{
+    public static RouteGroupBuilder MapKeysApi(this RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/keys");
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPost("/{id}/revoke", RevokeAsync);
+        return admin;
+    }
+
+    public sealed record CreateKeyRequest(
+        string? Workspace,
+        string? Name,
+        string? Config,
+        Dictionary<string, string>? Metadata,
+        List<string>? Models,
+        DateTimeOffset? ExpiresAt,
+        JsonElement Budget,
+        JsonElement RateLimits);
+
+    /// <summary>A key as the API shows it; <c>key</c> (the secret) only in the creation response.</summary>
+    public sealed record KeyResponse(
+        string Id,
+        string? Key,
+        string Workspace,
+        string Name,
+        string? Config,
+        ImmutableDictionary<string, string> Metadata,
+        ImmutableArray<string>? Models,
+        DateTimeOffset? ExpiresAt,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset? RevokedAt,
+        string Status,
+        string Hint)
+    {
+        public static KeyResponse From(KeyView view, DateTimeOffset now, string? secret = null) => new(
+            view.Id, secret, view.Workspace, view.Name, view.Config, view.Metadata, view.Models, view.ExpiresAt, view.CreatedAt,
+            view.RevokedAt,
+            view.RevokedAt is not null ? "revoked" : view.ExpiresAt <= now ? "expired" : "active",
+            view.Hint);
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    {
+        var (request, error) = await AdminJson.ReadAsync<CreateKeyRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        Slugs.Require(request!.Workspace, "workspace");
+        WorkspacesApi.RejectNotYetSupported(request.Budget, request.RateLimits);
+        if (request.Config is { } config)
+        {
+            Slugs.Require(config, "config");
+        }
+        if (request.Models?.Any(string.IsNullOrWhiteSpace) == true)
+        {
+            throw AdminException.Invalid("models: entries must be model ids or prefixes ending in '*'.");
+        }
+        var keyId = ApiKeySecret.NewKeyId();
+        var created = await grains.ApiKey(keyId).CreateAsync(new KeyDraft(
+            request.Workspace!,
+            string.IsNullOrWhiteSpace(request.Name) ? keyId : request.Name,
+            request.Config,
+            request.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
+            request.Models?.ToImmutableArray(),
+            request.ExpiresAt));
+        await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}");
+        return TypedResults.Json(KeyResponse.From(created.Key, clock.GetUtcNow(), created.Secret), AdminJson.Options,
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, TimeProvider clock)
+    {
+        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        {
+            return error!;
+        }
+        var workspace = context.Request.Query["workspace"].FirstOrDefault();
+        var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
+        var now = clock.GetUtcNow();
+        var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
+            async id => await grains.ApiKey(id).GetAsync() is { } view ? KeyResponse.From(view, now) : null);
+        return TypedResults.Json(page, AdminJson.Options);
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
+        IsKeyId(id) && await grains.ApiKey(id).GetAsync() is { } view
+            ? TypedResults.Json(KeyResponse.From(view, clock.GetUtcNow()), AdminJson.Options)
+            : new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+
+    private static async Task<IResult> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    {
+        if (!IsKeyId(id))
+        {
+            return new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+        }
+        var view = await grains.ApiKey(id).RevokeAsync();
+        await audit.RecordAsync(context, "key", id, "revoked");
+        return TypedResults.Json(KeyResponse.From(view, clock.GetUtcNow()), AdminJson.Options);
+    }
+
+    // Only ids the gateway could have issued reach a grain; anything else would activate one for nothing.
+    private static bool IsKeyId(string id) => id.StartsWith("key_", StringComparison.Ordinal) && id.Length == 30;
+}

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using Gateway.Grains;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+using Gateway.Grains.Providers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Api.Admin;
+
+/// <summary><c>/admin/v1/providers</c>: credentials go in, never come back out.</summary>
+public static class ProvidersApi
+{
+    public static RouteGroupBuilder MapProvidersApi(this RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/providers");
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{slug}", GetAsync);
+        group.MapPatch("/{slug}", UpdateAsync);
+        group.MapDelete("/{slug}", DeleteAsync);
+        return admin;
+    }
+
+    public sealed record CreateProviderRequest(
+        string? Slug,
+        string? Kind,
+        string? BaseUrl,
+        Dictionary<string, string>? Credentials,
+        string? Region,
+        string? Project,
+        List<string>? Models,
+        List<string>? Workspaces);
+
+    public sealed record UpdateProviderRequest(
+        string? BaseUrl,
+        Dictionary<string, string>? Credentials,
+        string? Region,
+        string? Project,
+        List<string>? Models,
+        List<string>? Workspaces);
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        var (request, error) = await AdminJson.ReadAsync<CreateProviderRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        var slug = request!.Slug?.TrimStart('@');
+        Slugs.Require(slug, "slug");
+        if (request.Kind is null)
+        {
+            throw AdminException.Invalid("kind: required (anthropic, bedrock or vertex).");
+        }
+        if (request.Credentials is null)
+        {
+            throw AdminException.Invalid("credentials: required.");
+        }
+        var view = await grains.Provider(slug!).CreateAsync(new ProviderDraft(
+            request.Kind, request.BaseUrl, request.Credentials.ToImmutableDictionary(), request.Region, request.Project,
+            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray()));
+        await audit.RecordAsync(context, "provider", view.Slug, "created", $"credentials: {string.Join(", ", view.CredentialFields)}");
+        return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    {
+        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        {
+            return error!;
+        }
+        var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Providers), cursor, limit, slug => grains.Provider(slug).GetAsync());
+        return TypedResults.Json(page, AdminJson.Options);
+    }
+
+    private static async Task<IResult> GetAsync(string slug, IGrainFactory grains) =>
+        await grains.Provider(slug.TrimStart('@')).GetAsync() is { } view
+            ? TypedResults.Json(view, AdminJson.Options)
+            : new AnthropicErrorResult(404, "not_found_error", $"Provider '{slug}' does not exist.");
+
+    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        var (request, error) = await AdminJson.ReadAsync<UpdateProviderRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        slug = slug.TrimStart('@');
+        var view = await grains.Provider(slug).UpdateAsync(new ProviderPatch(
+            request!.BaseUrl, request.Credentials?.ToImmutableDictionary(), request.Region, request.Project,
+            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray()));
+        await audit.RecordAsync(context, "provider", slug, request.Credentials is null ? "updated" : "credentials_rotated");
+        return TypedResults.Json(view, AdminJson.Options);
+    }
+
+    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        slug = slug.TrimStart('@');
+        await grains.Provider(slug).DeleteAsync();
+        await audit.RecordAsync(context, "provider", slug, "deleted");
+        return TypedResults.NoContent();
+    }
+}

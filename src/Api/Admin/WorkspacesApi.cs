@@ -1,0 +1,127 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gateway.Grains;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+using Gateway.Grains.Workspaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Api.Admin;
+
+/// <summary><c>/admin/v1/workspaces</c>.</summary>
+public static class WorkspacesApi
+{
+    public static RouteGroupBuilder MapWorkspacesApi(this RouteGroupBuilder admin)
+    {
+        var group = admin.MapGroup("/workspaces");
+        group.MapPost("/", CreateAsync);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapPatch("/{id}", UpdateAsync);
+        group.MapDelete("/{id}", DeleteAsync);
+        return admin;
+    }
+
+    public sealed record CreateWorkspaceRequest(
+        string? Id,
+        string? Name,
+        Dictionary<string, string>? Metadata,
+        string? DefaultConfig,
+        JsonElement Budget,
+        JsonElement RateLimits);
+
+    public sealed record UpdateWorkspaceRequest(
+        string? Name,
+        Dictionary<string, string>? Metadata,
+        JsonElement DefaultConfig,
+        JsonElement Budget,
+        JsonElement RateLimits);
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        var (request, error) = await AdminJson.ReadAsync<CreateWorkspaceRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        Slugs.Require(request!.Id, "id");
+        RejectNotYetSupported(request.Budget, request.RateLimits);
+        if (request.DefaultConfig is { } config)
+        {
+            Slugs.Require(config, "default_config");
+        }
+        var view = await grains.Workspace(request.Id!).CreateAsync(new WorkspaceDraft(
+            string.IsNullOrWhiteSpace(request.Name) ? request.Id! : request.Name,
+            request.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
+            request.DefaultConfig));
+        await audit.RecordAsync(context, "workspace", view.Id, "created");
+        return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    {
+        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        {
+            return error!;
+        }
+        var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Workspaces), cursor, limit, id => grains.Workspace(id).GetAsync());
+        return TypedResults.Json(page, AdminJson.Options);
+    }
+
+    private static async Task<IResult> GetAsync(string id, IGrainFactory grains) =>
+        await grains.Workspace(id).GetAsync() is { } view
+            ? TypedResults.Json(view, AdminJson.Options)
+            : new AnthropicErrorResult(404, "not_found_error", $"Workspace '{id}' does not exist.");
+
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        var (request, error) = await AdminJson.ReadAsync<UpdateWorkspaceRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        RejectNotYetSupported(request!.Budget, request.RateLimits);
+        string? defaultConfig = null;
+        var clear = false;
+        switch (request.DefaultConfig.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                break;
+            case JsonValueKind.Null:
+                clear = true;
+                break;
+            case JsonValueKind.String:
+                defaultConfig = request.DefaultConfig.GetString();
+                Slugs.Require(defaultConfig, "default_config");
+                break;
+            default:
+                return new AnthropicErrorResult(400, "invalid_request_error", "default_config: must be a config slug or null.");
+        }
+        var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
+            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear));
+        await audit.RecordAsync(context, "workspace", id, "updated");
+        return TypedResults.Json(view, AdminJson.Options);
+    }
+
+    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
+    {
+        await grains.Workspace(id).DeleteAsync();
+        await audit.RecordAsync(context, "workspace", id, "deleted");
+        return TypedResults.NoContent();
+    }
+
+    internal static void RejectNotYetSupported(JsonElement budget, JsonElement rateLimits)
+    {
+        // Accepting and ignoring a budget would let an admin believe spend is capped when it is not.
+        if (budget.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            throw AdminException.Invalid("budget: budgets are not supported by this gateway version yet.");
+        }
+        if (rateLimits.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+        {
+            throw AdminException.Invalid("rate_limits: rate limits are not supported by this gateway version yet.");
+        }
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Gateway.Api.Errors;
+using Gateway.Grains;
+using Gateway.Grains.Keys;
+using Gateway.Grains.Providers;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Api.DataPlane;
+
+/// <summary>
+/// <c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models the key may use — those its route's
+/// providers serve, narrowed by the key's allow-list — in Anthropic's list shape and paging.
+/// </summary>
+public sealed class ModelsProxy(IGrainFactory grains, UpstreamHttp upstream, ModelCatalog catalog)
+{
+    private const int DefaultLimit = 20;
+    private const int MaxLimit = 1000;
+
+    public async Task ListAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        var limit = DefaultLimit;
+        if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxLimit))
+        {
+            await AnthropicErrors.WriteAsync(context, 400, "invalid_request_error", $"limit: must be an integer from 1 to {MaxLimit}.");
+            return;
+        }
+
+        var (admitted, providers) = await AdmitAsync(context, model: null);
+        if (admitted is null)
+        {
+            return;
+        }
+
+        List<JsonObject> models = [];
+        try
+        {
+            foreach (var provider in providers)
+            {
+                var served = await catalog.ListAsync(provider, context.RequestAborted);
+                models.AddRange(served.Where(m => models.All(seen => Id(seen) != Id(m))));
+            }
+        }
+        catch (Exception e) when (e is ProviderCatalogException or HttpRequestException or JsonException)
+        {
+            await AnthropicErrors.WriteAsync(context, 502, "api_error", "Could not read the provider's model list.");
+            return;
+        }
+        if (admitted.Models is { Length: > 0 } allowed)
+        {
+            models = [.. models.Where(m => ModelPatterns.Matches(allowed, Id(m)))];
+        }
+
+        var start = 0;
+        var end = models.Count;
+        if (query["after_id"].FirstOrDefault() is { } after)
+        {
+            start = models.FindIndex(m => Id(m) == after) + 1;
+        }
+        if (query["before_id"].FirstOrDefault() is { } before)
+        {
+            end = Math.Max(0, models.FindIndex(m => Id(m) == before));
+            start = Math.Max(start, end - limit);
+        }
+        var page = models.Skip(start).Take(Math.Max(0, Math.Min(limit, end - start))).ToList();
+        var hasMore = query.ContainsKey("before_id") ? start > 0 : start + page.Count < end;
+        var result = new JsonObject
+        {
+            ["data"] = new JsonArray([.. page.Select(m => (JsonNode)m.DeepClone())]),
+            ["has_more"] = hasMore,
+            ["first_id"] = page.Count > 0 ? Id(page[0]) : null,
+            ["last_id"] = page.Count > 0 ? Id(page[^1]) : null,
+        };
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(result.ToJsonString(), context.RequestAborted);
+    }
+
+    public async Task GetAsync(HttpContext context, string id)
+    {
+        var (admitted, providers) = await AdmitAsync(context, id);
+        if (admitted is null)
+        {
+            return;
+        }
+        foreach (var provider in providers)
+        {
+            if (provider.Models is { Length: > 0 } configured)
+            {
+                if (configured.Contains(id))
+                {
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync((await catalog.ListAsync(provider, context.RequestAborted)).First(m => Id(m) == id).ToJsonString());
+                    return;
+                }
+                continue;
+            }
+
+            // The provider resolves aliases ("claude-sonnet-4-5") to the dated id, so ask it directly.
+            using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(id), context.Request, null);
+            HttpResponseMessage response;
+            try
+            {
+                response = await upstream.Invoker.SendAsync(request, context.RequestAborted);
+            }
+            catch (HttpRequestException e)
+            {
+                await AnthropicErrors.WriteAsync(context, 502, "api_error",
+                    $"Could not reach provider '{provider.Slug}' ({(e.InnerException as SocketException)?.SocketErrorCode.ToString() ?? "connection failed"}).");
+                return;
+            }
+            using (response)
+            {
+                if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+                {
+                    continue;
+                }
+                var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
+                if (!response.IsSuccessStatusCode)
+                {
+                    var meter = new UsageMeter();
+                    meter.ReadErrorBody(body);
+                    var status = (int)response.StatusCode == 401 ? 502 : (int)response.StatusCode;
+                    await AnthropicErrors.WriteAsync(context, status, status == 502 ? "api_error" : meter.ErrorType ?? AnthropicErrors.TypeFor(status),
+                        meter.ErrorMessage ?? $"Provider '{provider.Slug}' answered with status {(int)response.StatusCode}.");
+                    return;
+                }
+                if (admitted.Models is { Length: > 0 } allowed && JsonNode.Parse(body)?["id"]?.GetValue<string>() is { } resolved
+                    && !ModelPatterns.Matches(allowed, resolved) && !ModelPatterns.Matches(allowed, id))
+                {
+                    break;
+                }
+                context.Response.ContentType = "application/json";
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body, context.RequestAborted);
+                return;
+            }
+        }
+        await AnthropicErrors.WriteAsync(context, 404, "not_found_error", $"model: {id}");
+    }
+
+    private async Task<(AdmittedRequest?, IReadOnlyList<ProviderConnection>)> AdmitAsync(HttpContext context, string? model)
+    {
+        if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var problem))
+        {
+            await AnthropicErrors.WriteAsync(context, 401, "authentication_error", problem);
+            return (null, []);
+        }
+        var admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model);
+        if (admission.Request is not { } admitted)
+        {
+            await AnthropicErrors.WriteAsync(context, admission.Status, admission.ErrorType!, admission.Message!);
+            return (null, []);
+        }
+        var providers = new List<ProviderConnection>();
+        foreach (var target in admitted.Route.Targets)
+        {
+            if (await grains.Provider(target.Provider).GetConnectionAsync() is { } connection && connection.Serves(admitted.Workspace))
+            {
+                providers.Add(connection);
+            }
+        }
+        return (admitted, providers);
+    }
+
+    private static string Id(JsonObject model) => model["id"]?.GetValue<string>() ?? "";
+}

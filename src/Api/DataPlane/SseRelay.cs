@@ -1,0 +1,222 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Api.DataPlane;
+
+/// <summary>How a relayed stream ended.</summary>
+public enum RelayOutcome
+{
+    /// <summary>The provider's stream ended (normally with <c>message_stop</c>).</summary>
+    Completed,
+
+    /// <summary>The client went away; the upstream call was cancelled.</summary>
+    ClientDisconnected,
+
+    /// <summary>The provider's connection failed mid-stream; the client got an <c>error</c> event.</summary>
+    ProviderFailed,
+
+    /// <summary>The provider sent nothing for longer than the request timeout; the client got an <c>error</c> event.</summary>
+    ProviderTimedOut,
+}
+
+/// <summary>
+/// Relays a provider's SSE stream to the client event by event: every complete event is written and flushed
+/// as soon as it has arrived (no buffering of the response), its bytes untouched, while the events that
+/// carry usage (<c>message_start</c>, <c>message_delta</c>) or an error are read on the way.
+/// </summary>
+public static class SseRelay
+{
+    /// <param name="beforeStop">Awaited before <c>message_stop</c> is written, so the request's usage can be recorded
+    /// before the client sees the end of the response.</param>
+    public static async Task<RelayOutcome> RelayAsync(Stream upstream, HttpResponse response, UsageMeter meter,
+        Func<CancellationToken, ValueTask> beforeStop, TimeSpan idleTimeout, CancellationToken clientAborted)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
+        var reader = PipeReader.Create(upstream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var writer = response.BodyWriter;
+        try
+        {
+            while (true)
+            {
+                idle.CancelAfter(idleTimeout);
+                var result = await reader.ReadAsync(idle.Token);
+                var buffer = result.Buffer;
+                var wrote = false;
+                while (TryTakeEvent(ref buffer, out var evt))
+                {
+                    if (Inspect(evt, meter) == EventKind.MessageStop)
+                    {
+                        if (wrote)
+                        {
+                            await writer.FlushAsync(clientAborted);
+                        }
+                        await beforeStop(clientAborted);
+                    }
+                    Write(writer, evt);
+                    wrote = true;
+                }
+                if (result.IsCompleted && !buffer.IsEmpty)
+                {
+                    // A last event without its blank line: still the provider's bytes, so the client gets them.
+                    Inspect(buffer, meter);
+                    Write(writer, buffer);
+                    buffer = buffer.Slice(buffer.End);
+                    wrote = true;
+                }
+                if (wrote)
+                {
+                    await writer.FlushAsync(clientAborted);
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    return RelayOutcome.Completed;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (clientAborted.IsCancellationRequested)
+        {
+            return RelayOutcome.ClientDisconnected;
+        }
+        catch (OperationCanceledException) when (idle.IsCancellationRequested)
+        {
+            await WriteErrorEventAsync(writer, "timeout_error", "The provider sent nothing within the request timeout.", clientAborted);
+            return RelayOutcome.ProviderTimedOut;
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !clientAborted.IsCancellationRequested)
+        {
+            await WriteErrorEventAsync(writer, "api_error", "The connection to the provider failed during the response.", clientAborted);
+            return RelayOutcome.ProviderFailed;
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+        }
+    }
+
+    /// <summary>An SSE <c>error</c> event in Anthropic's shape, for failures after the response has started.</summary>
+    public static async Task WriteErrorEventAsync(PipeWriter writer, string type, string message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var json = Errors.AnthropicErrors.Serialize(type, message, null);
+            writer.Write("event: error\ndata: "u8);
+            writer.Write(json);
+            writer.Write("\n\n"u8);
+            await writer.FlushAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The client is gone too; nothing left to tell.
+        }
+    }
+
+    private enum EventKind
+    {
+        Other,
+        MessageStop,
+    }
+
+    /// <summary>Cuts the first complete event (up to and including its blank line) off the buffer.</summary>
+    private static bool TryTakeEvent(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> evt)
+    {
+        long offset = 0;
+        var lineHasContent = false;
+        foreach (var segment in buffer)
+        {
+            var span = segment.Span;
+            for (var i = 0; i < span.Length; i++)
+            {
+                var b = span[i];
+                if (b == (byte)'\n')
+                {
+                    if (!lineHasContent)
+                    {
+                        var end = buffer.GetPosition(offset + i + 1);
+                        evt = buffer.Slice(0, end);
+                        buffer = buffer.Slice(end);
+                        return true;
+                    }
+                    lineHasContent = false;
+                }
+                else if (b != (byte)'\r')
+                {
+                    lineHasContent = true;
+                    // Skip ahead to the end of this line.
+                    var next = span[i..].IndexOf((byte)'\n');
+                    if (next < 0)
+                    {
+                        break;
+                    }
+                    i += next - 1;
+                }
+            }
+            offset += span.Length;
+        }
+        evt = default;
+        return false;
+    }
+
+    private static EventKind Inspect(in ReadOnlySequence<byte> evt, UsageMeter meter)
+    {
+        if (evt.IsSingleSegment)
+        {
+            return Inspect(evt.FirstSpan, meter);
+        }
+        var copy = ArrayPool<byte>.Shared.Rent((int)evt.Length);
+        try
+        {
+            evt.CopyTo(copy);
+            return Inspect(copy.AsSpan(0, (int)evt.Length), meter);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private static EventKind Inspect(ReadOnlySpan<byte> evt, UsageMeter meter)
+    {
+        ReadOnlySpan<byte> name = default;
+        ReadOnlySpan<byte> data = default;
+        var rest = evt;
+        while (!rest.IsEmpty)
+        {
+            var end = rest.IndexOf((byte)'\n');
+            var line = end < 0 ? rest : rest[..end];
+            rest = end < 0 ? default : rest[(end + 1)..];
+            if (!line.IsEmpty && line[^1] == (byte)'\r')
+            {
+                line = line[..^1];
+            }
+            if (line.StartsWith("event:"u8))
+            {
+                name = Field(line["event:".Length..]);
+            }
+            else if (line.StartsWith("data:"u8))
+            {
+                // Anthropic sends one data line per event; a multi-line data field is not expected here.
+                data = Field(line["data:".Length..]);
+            }
+        }
+
+        var wasCompleted = meter.Completed;
+        if (name.IsEmpty || name.SequenceEqual("message_start"u8) || name.SequenceEqual("message_delta"u8)
+            || name.SequenceEqual("message_stop"u8) || name.SequenceEqual("error"u8))
+        {
+            meter.ReadEvent(data);
+        }
+        return name.SequenceEqual("message_stop"u8) || (!wasCompleted && meter.Completed) ? EventKind.MessageStop : EventKind.Other;
+    }
+
+    private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> value) => !value.IsEmpty && value[0] == (byte)' ' ? value[1..] : value;
+
+    private static void Write(PipeWriter writer, in ReadOnlySequence<byte> evt)
+    {
+        foreach (var segment in evt)
+        {
+            writer.Write(segment.Span);
+        }
+    }
+}

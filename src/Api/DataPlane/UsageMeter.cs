@@ -1,0 +1,310 @@
+using System.Text.Json;
+
+namespace Gateway.Api.DataPlane;
+
+/// <summary>
+/// Token usage of one response, read as it goes by: from the JSON body, or from <c>message_start</c> and the
+/// cumulative <c>message_delta</c> events of a stream (later values replace earlier ones, field by field).
+/// </summary>
+public sealed class UsageMeter
+{
+    public long InputTokens { get; private set; }
+    public long OutputTokens { get; private set; }
+    public long CacheCreationInputTokens { get; private set; }
+    public long? CacheCreation5mInputTokens { get; private set; }
+    public long? CacheCreation1hInputTokens { get; private set; }
+    public long CacheReadInputTokens { get; private set; }
+    public string? StopReason { get; private set; }
+    public string? MessageId { get; private set; }
+    public string? ResponseModel { get; private set; }
+
+    /// <summary>True once a message's usage has been seen.</summary>
+    public bool HasUsage { get; private set; }
+
+    /// <summary>True once a stream's <c>message_stop</c> went by.</summary>
+    public bool Completed { get; private set; }
+
+    /// <summary>An <c>error</c> event's or body's error type, when the provider reported one.</summary>
+    public string? ErrorType { get; private set; }
+
+    public string? ErrorMessage { get; private set; }
+
+    /// <summary>Reads a non-streaming Messages API response body.</summary>
+    public void ReadMessage(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            ReadMessageObject(ref reader);
+            Completed = HasUsage;
+        }
+        catch (JsonException)
+        {
+            // A body the client will see as is; usage stays unknown rather than failing the request.
+        }
+    }
+
+    /// <summary>Reads one SSE event's <c>data</c> JSON.</summary>
+    public void ReadEvent(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    if (reader.ValueTextEquals("message_stop"u8))
+                    {
+                        Completed = true;
+                    }
+                }
+                else if (reader.ValueTextEquals("message"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        ReadMessageObject(ref reader, alreadyAtStart: true);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("usage"u8))
+                {
+                    reader.Read();
+                    ReadUsage(ref reader);
+                }
+                else if (reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    ReadDelta(ref reader);
+                }
+                else if (reader.ValueTextEquals("error"u8))
+                {
+                    reader.Read();
+                    ReadError(ref reader);
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Passed through untouched; only the accounting misses it.
+        }
+    }
+
+    /// <summary>Reads an Anthropic error body (<c>{"type":"error","error":{...}}</c>).</summary>
+    public void ReadErrorBody(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (isError)
+                {
+                    ReadError(ref reader);
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not Anthropic's shape; the caller maps the status instead.
+        }
+    }
+
+    private void ReadMessageObject(ref Utf8JsonReader reader, bool alreadyAtStart = false)
+    {
+        if (!alreadyAtStart && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))
+        {
+            return;
+        }
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            if (reader.ValueTextEquals("usage"u8))
+            {
+                reader.Read();
+                ReadUsage(ref reader);
+            }
+            else if (reader.ValueTextEquals("stop_reason"u8))
+            {
+                reader.Read();
+                StopReason = reader.TokenType == JsonTokenType.String ? reader.GetString() : StopReason;
+            }
+            else if (reader.ValueTextEquals("id"u8))
+            {
+                reader.Read();
+                MessageId = reader.TokenType == JsonTokenType.String ? reader.GetString() : MessageId;
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                ResponseModel = reader.TokenType == JsonTokenType.String ? reader.GetString() : ResponseModel;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadDelta(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("stop_reason"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    StopReason = reader.GetString();
+                }
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadUsage(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        HasUsage = true;
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            if (reader.ValueTextEquals("input_tokens"u8))
+            {
+                InputTokens = ReadCount(ref reader) ?? InputTokens;
+            }
+            else if (reader.ValueTextEquals("output_tokens"u8))
+            {
+                OutputTokens = ReadCount(ref reader) ?? OutputTokens;
+            }
+            else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
+            {
+                CacheCreationInputTokens = ReadCount(ref reader) ?? CacheCreationInputTokens;
+            }
+            else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
+            {
+                CacheReadInputTokens = ReadCount(ref reader) ?? CacheReadInputTokens;
+            }
+            else if (reader.ValueTextEquals("cache_creation"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+                var inner = reader.CurrentDepth;
+                while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == inner))
+                {
+                    if (reader.TokenType != JsonTokenType.PropertyName)
+                    {
+                        continue;
+                    }
+                    if (reader.ValueTextEquals("ephemeral_5m_input_tokens"u8))
+                    {
+                        CacheCreation5mInputTokens = ReadCount(ref reader) ?? CacheCreation5mInputTokens;
+                    }
+                    else if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8))
+                    {
+                        CacheCreation1hInputTokens = ReadCount(ref reader) ?? CacheCreation1hInputTokens;
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private void ReadError(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        var depth = reader.CurrentDepth;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            var isType = reader.ValueTextEquals("type"u8);
+            var isMessage = reader.ValueTextEquals("message"u8);
+            reader.Read();
+            if (isType && reader.TokenType == JsonTokenType.String)
+            {
+                ErrorType = reader.GetString();
+            }
+            else if (isMessage && reader.TokenType == JsonTokenType.String)
+            {
+                ErrorMessage = reader.GetString();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+
+    private static long? ReadCount(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : null;
+    }
+}

@@ -1,0 +1,90 @@
+using Gateway.Api.Admin;
+using Gateway.Api.DataPlane;
+using Gateway.Api.Errors;
+using Gateway.Api.Health;
+using Gateway.Api.Usage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Api.Hosting;
+
+/// <summary>Registers and maps the HTTP front: data plane, admin API, health, CORS and Anthropic-shaped errors.</summary>
+public static class GatewayApi
+{
+    public const string CorsSection = "Gateway:Cors:AllowedOrigins";
+
+    public static IServiceCollection AddGatewayApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<DataPlaneOptions>(configuration.GetSection(DataPlaneOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<MessagesProxy>();
+        services.AddSingleton<ModelsProxy>();
+        services.TryAddSingleton<IUsageSink, LoggingUsageSink>();
+        services.AddSingleton<AdminAuth>();
+        services.AddSingleton<AuditLog>();
+
+        var origins = configuration.GetSection(CorsSection).Get<string[]>() ?? [];
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            if (origins.Length > 0)
+            {
+                // Browser add-ins send x-api-key, anthropic-* and x-stainless-* headers; any header is allowed
+                // for the configured origins only.
+                policy.WithOrigins(origins).AllowAnyHeader().AllowAnyMethod().WithExposedHeaders("request-id", "retry-after");
+            }
+        }));
+        return services;
+    }
+
+    public static WebApplication UseGatewayApi(this WebApplication app)
+    {
+        app.Use(RequestIds.AssignAsync);
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync });
+        app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = WriteStatusCodeAsync });
+        app.UseCors();
+        app.MapHealthApi();
+        app.MapDataPlaneApi();
+        app.MapAdminApi();
+        app.MapFallback(context => AnthropicErrors.WriteAsync(context, 404, "not_found_error",
+            $"No endpoint {context.Request.Method} {context.Request.Path}."));
+        return app;
+    }
+
+    private static async Task WriteUnhandledAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is BadHttpRequestException bad)
+        {
+            await AnthropicErrors.WriteAsync(context, bad.StatusCode, AnthropicErrors.TypeFor(bad.StatusCode), bad.Message);
+            return;
+        }
+        if (error is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Api")
+            .LogError(error, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
+        await AnthropicErrors.WriteAsync(context, 500, "api_error", "Internal server error.");
+    }
+
+    private static Task WriteStatusCodeAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        var status = http.Response.StatusCode;
+        var message = status switch
+        {
+            405 => $"Method {http.Request.Method} is not allowed on {http.Request.Path}.",
+            415 => "Unsupported content type.",
+            _ => $"Request failed with status {status}.",
+        };
+        http.Response.Headers.Remove("Content-Length");
+        return AnthropicErrors.WriteAsync(http, status, AnthropicErrors.TypeFor(status), message);
+    }
+}

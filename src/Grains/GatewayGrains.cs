@@ -1,0 +1,29 @@
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Configs;
+using Gateway.Grains.Keys;
+using Gateway.Grains.Providers;
+using Gateway.Grains.Workspaces;
+
+namespace Gateway.Grains;
+
+/// <summary>
+/// Typed access to the gateway's grains. Ids are prefixed with a kind tag because Orleans' ADO.NET storage
+/// reads a string key that looks like hex ("abc", "0abc") as a number, which would make such ids collide.
+/// </summary>
+public static class GatewayGrains
+{
+    public static IWorkspaceGrain Workspace(this IGrainFactory grains, string id) => grains.GetGrain<IWorkspaceGrain>("w/" + id);
+
+    public static IProviderGrain Provider(this IGrainFactory grains, string slug) => grains.GetGrain<IProviderGrain>("p/" + slug);
+
+    public static IConfigGrain Config(this IGrainFactory grains, string slug) => grains.GetGrain<IConfigGrain>("c/" + slug);
+
+    public static IApiKeyGrain ApiKey(this IGrainFactory grains, string keyId) => grains.GetGrain<IApiKeyGrain>("k/" + keyId);
+
+    public static Admin.IAdminTokensGrain AdminTokens(this IGrainFactory grains) => grains.GetGrain<Admin.IAdminTokensGrain>("a/org");
+
+    public static ICatalogGrain Catalog(this IGrainFactory grains, string name) => grains.GetGrain<ICatalogGrain>("l/" + name);
+
+    /// <summary>The resource id inside a grain's prefixed key.</summary>
+    public static string ResourceId(this IAddressable grain) => grain.GetPrimaryKeyString()[2..];
+}

@@ -1,0 +1,186 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+using Gateway.Grains.Configs;
+
+namespace Gateway.Grains.Keys;
+
+public sealed class ApiKeyGrain(
+    [PersistentState("apikey", GatewayStorage.Name)] IPersistentState<ApiKeyState> state,
+    TimeProvider clock) : Grain, IApiKeyGrain
+{
+    private static readonly Admission InvalidKey = Admission.Denied(401, "authentication_error", "invalid x-api-key");
+
+    // With no config on the key or its workspace, the route is "the one provider this workspace can use";
+    // finding it scans the providers, so the answer is kept briefly.
+    private static readonly TimeSpan ImplicitRouteLifetime = TimeSpan.FromSeconds(5);
+    private (RouteConfig? Route, string? Problem, DateTimeOffset Until) _implicitRoute;
+
+    private string Id => this.ResourceId();
+
+    private bool Exists => state.RecordExists;
+
+    public async Task<CreatedKey> CreateAsync(KeyDraft draft)
+    {
+        if (Exists)
+        {
+            throw AdminException.Conflict($"Key '{Id}'");
+        }
+        if (await GrainFactory.Workspace(draft.Workspace).GetAsync() is null)
+        {
+            throw AdminException.Invalid($"workspace: '{draft.Workspace}' does not exist.");
+        }
+        if (draft.Config is { } config && await GrainFactory.Config(config).GetRouteAsync(draft.Workspace) is null)
+        {
+            throw AdminException.Invalid($"config: '{config}' does not exist or belongs to another workspace.");
+        }
+        if (draft.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            throw AdminException.Invalid("expires_at: must be in the future.");
+        }
+
+        var secret = ApiKeySecret.Create(Id);
+        state.State = new ApiKeyState
+        {
+            Workspace = draft.Workspace,
+            Name = draft.Name,
+            Config = draft.Config,
+            Metadata = new Dictionary<string, string>(draft.Metadata),
+            Models = draft.Models?.ToList(),
+            ExpiresAt = draft.ExpiresAt,
+            CreatedAt = clock.GetUtcNow(),
+            SecretHash = ApiKeySecret.Hash(secret),
+            Hint = ApiKeySecret.Hint(secret),
+        };
+        await state.WriteStateAsync();
+        await GrainFactory.Catalog(Catalogs.Keys).AddAsync(Id);
+        await GrainFactory.Catalog(Catalogs.KeysOf(draft.Workspace)).AddAsync(Id);
+        return new CreatedKey(View(), secret);
+    }
+
+    public Task<KeyView?> GetAsync() => Task.FromResult(Exists ? View() : null);
+
+    public async Task<KeyView> RevokeAsync()
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Key '{Id}'");
+        }
+        if (state.State.RevokedAt is null)
+        {
+            state.State.RevokedAt = clock.GetUtcNow();
+            await state.WriteStateAsync();
+        }
+        return View();
+    }
+
+    public async Task<Admission> AdmitAsync(byte[] secretHash, string? model)
+    {
+        if (!Exists)
+        {
+            // Nothing to keep in memory for a key that does not exist (typos, guessing).
+            DeactivateOnIdle();
+            return InvalidKey;
+        }
+        var key = state.State;
+        if (!CryptographicOperations.FixedTimeEquals(secretHash, key.SecretHash))
+        {
+            return InvalidKey;
+        }
+        if (key.RevokedAt is not null)
+        {
+            return Admission.Denied(401, "authentication_error", "This API key has been revoked.");
+        }
+        var now = clock.GetUtcNow();
+        if (key.ExpiresAt is { } expires && expires <= now)
+        {
+            return Admission.Denied(401, "authentication_error", "This API key has expired.");
+        }
+        if (model is not null && key.Models is { Count: > 0 } allowed && !ModelPatterns.Matches(allowed, model))
+        {
+            return Admission.Denied(403, "permission_error", $"This API key may not use model '{model}'.");
+        }
+
+        var workspace = await GrainFactory.Workspace(key.Workspace).AdmitAsync(Id);
+        if (!workspace.Active)
+        {
+            return Admission.Denied(403, "permission_error", $"The key's workspace '{key.Workspace}' no longer exists.");
+        }
+
+        RouteConfig route;
+        if ((key.Config ?? workspace.DefaultConfig) is { } configSlug)
+        {
+            var configured = await GrainFactory.Config(configSlug).GetRouteAsync(key.Workspace);
+            if (configured is null)
+            {
+                return Admission.Denied(404, "not_found_error", $"Routing config '{configSlug}' does not exist.");
+            }
+            route = configured;
+        }
+        else
+        {
+            if (_implicitRoute.Until <= now)
+            {
+                _implicitRoute = await FindImplicitRouteAsync(key.Workspace, now);
+            }
+            if (_implicitRoute.Route is null)
+            {
+                return Admission.Denied(404, "not_found_error", _implicitRoute.Problem!);
+            }
+            route = _implicitRoute.Route;
+        }
+
+        // Key metadata wins over the workspace's; the request's own metadata is merged in by the front.
+        var metadata = workspace.Metadata.IsEmpty ? key.ImmutableMetadata : workspace.Metadata.SetItems(key.ImmutableMetadata);
+        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels));
+    }
+
+    private async Task<(RouteConfig?, string?, DateTimeOffset)> FindImplicitRouteAsync(string workspace, DateTimeOffset now)
+    {
+        var until = now + ImplicitRouteLifetime;
+        var usable = new List<string>();
+        var catalog = GrainFactory.Catalog(Catalogs.Providers);
+        for (string? after = null; ;)
+        {
+            var page = await catalog.ListAsync(after, 200);
+            var connections = await Task.WhenAll(page.Ids.Select(p => GrainFactory.Provider(p).GetConnectionAsync()));
+            usable.AddRange(connections.Where(c => c is not null && c.Serves(workspace)).Select(c => c!.Slug));
+            if (!page.HasMore || usable.Count > 1)
+            {
+                break;
+            }
+            after = page.Ids[^1];
+        }
+        return usable.Count switch
+        {
+            1 => (RouteConfig.SingleProvider(usable[0]), null, until),
+            0 => (null, "No provider is configured for this key's workspace.", until),
+            _ => (null, "Several providers are available; set a routing config on the key or a default_config on its workspace.", until),
+        };
+    }
+
+    private KeyView View() => new(Id, state.State.Workspace, state.State.Name, state.State.Config, state.State.ImmutableMetadata,
+        state.State.ImmutableModels, state.State.ExpiresAt, state.State.CreatedAt, state.State.RevokedAt, state.State.Hint);
+}
+
+public sealed class ApiKeyState
+{
+    private ImmutableDictionary<string, string>? _metadata;
+    private ImmutableArray<string>? _models;
+
+    public string Workspace { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string? Config { get; set; }
+    public Dictionary<string, string> Metadata { get; set; } = [];
+    public List<string>? Models { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public byte[] SecretHash { get; set; } = [];
+    public string Hint { get; set; } = "";
+
+    internal ImmutableDictionary<string, string> ImmutableMetadata => _metadata ??= Metadata.ToImmutableDictionary();
+
+    internal ImmutableArray<string>? ImmutableModels => Models is null ? null : _models ??= [.. Models];
+}

@@ -1,0 +1,77 @@
+using System.Collections.Immutable;
+using Gateway.Grains.Configs;
+
+namespace Gateway.Grains.Keys;
+
+/// <summary>
+/// One gateway API key: its hashed secret, its workspace, routing and model permissions. Every request
+/// authenticates against this grain, so revocation holds on every silo the moment it returns.
+/// </summary>
+public interface IApiKeyGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the key in an existing workspace; the secret is in the result and nowhere else.</summary>
+    Task<CreatedKey> CreateAsync(KeyDraft draft);
+
+    /// <summary>The key without its secret, or null.</summary>
+    [ReadOnly]
+    Task<KeyView?> GetAsync();
+
+    /// <summary>Revokes the key; requests with it are refused from now on.</summary>
+    Task<KeyView> RevokeAsync();
+
+    /// <summary>
+    /// Authenticates a presented key (by the SHA-256 of the whole key string, compared in constant time),
+    /// checks the model against the key's allow-list and resolves the route (hot path).
+    /// </summary>
+    Task<Admission> AdmitAsync(byte[] secretHash, string? model);
+}
+
+/// <summary>What an admin asks for when creating a key.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KeyDraft(
+    [property: Id(0)] string Workspace,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string? Config,
+    [property: Id(3)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(4)] ImmutableArray<string>? Models,
+    [property: Id(5)] DateTimeOffset? ExpiresAt);
+
+/// <summary>A key as the admin API shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KeyView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Workspace,
+    [property: Id(2)] string Name,
+    [property: Id(3)] string? Config,
+    [property: Id(4)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(5)] ImmutableArray<string>? Models,
+    [property: Id(6)] DateTimeOffset? ExpiresAt,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] DateTimeOffset? RevokedAt,
+    [property: Id(9)] string Hint);
+
+/// <summary>A new key and its secret, returned once.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CreatedKey([property: Id(0)] KeyView Key, [property: Id(1)] string Secret);
+
+/// <summary>The key's verdict on one request: either an admitted request or the error to answer with.</summary>
+[GenerateSerializer, Immutable]
+public sealed record Admission(
+    [property: Id(0)] AdmittedRequest? Request,
+    [property: Id(1)] int Status,
+    [property: Id(2)] string? ErrorType,
+    [property: Id(3)] string? Message)
+{
+    public static Admission Allowed(AdmittedRequest request) => new(request, 200, null, null);
+
+    public static Admission Denied(int status, string errorType, string message) => new(null, status, errorType, message);
+}
+
+/// <summary>Who is asking and where the request goes.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AdmittedRequest(
+    [property: Id(0)] string KeyId,
+    [property: Id(1)] string Workspace,
+    [property: Id(2)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(3)] RouteConfig Route,
+    [property: Id(4)] ImmutableArray<string>? Models);

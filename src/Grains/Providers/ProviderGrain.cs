@@ -1,0 +1,129 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+
+namespace Gateway.Grains.Providers;
+
+public sealed class ProviderGrain(
+    [PersistentState("provider", GatewayStorage.Name)] IPersistentState<ProviderState> state,
+    ICredentialProtector protector,
+    TimeProvider clock) : Grain, IProviderGrain
+{
+    private ProviderConnection? _connection;
+
+    private string Slug => this.ResourceId();
+
+    private bool Exists => state.RecordExists && state.State.DeletedAt is null;
+
+    public async Task<ProviderView> CreateAsync(ProviderDraft draft)
+    {
+        if (Exists)
+        {
+            throw AdminException.Conflict($"Provider '{Slug}'");
+        }
+        var baseUrl = ProviderRules.Validate(draft.Kind, draft.BaseUrl, draft.Credentials);
+        var now = clock.GetUtcNow();
+        state.State = new ProviderState
+        {
+            Kind = draft.Kind,
+            BaseUrl = baseUrl,
+            ProtectedCredentials = Protect(draft.Credentials),
+            CredentialFields = [.. draft.Credentials.Keys.Order(StringComparer.Ordinal)],
+            Region = draft.Region,
+            Project = draft.Project,
+            Models = draft.Models?.ToList(),
+            Workspaces = draft.Workspaces?.ToList(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            Version = now.UtcTicks,
+        };
+        await state.WriteStateAsync();
+        _connection = null;
+        await GrainFactory.Catalog(Catalogs.Providers).AddAsync(Slug);
+        return View();
+    }
+
+    public Task<ProviderView?> GetAsync() => Task.FromResult(Exists ? View() : null);
+
+    public async Task<ProviderView> UpdateAsync(ProviderPatch patch)
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Provider '{Slug}'");
+        }
+        var current = state.State;
+        var credentials = patch.Credentials ?? Unprotect(current.ProtectedCredentials);
+        current.BaseUrl = ProviderRules.Validate(current.Kind, patch.BaseUrl ?? current.BaseUrl, credentials);
+        if (patch.Credentials is not null)
+        {
+            current.ProtectedCredentials = Protect(patch.Credentials);
+            current.CredentialFields = [.. patch.Credentials.Keys.Order(StringComparer.Ordinal)];
+        }
+        current.Region = patch.Region ?? current.Region;
+        current.Project = patch.Project ?? current.Project;
+        current.Models = patch.Models?.ToList() ?? current.Models;
+        current.Workspaces = patch.Workspaces?.ToList() ?? current.Workspaces;
+        current.UpdatedAt = clock.GetUtcNow();
+        current.Version = Math.Max(current.Version + 1, current.UpdatedAt.UtcTicks);
+        await state.WriteStateAsync();
+        _connection = null;
+        return View();
+    }
+
+    public async Task DeleteAsync()
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Provider '{Slug}'");
+        }
+        state.State.DeletedAt = clock.GetUtcNow();
+        state.State.ProtectedCredentials = "";
+        await state.WriteStateAsync();
+        _connection = null;
+        await GrainFactory.Catalog(Catalogs.Providers).RemoveAsync(Slug);
+    }
+
+    public Task<ProviderConnection?> GetConnectionAsync()
+    {
+        if (!Exists)
+        {
+            return Task.FromResult<ProviderConnection?>(null);
+        }
+        _connection ??= new ProviderConnection(
+            Slug,
+            state.State.Kind,
+            new Uri(state.State.BaseUrl),
+            Unprotect(state.State.ProtectedCredentials),
+            state.State.Models?.ToImmutableArray(),
+            state.State.Workspaces?.ToImmutableArray(),
+            state.State.Version);
+        return Task.FromResult<ProviderConnection?>(_connection);
+    }
+
+    private string Protect(ImmutableDictionary<string, string> credentials) =>
+        protector.Protect(JsonSerializer.Serialize(credentials));
+
+    private ImmutableDictionary<string, string> Unprotect(string protectedValue) =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(protectedValue))!.ToImmutableDictionary();
+
+    private ProviderView View() => new(Slug, state.State.Kind, state.State.BaseUrl, state.State.Region, state.State.Project,
+        state.State.Models?.ToImmutableArray(), state.State.Workspaces?.ToImmutableArray(), [.. state.State.CredentialFields],
+        state.State.CreatedAt, state.State.UpdatedAt);
+}
+
+public sealed class ProviderState
+{
+    public string Kind { get; set; } = "";
+    public string BaseUrl { get; set; } = "";
+    public string ProtectedCredentials { get; set; } = "";
+    public List<string> CredentialFields { get; set; } = [];
+    public string? Region { get; set; }
+    public string? Project { get; set; }
+    public List<string>? Models { get; set; }
+    public List<string>? Workspaces { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public long Version { get; set; }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+
+namespace Gateway.Grains.Workspaces;
+
+/// <summary>
+/// A workspace: a team's unit of keys, routing default and (later) budget. Every admitted request passes
+/// through its workspace grain, the single writer of the workspace's state.
+/// </summary>
+public interface IWorkspaceGrain : IGrainWithStringKey
+{
+    /// <summary>Creates the workspace; fails with 409 when it exists.</summary>
+    Task<WorkspaceView> CreateAsync(WorkspaceDraft draft);
+
+    /// <summary>The workspace, or null when it does not exist (or was deleted).</summary>
+    [ReadOnly]
+    Task<WorkspaceView?> GetAsync();
+
+    /// <summary>Changes the fields the patch sets.</summary>
+    Task<WorkspaceView> UpdateAsync(WorkspacePatch patch);
+
+    /// <summary>Deletes the workspace; its keys stop working at once.</summary>
+    Task DeleteAsync();
+
+    /// <summary>Admits one request of one of its keys (hot path).</summary>
+    Task<WorkspaceAdmission> AdmitAsync(string keyId);
+}
+
+/// <summary>What an admin asks for when creating a workspace.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkspaceDraft(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(2)] string? DefaultConfig);
+
+/// <summary>A partial update: null fields stay as they are.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkspacePatch(
+    [property: Id(0)] string? Name,
+    [property: Id(1)] ImmutableDictionary<string, string>? Metadata,
+    [property: Id(2)] string? DefaultConfig,
+    [property: Id(3)] bool ClearDefaultConfig);
+
+/// <summary>A workspace as the admin API shows it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkspaceView(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(3)] string? DefaultConfig,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] DateTimeOffset UpdatedAt);
+
+/// <summary>The workspace's answer for one request.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WorkspaceAdmission(
+    [property: Id(0)] bool Active,
+    [property: Id(1)] string? DefaultConfig,
+    [property: Id(2)] ImmutableDictionary<string, string> Metadata);

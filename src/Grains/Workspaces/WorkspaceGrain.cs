@@ -1,0 +1,98 @@
+using System.Collections.Immutable;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Common;
+using Gateway.Grains.Keys;
+
+namespace Gateway.Grains.Workspaces;
+
+public sealed class WorkspaceGrain(
+    [PersistentState("workspace", GatewayStorage.Name)] IPersistentState<WorkspaceState> state,
+    TimeProvider clock) : Grain, IWorkspaceGrain
+{
+    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty);
+
+    private WorkspaceAdmission? _admission;
+
+    private string Id => this.ResourceId();
+
+    private bool Exists => state.RecordExists && state.State.DeletedAt is null;
+
+    public async Task<WorkspaceView> CreateAsync(WorkspaceDraft draft)
+    {
+        if (Exists)
+        {
+            throw AdminException.Conflict($"Workspace '{Id}'");
+        }
+        var now = clock.GetUtcNow();
+        state.State = new WorkspaceState
+        {
+            Name = draft.Name,
+            Metadata = new Dictionary<string, string>(draft.Metadata),
+            DefaultConfig = draft.DefaultConfig,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await state.WriteStateAsync();
+        _admission = null;
+        await GrainFactory.Catalog(Catalogs.Workspaces).AddAsync(Id);
+        return View();
+    }
+
+    public Task<WorkspaceView?> GetAsync() => Task.FromResult(Exists ? View() : null);
+
+    public async Task<WorkspaceView> UpdateAsync(WorkspacePatch patch)
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Workspace '{Id}'");
+        }
+        var current = state.State;
+        current.Name = patch.Name ?? current.Name;
+        current.Metadata = patch.Metadata is null ? current.Metadata : new Dictionary<string, string>(patch.Metadata);
+        current.DefaultConfig = patch.ClearDefaultConfig ? null : patch.DefaultConfig ?? current.DefaultConfig;
+        current.UpdatedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        _admission = null;
+        return View();
+    }
+
+    public async Task DeleteAsync()
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Workspace '{Id}'");
+        }
+        // Kept as a tombstone, and its keys revoked, so re-creating the id later does not revive old keys.
+        state.State.DeletedAt = clock.GetUtcNow();
+        await state.WriteStateAsync();
+        _admission = null;
+        await GrainFactory.Catalog(Catalogs.Workspaces).RemoveAsync(Id);
+        var keys = GrainFactory.Catalog(Catalogs.KeysOf(Id));
+        for (string? after = null; ;)
+        {
+            var page = await keys.ListAsync(after, 500);
+            await Task.WhenAll(page.Ids.Select(k => GrainFactory.ApiKey(k).RevokeAsync()));
+            if (!page.HasMore)
+            {
+                break;
+            }
+            after = page.Ids[^1];
+        }
+    }
+
+    public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
+        !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary()));
+
+    private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
+        state.State.CreatedAt, state.State.UpdatedAt);
+}
+
+public sealed class WorkspaceState
+{
+    public string Name { get; set; } = "";
+    public Dictionary<string, string> Metadata { get; set; } = [];
+    public string? DefaultConfig { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+}

@@ -1,0 +1,144 @@
+using System.Globalization;
+using Gateway.Api.Health;
+using Gateway.Api.Hosting;
+using Gateway.Grains;
+using Gateway.Grains.Providers;
+using Gateway.Projections.Audit;
+using Gateway.Silo.Database;
+using JasperFx;
+using JasperFx.Events;
+using Marten;
+using Npgsql;
+using Orleans.Configuration;
+using Serilog;
+using Serilog.Events;
+
+namespace Gateway.Silo.Hosting;
+
+/// <summary>
+/// Builds and runs one gateway process: an Orleans silo (ADO.NET clustering and grain storage on PostgreSQL)
+/// hosting the HTTP front, Marten for events, and — without a connection string — its own PostgreSQL.
+/// </summary>
+public static class GatewayHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        // Settings files travel with the binaries; relative paths (GATEWAY_DATA_DIR) stay relative to where it was started.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        using var bootLogger = CreateLogger(builder.Configuration);
+        var settings = GatewaySettings.Read(builder.Configuration);
+        var log = new Serilog.Extensions.Logging.SerilogLoggerFactory(bootLogger).CreateLogger("Gateway.Silo");
+
+        EmbeddedPostgres? embedded = null;
+        try
+        {
+            var connectionString = settings.ConnectionString;
+            if (connectionString is null)
+            {
+                embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(settings.DataDirectory), log);
+                // A crash that skips the finally below must not leave the server running either.
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => embedded.Stop();
+                connectionString = embedded.ConnectionString;
+            }
+
+            await using var app = await BuildAsync(builder, settings with { ConnectionString = connectionString }, log);
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            bootLogger.Fatal(e, "The gateway stopped because of an error");
+            return 1;
+        }
+        finally
+        {
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Migrates the database and builds the application (tests call this with their own builder and database).
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(WebApplicationBuilder builder, GatewaySettings settings, Microsoft.Extensions.Logging.ILogger log)
+    {
+        var connectionString = settings.ConnectionString ?? throw new ArgumentException("A connection string is required.", nameof(settings));
+        await DatabaseMigrator.MigrateAsync(connectionString, log);
+
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
+        {
+            builder.WebHost.UseUrls(GatewaySettings.DefaultUrl);
+        }
+        // Bodies are limited per endpoint (data plane and admin), with Anthropic-shaped 413s.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+
+        builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration));
+        builder.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(
+            CredentialKey.Load(builder.Configuration, settings, log)));
+        builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
+        builder.Services.AddHostedService<AdminBootstrap>();
+        builder.Services.AddGatewayApi(builder.Configuration);
+
+        builder.Services.AddMarten(options =>
+        {
+            options.Connection(connectionString);
+            options.DatabaseSchemaName = "gateway";
+            options.Events.DatabaseSchemaName = "gateway";
+            options.Events.StreamIdentity = StreamIdentity.AsString;
+            options.Events.AppendMode = EventAppendMode.Quick;
+            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            options.Events.AddEventType<AdminActionRecorded>();
+        }).UseLightweightSessions();
+
+        var orleansConnection = DatabaseMigrator.OrleansConnectionString(connectionString);
+        var advertised = settings.AdvertisedAddress();
+        var siloPort = settings.ResolveSiloPort();
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = "gateway";
+            });
+            // No Orleans client gateway: the HTTP front lives inside every silo.
+            silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: !advertised.Equals(System.Net.IPAddress.Loopback));
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = orleansConnection;
+            });
+            silo.AddAdoNetGrainStorage(GatewayStorage.Name, o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = orleansConnection;
+            });
+            silo.UseSystemTextJsonGrainStorageSerializer();
+        });
+
+        var app = builder.Build();
+        await app.Services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        app.UseGatewayApi();
+        return app;
+    }
+
+    private static Serilog.Core.Logger CreateLogger(IConfiguration configuration) =>
+        ConfigureLogger(new LoggerConfiguration(), configuration).CreateLogger();
+
+    private static LoggerConfiguration ConfigureLogger(LoggerConfiguration logger, IConfiguration configuration) => logger
+        .MinimumLevel.Information()
+        .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+        .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+        .MinimumLevel.Override("Orleans", LogEventLevel.Warning)
+        .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+        .MinimumLevel.Override("Marten", LogEventLevel.Warning)
+        .MinimumLevel.Override("JasperFx", LogEventLevel.Warning)
+        .ReadFrom.Configuration(configuration)
+        .Enrich.FromLogContext()
+        // Console writes are slow and serialised; the async sink keeps them off the request path.
+        .WriteTo.Async(sink => sink.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
+            formatProvider: CultureInfo.InvariantCulture));
+}

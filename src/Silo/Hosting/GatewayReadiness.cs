@@ -1,0 +1,28 @@
+using Gateway.Api.Health;
+using Npgsql;
+
+namespace Gateway.Silo.Hosting;
+
+/// <summary>Ready when this silo is an active cluster member and the database answers.</summary>
+internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database) : IReadinessCheck
+{
+    public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (silo.CurrentStatus != SiloStatus.Active)
+        {
+            return (false, $"cluster membership: {silo.CurrentStatus}");
+        }
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            await using var command = database.CreateCommand("SELECT 1");
+            await command.ExecuteScalarAsync(timeout.Token);
+            return (true, "cluster active, database reachable");
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        {
+            return (false, "database unreachable");
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+
+namespace Gateway.Silo.Hosting;
+
+/// <summary>
+/// The host's configuration, read once at start. Environment variables use <c>__</c> for <c>:</c>
+/// (e.g. <c>Gateway__Cluster__SiloPort</c>).
+/// </summary>
+public sealed record GatewaySettings
+{
+    public const string DefaultUrl = "http://127.0.0.1:8080";
+
+    /// <summary><c>ConnectionStrings:Gateway</c>; null means "run the embedded PostgreSQL".</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary><c>GATEWAY_DATA_DIR</c> (default <c>./.data</c>): embedded database, generated keys.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary><c>Gateway:Cluster:Id</c>: processes with the same id and database form one cluster.</summary>
+    public string ClusterId { get; init; } = "gateway";
+
+    /// <summary><c>Gateway:Cluster:SiloPort</c>: Orleans' silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; init; }
+
+    /// <summary><c>Gateway:Cluster:AdvertisedHost</c>: the address other silos reach this one at.</summary>
+    public string AdvertisedHost { get; init; } = "127.0.0.1";
+
+    public static GatewaySettings Read(IConfiguration configuration) => new()
+    {
+        ConnectionString = configuration.GetConnectionString("Gateway") is { Length: > 0 } cs ? cs : null,
+        DataDirectory = configuration["GATEWAY_DATA_DIR"] is { Length: > 0 } dir ? dir : ".data",
+        ClusterId = configuration["Gateway:Cluster:Id"] ?? "gateway",
+        SiloPort = int.TryParse(configuration["Gateway:Cluster:SiloPort"], out var port) ? port : 0,
+        AdvertisedHost = configuration["Gateway:Cluster:AdvertisedHost"] ?? "127.0.0.1",
+    };
+
+    /// <summary>The advertised address as an IPv4 address (host names are resolved).</summary>
+    public IPAddress AdvertisedAddress() => IPAddress.TryParse(AdvertisedHost, out var ip)
+        ? ip
+        : Dns.GetHostAddresses(AdvertisedHost).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+
+    /// <summary>The silo port, choosing a free one when none is configured (so several processes share a machine).</summary>
+    public int ResolveSiloPort()
+    {
+        if (SiloPort != 0)
+        {
+            return SiloPort;
+        }
+        using var listener = new TcpListener(AdvertisedAddress(), 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,1 @@
+return await Gateway.Silo.Hosting.GatewayHost.RunAsync(args);

@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Gateway.Fakes;
+
+/// <summary>
+/// Steering markers a test puts in the last user message:
+/// <c>[status:529]</c> answer with that error status; <c>[midstream-error]</c> an <c>error</c> event after the
+/// first delta; <c>[hang]</c> never answer; <c>[hang-stream]</c> stall after <c>message_start</c>;
+/// <c>[gated]</c> wait for <see cref="FakeAnthropic.EventGate"/> before each event after the first;
+/// <c>[delay:ms]</c> pause between events; <c>[words:n]</c> answer with n words; <c>[tool]</c> call the first tool;
+/// <c>[cache-read:n]</c> report n cache-read tokens.
+/// </summary>
+public sealed partial record Markers
+{
+    public int? Status { get; init; }
+    public bool MidStreamError { get; init; }
+    public bool HangBeforeHeaders { get; init; }
+    public bool HangAfterFirstEvent { get; init; }
+    public bool Gated { get; init; }
+    public int EventDelayMs { get; init; }
+    public int Words { get; init; }
+    public bool UseTool { get; init; }
+    public int CacheRead { get; init; }
+
+    public static Markers Parse(string prompt)
+    {
+        var markers = new Markers();
+        foreach (Match m in MarkerPattern().Matches(prompt))
+        {
+            var value = m.Groups["value"].Success ? int.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture) : 0;
+            markers = m.Groups["name"].Value switch
+            {
+                "status" => markers with { Status = value },
+                "midstream-error" => markers with { MidStreamError = true },
+                "hang" => markers with { HangBeforeHeaders = true },
+                "hang-stream" => markers with { HangAfterFirstEvent = true },
+                "gated" => markers with { Gated = true },
+                "delay" => markers with { EventDelayMs = value },
+                "words" => markers with { Words = value },
+                "tool" => markers with { UseTool = true },
+                "cache-read" => markers with { CacheRead = value },
+                _ => markers,
+            };
+        }
+        return markers;
+    }
+
+    public static string Strip(string prompt) => MarkerPattern().Replace(prompt, "").Trim();
+
+    [GeneratedRegex(@"\[(?<name>[a-z\-]+)(:(?<value>\d+))?\]")]
+    private static partial Regex MarkerPattern();
+}
