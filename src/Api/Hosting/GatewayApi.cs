@@ -52,8 +52,6 @@ public static class GatewayApi
         app.MapHealthApi();
         app.MapDataPlaneApi();
         app.MapAdminApi();
-        app.MapFallback(context => AnthropicErrors.WriteAsync(context, 404, "not_found_error",
-            $"No endpoint {context.Request.Method} {context.Request.Path}."));
         return app;
     }
 
@@ -80,6 +78,7 @@ public static class GatewayApi
         var status = http.Response.StatusCode;
         var message = status switch
         {
+            404 => $"No endpoint {http.Request.Method} {http.Request.Path}.",
             405 => $"Method {http.Request.Method} is not allowed on {http.Request.Path}.",
             415 => "Unsupported content type.",
             _ => $"Request failed with status {status}.",

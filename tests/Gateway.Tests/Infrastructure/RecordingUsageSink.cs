@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using Gateway.Api.Usage;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>Keeps every usage record the gateway produced, for assertions.</summary>
+public sealed class RecordingUsageSink : IUsageSink
+{
+    private readonly ConcurrentDictionary<string, UsageRecord> _records = new();
+
+    public ValueTask RecordAsync(UsageRecord record, CancellationToken cancellationToken)
+    {
+        _records[record.RequestId] = record;
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The record of a request, waiting briefly for it (streams record as they end).</summary>
+    public async Task<UsageRecord> WaitForAsync(string requestId)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if (_records.TryGetValue(requestId, out var record))
+            {
+                return record;
+            }
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"No usage record for {requestId}.");
+    }
+}

@@ -1,0 +1,62 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>Builds data-plane requests the way Anthropic clients send them.</summary>
+public static class Requests
+{
+    public const string Model = "claude-sonnet-4-5";
+
+    public static string MessagesBody(string prompt, bool stream = false, string model = Model, int maxTokens = 256) =>
+        new JsonObject
+        {
+            ["model"] = model,
+            ["max_tokens"] = maxTokens,
+            ["stream"] = stream,
+            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
+        }.ToJsonString();
+
+    public static HttpRequestMessage Messages(string key, string body, string path = "/v1/messages")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("x-api-key", key);
+        request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+        return request;
+    }
+
+    public static string RequestId(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
+
+    /// <summary>Reads SSE events (name and data) from a response body as they arrive.</summary>
+    public static async IAsyncEnumerable<(string Name, JsonObject Data)> ReadEventsAsync(Stream body)
+    {
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        string? name = null;
+        string? data = null;
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.Length == 0)
+            {
+                if (name is not null && data is not null)
+                {
+                    yield return (name, JsonNode.Parse(data)!.AsObject());
+                }
+                name = null;
+                data = null;
+            }
+            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line["event: ".Length..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                data = line["data: ".Length..];
+            }
+        }
+    }
+}
