@@ -12,6 +12,7 @@ using Npgsql;
 using Orleans.Configuration;
 using Serilog;
 using Serilog.Events;
+using Weasel.Core;
 
 namespace Gateway.Silo.Hosting;
 
@@ -90,6 +91,7 @@ public static class GatewayHost
             options.Events.StreamIdentity = StreamIdentity.AsString;
             options.Events.AppendMode = EventAppendMode.Quick;
             options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.SnakeCase);
             options.Events.AddEventType<AdminActionRecorded>();
         }).UseLightweightSessions();
 
