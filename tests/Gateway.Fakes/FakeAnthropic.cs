@@ -367,7 +367,8 @@ public sealed class FakeAnthropic : IAsyncDisposable
         return last?["content"] switch
         {
             JsonValue v when v.TryGetValue<string>(out var s) => s,
-            JsonArray parts => string.Join(' ', parts.Select(p => p?["text"]?.GetValue<string>()).Where(t => t is not null)),
+            // Clients put context blocks (e.g. Claude Code's reminders) before the typed prompt: the last text is the prompt.
+            JsonArray parts => parts.Select(p => p?["text"]?.GetValue<string>()).LastOrDefault(t => t is not null) ?? "",
             _ => "",
         };
     }
