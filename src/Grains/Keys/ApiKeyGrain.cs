@@ -12,8 +12,8 @@ public sealed class ApiKeyGrain(
 {
     private static readonly Admission InvalidKey = Admission.Denied(401, "authentication_error", "invalid x-api-key");
 
-    // With no config on the key or its workspace, the route is "the one provider this workspace can use";
-    // finding it scans the providers, so the answer is kept briefly.
+    // With no config on the key or its workspace, the route is "the one provider this workspace can use"
+    // (see FindImplicitRouteAsync); finding it scans the providers, so the answer is kept briefly.
     private static readonly TimeSpan ImplicitRouteLifetime = TimeSpan.FromSeconds(5);
     private (RouteConfig? Route, string? Problem, DateTimeOffset Until) _implicitRoute;
 
@@ -138,23 +138,35 @@ public sealed class ApiKeyGrain(
 
     private async Task<(RouteConfig?, string?, DateTimeOffset)> FindImplicitRouteAsync(string workspace, DateTimeOffset now)
     {
+        // A provider dedicated to the workspace (it lists the workspace) wins over providers open to every workspace.
         var until = now + ImplicitRouteLifetime;
-        var usable = new List<string>();
+        var dedicated = new List<string>();
+        var shared = new List<string>();
         var catalog = GrainFactory.Catalog(Catalogs.Providers);
         for (string? after = null; ;)
         {
             var page = await catalog.ListAsync(after, 200);
-            var connections = await Task.WhenAll(page.Ids.Select(p => GrainFactory.Provider(p).GetConnectionAsync()));
-            usable.AddRange(connections.Where(c => c is not null && c.Serves(workspace)).Select(c => c!.Slug));
-            if (!page.HasMore || usable.Count > 1)
+            foreach (var connection in await Task.WhenAll(page.Ids.Select(p => GrainFactory.Provider(p).GetConnectionAsync())))
+            {
+                if (connection is { Workspaces: { } listed } && listed.Contains(workspace))
+                {
+                    dedicated.Add(connection.Slug);
+                }
+                else if (connection is { Workspaces: null })
+                {
+                    shared.Add(connection.Slug);
+                }
+            }
+            if (!page.HasMore)
             {
                 break;
             }
             after = page.Ids[^1];
         }
-        return usable.Count switch
+        var candidates = dedicated.Count > 0 ? dedicated : shared;
+        return candidates.Count switch
         {
-            1 => (RouteConfig.SingleProvider(usable[0]), null, until),
+            1 => (RouteConfig.SingleProvider(candidates[0]), null, until),
             0 => (null, "No provider is configured for this key's workspace.", until),
             _ => (null, "Several providers are available; set a routing config on the key or a default_config on its workspace.", until),
         };

@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+# Gateway benchmark: direct-to-upstream vs through-the-gateway, at concurrency 1 and 32, streaming and
+# non-streaming, measured with wrk in one run against the same fake upstream. Prints req/s and p50/p99
+# latency, the gateway's ratios against the direct baseline, and PASS/FAIL for the targets:
+#   - added p50 latency at c=1 (gateway p50 - direct p50) <= 0.5 ms, non-streaming and streaming;
+#   - gateway throughput at c=32 >= 25% of direct, non-streaming and streaming.
+# See bench/README.md for the knobs (BENCH_DURATION, BENCH_WARMUP, ...).
+set -Eeuo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+
+DURATION=${BENCH_DURATION:-10}          # seconds measured per cell
+WARMUP=${BENCH_WARMUP:-4}               # seconds of discarded load before each cell
+HIGH_CONC=${BENCH_HIGH_CONC:-32}        # the "high" concurrency (the low one is always 1)
+THREADS=${BENCH_THREADS:-2}             # wrk threads at the high concurrency (1 at c=1)
+MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
+MODES=${BENCH_MODES:-"non-stream stream"}
+READY_TIMEOUT=${BENCH_READY_TIMEOUT:-90}
+SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
+KEEP_LOGS=${BENCH_KEEP_LOGS:-0}
+STRICT=${BENCH_STRICT:-0}
+OUT=${BENCH_OUT:-$BENCH_DIR/results/latest.txt}
+
+TARGET_ADDED_P50_MS=0.5
+TARGET_THROUGHPUT_PCT=25
+
+FAKE_KEY=sk-ant-fake-provider-key
+ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM$RANDOM"
+LUA="$BENCH_DIR/post.lua"
+FAKE_DLL="$ROOT/bench/Gateway.Bench/bin/Release/net10.0/Gateway.Bench.dll"
+SILO_DLL="$ROOT/src/Silo/bin/Release/net10.0/Gateway.Silo.dll"
+
+START_SECONDS=$SECONDS
+WORK=""
+FAKE_PID=""
+GATEWAY_PID=""
+POSTMASTER_PID=""
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+is_alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+
+# Waits up to $2 seconds for process $1 to exit; returns non-zero if it is still running.
+wait_exit() {
+  local pid=$1 deadline=$((SECONDS + $2))
+  while is_alive "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+  wait "$pid" 2>/dev/null || true
+}
+
+# Asks a process to stop with SIGINT, then escalates to SIGTERM and SIGKILL.
+stop_process() {
+  local pid=$1 name=$2 grace=$3
+  is_alive "$pid" || return 0
+  kill -INT "$pid" 2>/dev/null || true
+  wait_exit "$pid" "$grace" && return 0
+  log "$name ($pid) did not stop on SIGINT within ${grace}s; sending SIGTERM"
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_exit "$pid" 10 && return 0
+  log "$name ($pid) still running; sending SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_exit "$pid" 5 || true
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  set +e
+  if is_alive "$GATEWAY_PID"; then
+    log "stopping the gateway ($GATEWAY_PID) and its PostgreSQL"
+    # The gateway stops its embedded PostgreSQL itself (up to 30 s, then it escalates).
+    stop_process "$GATEWAY_PID" gateway 45
+  fi
+  if is_alive "$POSTMASTER_PID"; then
+    log "PostgreSQL ($POSTMASTER_PID) outlived the gateway; stopping it"
+    stop_process "$POSTMASTER_PID" postgres 30
+  fi
+  if is_alive "$FAKE_PID"; then
+    stop_process "$FAKE_PID" fake-upstream 10
+  fi
+  if [[ -n "$WORK" && -d "$WORK" ]]; then
+    if [[ $status -ne 0 || "$KEEP_LOGS" == 1 ]]; then
+      log "logs kept in $WORK (gateway.log, fake.log, wrk/)"
+      rm -rf "$WORK/data"
+    else
+      rm -rf "$WORK"
+    fi
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+# Starts "$@" in the background with SIGINT deliverable: a non-interactive shell starts background jobs
+# with SIGINT ignored, unless job control is on (then each job gets its own process group, which also
+# keeps a terminal's Ctrl+C away from the servers, so the trap above can stop them in order).
+spawn() {
+  local out=$1
+  shift
+  set -m
+  "$@" >"$out" 2>&1 &
+  SPAWNED_PID=$!
+  set +m
+}
+
+# utime+stime of one process, in clock ticks (0 once it is gone).
+cpu_ticks() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }
+  awk '{print $12 + $13}' <<<"$stat"
+}
+
+# CPU ticks of the PostgreSQL server: the postmaster and its children (backends, writers).
+pg_ticks() {
+  [[ -n "$POSTMASTER_PID" ]] || { echo 0; return; }
+  local total pid
+  total=$(cpu_ticks "$POSTMASTER_PID")
+  for pid in $(ps -o pid= --ppid "$POSTMASTER_PID" 2>/dev/null); do
+    total=$((total + $(cpu_ticks "$pid")))
+  done
+  echo "$total"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Tools and builds
+
+if ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq wrk >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
+    || die "could not install wrk (apt-get install -y wrk)"
+fi
+for tool in dotnet curl jq awk; do
+  command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
+done
+
+WORK=$(mktemp -d /tmp/gateway-bench.XXXXXX)
+# The embedded PostgreSQL runs as the postgres user when we are root: it must reach its folder.
+chmod 755 "$WORK"
+mkdir -p "$WORK/wrk"
+
+if [[ "$SKIP_BUILD" != 1 ]]; then
+  for project in bench/Gateway.Bench/Gateway.Bench.csproj src/Silo/Gateway.Silo.csproj; do
+    log "building $project (Release)"
+    if ! (cd "$ROOT" && dotnet build -c Release -nologo -v q "$project") >"$WORK/build.log" 2>&1; then
+      tail -n 40 "$WORK/build.log" >&2
+      die "build of $project failed"
+    fi
+  done
+fi
+[[ -f "$FAKE_DLL" ]] || die "$FAKE_DLL not found (build bench/Gateway.Bench in Release)"
+[[ -f "$SILO_DLL" ]] || die "$SILO_DLL not found (build src/Silo in Release)"
+
+# ---------------------------------------------------------------------------------------------------
+# Processes: fake upstream, gateway (with its own throwaway PostgreSQL)
+
+log "starting the fake upstream"
+spawn "$WORK/fake.log" dotnet "$FAKE_DLL" fake-upstream --port 0
+FAKE_PID=$SPAWNED_PID
+FAKE_URL=""
+for _ in $(seq 1 150); do
+  FAKE_URL=$(sed -n 's#^fake-upstream listening on \(http://[^/ ]*\).*#\1#p' "$WORK/fake.log" | head -n 1)
+  [[ -n "$FAKE_URL" ]] && break
+  is_alive "$FAKE_PID" || { cat "$WORK/fake.log" >&2; die "the fake upstream exited"; }
+  sleep 0.2
+done
+[[ -n "$FAKE_URL" ]] || die "the fake upstream did not start within 30 s"
+log "fake upstream: $FAKE_URL (pid $FAKE_PID)"
+
+log "starting the gateway (embedded PostgreSQL under $WORK/data)"
+spawn "$WORK/gateway.log" env -u ConnectionStrings__Gateway -u GATEWAY_ENCRYPTION_KEY \
+  GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  dotnet "$SILO_DLL" --urls http://127.0.0.1:0
+GATEWAY_PID=$SPAWNED_PID
+GATEWAY_URL=""
+deadline=$((SECONDS + READY_TIMEOUT))
+while ((SECONDS < deadline)); do
+  is_alive "$GATEWAY_PID" || { tail -n 40 "$WORK/gateway.log" >&2; die "the gateway exited during start-up"; }
+  [[ -n "$POSTMASTER_PID" ]] \
+    || POSTMASTER_PID=$(sed -n 's/.*Embedded PostgreSQL \([0-9][0-9]*\) serves.*/\1/p' "$WORK/gateway.log" | head -n 1)
+  [[ -n "$GATEWAY_URL" ]] \
+    || GATEWAY_URL=$(sed -n 's#.*Now listening on: \(http://[^ ]*\).*#\1#p' "$WORK/gateway.log" | head -n 1 | tr -d '\r')
+  if [[ -n "$GATEWAY_URL" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "$GATEWAY_URL/readyz") == 200 ]]; then
+    break
+  fi
+  sleep 0.5
+done
+if ((SECONDS >= deadline)); then
+  tail -n 40 "$WORK/gateway.log" >&2
+  die "the gateway was not ready within ${READY_TIMEOUT}s"
+fi
+log "gateway: $GATEWAY_URL (pid $GATEWAY_PID, postgres pid ${POSTMASTER_PID:-?}), ready after $((SECONDS - START_SECONDS))s"
+
+admin() {
+  local path=$1 body=$2 response code
+  response=$(curl -sS -w '\n%{http_code}' -X POST "$GATEWAY_URL$path" \
+    -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' -d "$body") \
+    || die "POST $path failed"
+  code=${response##*$'\n'}
+  response=${response%$'\n'*}
+  [[ "$code" == 2* ]] || die "POST $path answered $code: $response"
+  printf '%s' "$response"
+}
+admin /admin/v1/workspaces '{"id":"bench","name":"Bench"}' >/dev/null
+admin /admin/v1/providers "$(jq -cn --arg url "$FAKE_URL" --arg key "$FAKE_KEY" \
+  '{slug:"fake",kind:"anthropic",base_url:$url,credentials:{api_key:$key}}')" >/dev/null
+GATEWAY_KEY=$(admin /admin/v1/keys '{"workspace":"bench","name":"bench"}' | jq -r '.key // empty')
+[[ -n "$GATEWAY_KEY" ]] || die "the key API answered no key"
+
+# One request per target and mode, checked by hand, before any load.
+preflight() {
+  local url=$1 key=$2 stream=$3 body out code
+  body=$(printf '{"model":"claude-sonnet-4-5","max_tokens":%d,%s"messages":[{"role":"user","content":"Hello"}]}' \
+    "$MAX_TOKENS" "$([[ $stream == 1 ]] && echo '"stream":true,')")
+  out=$(curl -sS -w '\n%{http_code}' -X POST "$url/v1/messages" -H "x-api-key: $key" \
+    -H 'anthropic-version: 2023-06-01' -H 'content-type: application/json' -d "$body") || die "preflight to $url failed"
+  code=${out##*$'\n'}
+  out=${out%$'\n'*}
+  [[ "$code" == 200 ]] || die "preflight to $url (stream=$stream) answered $code: $out"
+  if [[ $stream == 1 ]]; then
+    grep -q 'event: message_stop' <<<"$out" || die "preflight stream from $url has no message_stop: $out"
+  else
+    jq -e '.type == "message" and (.content | length > 0)' >/dev/null <<<"$out" \
+      || die "preflight from $url is not a message: $out"
+  fi
+}
+for stream in 0 1; do
+  preflight "$FAKE_URL" "$FAKE_KEY" "$stream"
+  preflight "$GATEWAY_URL" "$GATEWAY_KEY" "$stream"
+done
+log "preflight OK (direct and gateway, JSON and SSE)"
+
+# ---------------------------------------------------------------------------------------------------
+# Measurements
+
+declare -A RPS P50 P99 ERRORS CPU_FAKE CPU_GW CPU_PG CPU_WRK
+CELLS=()
+
+# Converts wrk's latency text (e.g. 412.00us, 1.23ms, 2.01s, 1.50m) to milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+    if (f < 0) { print "nan"; exit }
+    printf "%.3f", n * f }'
+}
+
+run_wrk() { # conc threads seconds url key stream output
+  wrk -t "$2" -c "$1" -d "${3}s" --timeout 10s --latency -s "$LUA" "$4/v1/messages" -- "$5" "$6" "$MAX_TOKENS" >"$7" 2>&1
+}
+
+measure() {
+  local mode=$1 conc=$2 target=$3 stream=0 url key threads=1 cell file
+  [[ $mode == stream ]] && stream=1
+  if [[ $target == direct ]]; then url=$FAKE_URL key=$FAKE_KEY; else url=$GATEWAY_URL key=$GATEWAY_KEY; fi
+  ((conc > 1)) && threads=$THREADS
+  ((threads > conc)) && threads=$conc
+  cell="$mode,$conc,$target"
+  file="$WORK/wrk/${mode}-c${conc}-${target}.txt"
+
+  if ((WARMUP > 0)); then
+    run_wrk "$conc" "$threads" "$WARMUP" "$url" "$key" "$stream" "$file.warmup" || die "wrk warm-up failed: $(cat "$file.warmup")"
+  fi
+
+  local f0 g0 p0 f1 g1 p1 t0 t1 wrk_cpu
+  f0=$(cpu_ticks "$FAKE_PID"); g0=$(cpu_ticks "$GATEWAY_PID"); p0=$(pg_ticks); t0=$(date +%s%N)
+  local TIMEFORMAT='%U %S'
+  { time run_wrk "$conc" "$threads" "$DURATION" "$url" "$key" "$stream" "$file"; } 2>"$file.time" \
+    || die "wrk failed: $(cat "$file")"
+  t1=$(date +%s%N); f1=$(cpu_ticks "$FAKE_PID"); g1=$(cpu_ticks "$GATEWAY_PID"); p1=$(pg_ticks)
+  wrk_cpu=$(awk '{print $1 + $2}' "$file.time")
+
+  local line requests duration_us p50 p99 errors
+  line=$(grep '^BENCH_RESULT ' "$file" | tail -n 1 || true)
+  if [[ -n "$line" ]]; then
+    field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$line"; }
+    requests=$(field requests); duration_us=$(field duration_us)
+    p50=$(awk -v u="$(field p50_us)" 'BEGIN{printf "%.3f", u/1000}')
+    p99=$(awk -v u="$(field p99_us)" 'BEGIN{printf "%.3f", u/1000}')
+    errors=$(( $(field err_connect) + $(field err_read) + $(field err_write) + $(field err_status) + $(field err_timeout) ))
+  else
+    # Fall back to wrk's own text (the Lua done() hook did not run).
+    requests=$(awk '/requests in/ {print $1; exit}' "$file")
+    duration_us=$((DURATION * 1000000))
+    p50=$(to_ms "$(awk '$1 == "50%" {print $2; exit}' "$file")")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2; exit}' "$file")")
+    errors=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} /Socket errors:/ {gsub(/,/, ""); n += $4 + $6 + $8 + $10} END {print n + 0}' "$file")
+  fi
+  [[ -n "$requests" && "$requests" -gt 0 ]] || die "no requests completed in $cell: $(cat "$file")"
+
+  RPS[$cell]=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.1f", r * 1e6 / d}')
+  P50[$cell]=$p50
+  P99[$cell]=$p99
+  ERRORS[$cell]=$errors
+  local wall_s
+  wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}')
+  CPU_FAKE[$cell]=$(awk -v d=$((f1 - f0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
+  CPU_GW[$cell]=$(awk -v d=$((g1 - g0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
+  CPU_PG[$cell]=$(awk -v d=$((p1 - p0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
+  CPU_WRK[$cell]=$(awk -v c="$wrk_cpu" -v w="$wall_s" 'BEGIN{printf "%.2f", c / w}')
+  CELLS+=("$cell")
+  log "$(printf '%-10s c=%-3s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' \
+    "$mode" "$conc" "$target" "${RPS[$cell]}" "$p50" "$p99" "$errors")"
+}
+
+log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency 1 and $HIGH_CONC"
+for mode in $MODES; do
+  [[ $mode == stream || $mode == non-stream ]] || die "unknown mode '$mode' in BENCH_MODES (non-stream, stream)"
+  for conc in 1 "$HIGH_CONC"; do
+    for target in direct gateway; do
+      measure "$mode" "$conc" "$target"
+    done
+  done
+done
+
+# ---------------------------------------------------------------------------------------------------
+# Report
+
+report() {
+  local cell mode conc target d rel_rps add50 add99
+  echo "Gateway benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(
+    [[ -n "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null)" ]] && echo ' (src has uncommitted changes)')"
+  echo "machine: $(nproc) cores; fake upstream, gateway (+ its PostgreSQL) and wrk share them"
+  echo "wrk: ${DURATION}s measured after ${WARMUP}s warm-up per cell; 1 thread at c=1, $THREADS at c=$HIGH_CONC; latency = time to the full response"
+  echo
+  printf '%-10s %4s  %-8s %10s %9s %9s %10s %9s %9s %7s\n' \
+    mode conc target req/s p50_ms p99_ms rps_vs_dir +p50_ms +p99_ms errors
+  for cell in "${CELLS[@]}"; do
+    IFS=, read -r mode conc target <<<"$cell"
+    d="$mode,$conc,direct"
+    if [[ $target == direct ]]; then
+      rel_rps="100.0%" add50="-" add99="-"
+    else
+      rel_rps=$(awk -v g="${RPS[$cell]}" -v b="${RPS[$d]}" 'BEGIN{printf "%.1f%%", 100 * g / b}')
+      add50=$(awk -v g="${P50[$cell]}" -v b="${P50[$d]}" 'BEGIN{printf "%+.3f", g - b}')
+      add99=$(awk -v g="${P99[$cell]}" -v b="${P99[$d]}" 'BEGIN{printf "%+.3f", g - b}')
+    fi
+    printf '%-10s %4s  %-8s %10s %9s %9s %10s %9s %9s %7s\n' \
+      "$mode" "$conc" "$target" "${RPS[$cell]}" "${P50[$cell]}" "${P99[$cell]}" "$rel_rps" "$add50" "$add99" "${ERRORS[$cell]}"
+  done
+  echo
+  echo "CPU during each measured cell (cores; 1.00 = one core busy the whole time, $(nproc) available):"
+  printf '%-10s %4s  %-8s %7s %8s %9s %7s %7s\n' mode conc target fake gateway postgres wrk total
+  for cell in "${CELLS[@]}"; do
+    IFS=, read -r mode conc target <<<"$cell"
+    printf '%-10s %4s  %-8s %7s %8s %9s %7s %7s\n' "$mode" "$conc" "$target" \
+      "${CPU_FAKE[$cell]}" "${CPU_GW[$cell]}" "${CPU_PG[$cell]}" "${CPU_WRK[$cell]}" \
+      "$(awk -v a="${CPU_FAKE[$cell]}" -v b="${CPU_GW[$cell]}" -v c="${CPU_PG[$cell]}" -v d="${CPU_WRK[$cell]}" 'BEGIN{printf "%.2f", a + b + c + d}')"
+  done
+  echo
+  echo "Targets:"
+  FAILED=0
+  for mode in non-stream stream; do
+    local g="$mode,1,gateway" b="$mode,1,direct" verdict value
+    if [[ -z "${P50[$g]:-}" || -z "${P50[$b]:-}" ]]; then
+      printf '  SKIP  added p50 at c=1, %-10s (not measured)\n' "$mode"
+    else
+      value=$(awk -v g="${P50[$g]}" -v b="${P50[$b]}" 'BEGIN{printf "%.3f", g - b}')
+      verdict=$(awk -v v="$value" -v t="$TARGET_ADDED_P50_MS" 'BEGIN{print (v <= t) ? "PASS" : "FAIL"}')
+      [[ "${ERRORS[$g]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
+      [[ $verdict == PASS ]] || FAILED=1
+      printf '  %s  added p50 at c=1, %-10s %8s ms  (gateway %s - direct %s ms; target <= %s ms%s)\n' \
+        "$verdict" "$mode:" "$value" "${P50[$g]}" "${P50[$b]}" "$TARGET_ADDED_P50_MS" \
+        "$(awk -v v="$value" -v t="$TARGET_ADDED_P50_MS" 'BEGIN{if (v > t) printf "; over by %.3f ms", v - t}')"
+    fi
+  done
+  for mode in non-stream stream; do
+    local g="$mode,$HIGH_CONC,gateway" b="$mode,$HIGH_CONC,direct" verdict value
+    if [[ -z "${RPS[$g]:-}" || -z "${RPS[$b]:-}" ]]; then
+      printf '  SKIP  throughput at c=%s, %-10s (not measured)\n' "$HIGH_CONC" "$mode"
+    else
+      value=$(awk -v g="${RPS[$g]}" -v b="${RPS[$b]}" 'BEGIN{printf "%.1f", 100 * g / b}')
+      verdict=$(awk -v v="$value" -v t="$TARGET_THROUGHPUT_PCT" 'BEGIN{print (v >= t) ? "PASS" : "FAIL"}')
+      [[ "${ERRORS[$g]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
+      [[ $verdict == PASS ]] || FAILED=1
+      printf '  %s  throughput at c=%s, %-10s %7s%% of direct  (gateway %s / direct %s req/s; target >= %s%%%s)\n' \
+        "$verdict" "$HIGH_CONC" "$mode:" "$value" "${RPS[$g]}" "${RPS[$b]}" "$TARGET_THROUGHPUT_PCT" \
+        "$(awk -v v="$value" -v t="$TARGET_THROUGHPUT_PCT" 'BEGIN{if (v < t) printf "; short by %.1f points", t - v}')"
+    fi
+  done
+  for cell in "${CELLS[@]}"; do
+    [[ "${ERRORS[$cell]}" == 0 ]] || echo "  note: $cell had ${ERRORS[$cell]} wrk errors (non-2xx, socket errors or timeouts); its targets count as FAIL"
+  done
+}
+
+mkdir -p "$(dirname "$OUT")"
+FAILED=0
+report >"$WORK/report.txt"   # runs in this shell: sets FAILED
+echo "  total run time: $((SECONDS - START_SECONDS))s (build, start-up, $((${#CELLS[@]})) cells)" >>"$WORK/report.txt"
+cp "$WORK/report.txt" "$OUT"
+echo
+cat "$WORK/report.txt"
+echo
+log "table written to ${OUT#"$ROOT"/}"
+
+if [[ "$FAILED" == 1 && "$STRICT" == 1 ]]; then
+  exit 3
+fi
+exit 0
