@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the cleanup helpers are reached through traps
 # Gateway benchmark: direct-to-upstream vs through-the-gateway, at concurrency 1 and 32, streaming and
 # non-streaming, measured with wrk in one run against the same fake upstream. Prints req/s and p50/p99
 # latency, the gateway's ratios against the direct baseline, and PASS/FAIL for the targets:
@@ -11,11 +12,15 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)
 
 DURATION=${BENCH_DURATION:-10}          # seconds measured per cell
-WARMUP=${BENCH_WARMUP:-4}               # seconds of discarded load before each cell
+WARMUP=${BENCH_WARMUP:-3}               # seconds of discarded load before each cell
+PREWARM_MIN=${BENCH_PREWARM_MIN:-6}     # pre-warm per target and mode, until the JIT is quiet (see below)
+PREWARM_MAX=${BENCH_PREWARM_MAX:-60}
 HIGH_CONC=${BENCH_HIGH_CONC:-32}        # the "high" concurrency (the low one is always 1)
 THREADS=${BENCH_THREADS:-2}             # wrk threads at the high concurrency (1 at c=1)
 MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 MODES=${BENCH_MODES:-"non-stream stream"}
+ROUNDS=${BENCH_ROUNDS:-1}               # rounds over all cells; the report shows each cell's median
+GATEWAY_ENV=${BENCH_GATEWAY_ENV:-}      # extra VAR=value words for the gateway's environment (e.g. DOTNET_gcServer=0)
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-90}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 KEEP_LOGS=${BENCH_KEEP_LOGS:-0}
@@ -85,8 +90,12 @@ cleanup() {
   fi
   if [[ -n "$WORK" && -d "$WORK" ]]; then
     if [[ $status -ne 0 || "$KEEP_LOGS" == 1 ]]; then
-      log "logs kept in $WORK (gateway.log, fake.log, wrk/)"
       rm -rf "$WORK/data"
+      if [[ "$KEEP_LOGS" != 1 && -f "$WORK/gateway.log" ]]; then
+        # One usage line per request makes the full log large; its end is what explains a failure.
+        tail -n 2000 "$WORK/gateway.log" >"$WORK/gateway.log.tail" && mv "$WORK/gateway.log.tail" "$WORK/gateway.log"
+      fi
+      log "logs kept in $WORK (gateway.log, fake.log, wrk/)"
     else
       rm -rf "$WORK"
     fi
@@ -137,6 +146,9 @@ if ! command -v wrk >/dev/null 2>&1; then
     || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq wrk >/dev/null 2>&1; } \
     || die "could not install wrk (apt-get install -y wrk)"
 fi
+for mode in $MODES; do
+  [[ $mode == stream || $mode == non-stream ]] || die "unknown mode '$mode' in BENCH_MODES (non-stream, stream)"
+done
 for tool in dotnet curl jq awk; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required"
 done
@@ -175,10 +187,12 @@ done
 log "fake upstream: $FAKE_URL (pid $FAKE_PID)"
 
 log "starting the gateway (embedded PostgreSQL under $WORK/data)"
+# shellcheck disable=SC2086 # GATEWAY_ENV is a list of VAR=value words
 spawn "$WORK/gateway.log" env -u ConnectionStrings__Gateway -u GATEWAY_ENCRYPTION_KEY \
-  GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_TOKEN="$ADMIN_TOKEN" \
+  GATEWAY_DATA_DIR="$WORK/data" GATEWAY_ADMIN_TOKEN="$ADMIN_TOKEN" $GATEWAY_ENV \
   dotnet "$SILO_DLL" --urls http://127.0.0.1:0
 GATEWAY_PID=$SPAWNED_PID
+GATEWAY_STARTED=$SECONDS
 GATEWAY_URL=""
 deadline=$((SECONDS + READY_TIMEOUT))
 while ((SECONDS < deadline)); do
@@ -196,7 +210,7 @@ if ((SECONDS >= deadline)); then
   tail -n 40 "$WORK/gateway.log" >&2
   die "the gateway was not ready within ${READY_TIMEOUT}s"
 fi
-log "gateway: $GATEWAY_URL (pid $GATEWAY_PID, postgres pid ${POSTMASTER_PID:-?}), ready after $((SECONDS - START_SECONDS))s"
+log "gateway: $GATEWAY_URL (pid $GATEWAY_PID, postgres pid ${POSTMASTER_PID:-?}), ready after $((SECONDS - GATEWAY_STARTED))s"
 
 admin() {
   local path=$1 body=$2 response code
@@ -240,8 +254,15 @@ log "preflight OK (direct and gateway, JSON and SSE)"
 # ---------------------------------------------------------------------------------------------------
 # Measurements
 
+# Per cell ("mode,conc,target"): one value per round in the R_ lists, then the medians.
+declare -A R_RPS R_P50 R_P99 R_CPU_FAKE R_CPU_GW R_CPU_PG R_CPU_WRK
 declare -A RPS P50 P99 ERRORS CPU_FAKE CPU_GW CPU_PG CPU_WRK
 CELLS=()
+
+median() { # "v1 v2 ..." printf-format
+  tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -g | awk -v f="$2\n" \
+    '{a[NR] = $1} END {printf f, (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'
+}
 
 # Converts wrk's latency text (e.g. 412.00us, 1.23ms, 2.01s, 1.50m) to milliseconds.
 to_ms() {
@@ -295,29 +316,77 @@ measure() {
   fi
   [[ -n "$requests" && "$requests" -gt 0 ]] || die "no requests completed in $cell: $(cat "$file")"
 
-  RPS[$cell]=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.1f", r * 1e6 / d}')
-  P50[$cell]=$p50
-  P99[$cell]=$p99
-  ERRORS[$cell]=$errors
+  local rps
+  rps=$(awk -v r="$requests" -v d="$duration_us" 'BEGIN{printf "%.1f", r * 1e6 / d}')
+  R_RPS[$cell]+="$rps "
+  R_P50[$cell]+="$p50 "
+  R_P99[$cell]+="$p99 "
+  ERRORS[$cell]=$(( ${ERRORS[$cell]:-0} + errors ))
   local wall_s
   wall_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b - a) / 1e9}')
-  CPU_FAKE[$cell]=$(awk -v d=$((f1 - f0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
-  CPU_GW[$cell]=$(awk -v d=$((g1 - g0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
-  CPU_PG[$cell]=$(awk -v d=$((p1 - p0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f", d / t / w}')
-  CPU_WRK[$cell]=$(awk -v c="$wrk_cpu" -v w="$wall_s" 'BEGIN{printf "%.2f", c / w}')
-  CELLS+=("$cell")
+  R_CPU_FAKE[$cell]+=$(awk -v d=$((f1 - f0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f ", d / t / w}')
+  R_CPU_GW[$cell]+=$(awk -v d=$((g1 - g0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f ", d / t / w}')
+  R_CPU_PG[$cell]+=$(awk -v d=$((p1 - p0)) -v t="$CLK_TCK" -v w="$wall_s" 'BEGIN{printf "%.2f ", d / t / w}')
+  R_CPU_WRK[$cell]+=$(awk -v c="$wrk_cpu" -v w="$wall_s" 'BEGIN{printf "%.2f ", c / w}')
+  [[ " ${CELLS[*]} " == *" $cell "* ]] || CELLS+=("$cell")
   log "$(printf '%-10s c=%-3s %-8s %10s req/s  p50 %8s ms  p99 %8s ms  errors %s' \
-    "$mode" "$conc" "$target" "${RPS[$cell]}" "$p50" "$p99" "$errors")"
+    "$mode" "$conc" "$target" "$rps" "$p50" "$p99" "$errors")$( ((ROUNDS > 1)) && echo "  (round $ROUND/$ROUNDS)")"
 }
 
-log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency 1 and $HIGH_CONC"
-for mode in $MODES; do
-  [[ $mode == stream || $mode == non-stream ]] || die "unknown mode '$mode' in BENCH_MODES (non-stream, stream)"
-  for conc in 1 "$HIGH_CONC"; do
+# .NET code runs unoptimised until tiered compilation has caught up with the hot paths: on this 2-core
+# machine the gateway needs some 20-30 s of load before it reaches its steady state (the fake needs less).
+# Each target is loaded in 2 s slices until its JIT thread has been quiet for two slices in a row
+# (at least BENCH_PREWARM_MIN, at most BENCH_PREWARM_MAX seconds per target and mode).
+jit_ticks() { # CPU ticks of the tiered-compilation worker thread of process $1 (0 when it is idle and gone)
+  local task total=0
+  for task in /proc/"$1"/task/*; do
+    [[ "$(cat "$task/comm" 2>/dev/null)" == ".NET Tiered Com"* ]] || continue
+    total=$((total + $(cpu_ticks "${task#/proc/}")))
+  done
+  echo "$total"
+}
+prewarm() {
+  local mode=$1 target=$2 url key pid stream=0 elapsed=0 quiet=0 j0 j1 file
+  [[ $mode == stream ]] && stream=1
+  if [[ $target == direct ]]; then url=$FAKE_URL key=$FAKE_KEY pid=$FAKE_PID; else url=$GATEWAY_URL key=$GATEWAY_KEY pid=$GATEWAY_PID; fi
+  file="$WORK/wrk/prewarm-$mode-$target.txt"
+  while ((elapsed < PREWARM_MAX)); do
+    j0=$(jit_ticks "$pid")
+    run_wrk "$HIGH_CONC" "$THREADS" 2 "$url" "$key" "$stream" "$file" || die "wrk pre-warm failed: $(cat "$file")"
+    j1=$(jit_ticks "$pid")
+    elapsed=$((elapsed + 2))
+    # Quiet: the JIT thread used under 2% of one core during the slice.
+    if ((j1 - j0 >= 0 && (j1 - j0) * 100 < 4 * CLK_TCK)); then quiet=$((quiet + 1)); else quiet=0; fi
+    ((quiet >= 2 && elapsed >= PREWARM_MIN)) && break
+  done
+  log "pre-warmed $mode/$target for ${elapsed}s$( ((quiet >= 2)) || echo " (JIT still busy at BENCH_PREWARM_MAX)")"
+}
+if ((PREWARM_MAX > 0)); then
+  for mode in $MODES; do
     for target in direct gateway; do
-      measure "$mode" "$conc" "$target"
+      prewarm "$mode" "$target"
     done
   done
+fi
+
+log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency 1 and $HIGH_CONC, $ROUNDS round(s)"
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
+  for mode in $MODES; do
+    for conc in 1 "$HIGH_CONC"; do
+      for target in direct gateway; do
+        measure "$mode" "$conc" "$target"
+      done
+    done
+  done
+done
+for cell in "${CELLS[@]}"; do
+  RPS[$cell]=$(median "${R_RPS[$cell]}" %.1f)
+  P50[$cell]=$(median "${R_P50[$cell]}" %.3f)
+  P99[$cell]=$(median "${R_P99[$cell]}" %.3f)
+  CPU_FAKE[$cell]=$(median "${R_CPU_FAKE[$cell]}" %.2f)
+  CPU_GW[$cell]=$(median "${R_CPU_GW[$cell]}" %.2f)
+  CPU_PG[$cell]=$(median "${R_CPU_PG[$cell]}" %.2f)
+  CPU_WRK[$cell]=$(median "${R_CPU_WRK[$cell]}" %.2f)
 done
 
 # ---------------------------------------------------------------------------------------------------
@@ -328,7 +397,9 @@ report() {
   echo "Gateway benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(
     [[ -n "$(git -C "$ROOT" status --porcelain -- src 2>/dev/null)" ]] && echo ' (src has uncommitted changes)')"
   echo "machine: $(nproc) cores; fake upstream, gateway (+ its PostgreSQL) and wrk share them"
-  echo "wrk: ${DURATION}s measured after ${WARMUP}s warm-up per cell; 1 thread at c=1, $THREADS at c=$HIGH_CONC; latency = time to the full response"
+  echo "wrk: ${DURATION}s measured per cell after a pre-warm until the JIT is quiet (${PREWARM_MIN}-${PREWARM_MAX}s per target and mode) and ${WARMUP}s warm-up per cell; 1 thread at c=1, $THREADS at c=$HIGH_CONC; latency = time to the full response"
+  ((ROUNDS == 1)) || echo "each figure is the median of $ROUNDS rounds (errors are summed)"
+  [[ -z "$GATEWAY_ENV" ]] || echo "gateway environment extras: $GATEWAY_ENV"
   echo
   printf '%-10s %4s  %-8s %10s %9s %9s %10s %9s %9s %7s\n' \
     mode conc target req/s p50_ms p99_ms rps_vs_dir +p50_ms +p99_ms errors
@@ -393,7 +464,7 @@ report() {
 mkdir -p "$(dirname "$OUT")"
 FAILED=0
 report >"$WORK/report.txt"   # runs in this shell: sets FAILED
-echo "  total run time: $((SECONDS - START_SECONDS))s (build, start-up, $((${#CELLS[@]})) cells)" >>"$WORK/report.txt"
+echo "  total run time: $((SECONDS - START_SECONDS))s ($( [[ "$SKIP_BUILD" == 1 ]] || echo "build, ")start-up, pre-warm, ${#CELLS[@]} cells x $ROUNDS round(s); stopping the gateway adds a few seconds)" >>"$WORK/report.txt"
 cp "$WORK/report.txt" "$OUT"
 echo
 cat "$WORK/report.txt"

@@ -1,7 +1,8 @@
+using System.Runtime.InteropServices;
 using Gateway.Fakes;
 
 // Usage: Gateway.Bench fake-upstream [--port N] [--api-key K]
-// Runs a fake Anthropic Messages API (JSON and SSE) until stdin closes or the process is signalled.
+// Runs a fake Anthropic Messages API (JSON and SSE) until it gets SIGINT or SIGTERM.
 if (args.Length == 0 || args[0] != "fake-upstream")
 {
     Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K]");
@@ -16,9 +17,11 @@ var options = new FakeAnthropicOptions
 };
 await using var fake = await FakeAnthropic.StartAsync(options, port);
 Console.WriteLine($"fake-upstream listening on {fake.BaseUrl}");
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
+// SIGINT and SIGTERM both end the wait (the web host's own console lifetime would only stop Kestrel on
+// SIGTERM and leave this process waiting). The source is not disposed: a late signal may still cancel it.
+var stop = new CancellationTokenSource();
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 try
 {
     await Task.Delay(Timeout.Infinite, stop.Token);
@@ -28,6 +31,12 @@ catch (OperationCanceledException)
     // Stopping is the normal end.
 }
 return 0;
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}
 
 string? Option(string name)
 {

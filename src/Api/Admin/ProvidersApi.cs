@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Api.DataPlane;
 using Gateway.Grains;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
@@ -80,7 +81,7 @@ public static class ProvidersApi
             ? TypedResults.Json(view, AdminJson.Options)
             : new AnthropicErrorResult(404, "not_found_error", $"Provider '{slug}' does not exist.");
 
-    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<UpdateProviderRequest>(context.Request);
         if (error is not null)
@@ -91,14 +92,16 @@ public static class ProvidersApi
         var view = await grains.Provider(slug).UpdateAsync(new ProviderPatch(
             request!.BaseUrl, request.Credentials?.ToImmutableDictionary(), request.Region, request.Project,
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray()));
+        connections.Invalidate(slug);
         await audit.RecordAsync(context, "provider", slug, request.Credentials is null ? "updated" : "credentials_rotated");
         return TypedResults.Json(view, AdminJson.Options);
     }
 
-    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit)
     {
         slug = slug.TrimStart('@');
         await grains.Provider(slug).DeleteAsync();
+        connections.Invalidate(slug);
         await audit.RecordAsync(context, "provider", slug, "deleted");
         return TypedResults.NoContent();
     }

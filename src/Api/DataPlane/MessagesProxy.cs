@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Net.Sockets;
@@ -18,6 +19,7 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public sealed partial class MessagesProxy(
     IGrainFactory grains,
+    ProviderConnections providers,
     UpstreamHttp upstream,
     IUsageSink usage,
     IOptions<DataPlaneOptions> options,
@@ -72,10 +74,10 @@ public sealed partial class MessagesProxy(
         }
         exchange.KeyId = admitted.KeyId;
         exchange.Workspace = admitted.Workspace;
-        exchange.Metadata = requestMetadata.SetItems(admitted.Metadata);
+        exchange.Metadata = requestMetadata.IsEmpty ? admitted.Metadata : requestMetadata.SetItems(admitted.Metadata);
 
         var target = admitted.Route.Targets[0];
-        var provider = await grains.Provider(target.Provider).GetConnectionAsync();
+        var provider = await providers.GetAsync(target.Provider);
         if (provider is null || !provider.Serves(admitted.Workspace))
         {
             await RefuseAsync(exchange, 404, "not_found_error", $"The route's provider '{target.Provider}' does not exist or does not serve this workspace.");
@@ -276,21 +278,35 @@ public sealed partial class MessagesProxy(
 
     private static async Task<byte[]> ReadLimitedAsync(HttpContent content, long limit, CancellationToken cancellationToken)
     {
-        if (content.Headers.ContentLength is { } length && length > limit)
+        var declared = content.Headers.ContentLength;
+        if (declared > limit)
         {
             throw new InvalidDataException($"The provider's answer is larger than {limit} bytes.");
         }
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var buffer = new MemoryStream(content.Headers.ContentLength is { } known ? (int)known : 4096);
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        if (declared is { } length)
         {
-            if (buffer.Length + read > limit)
+            var exact = new byte[length];
+            await stream.ReadExactlyAsync(exact, cancellationToken);
+            return exact;
+        }
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                throw new InvalidDataException($"The provider's answer is larger than {limit} bytes.");
+                if (buffer.Length + read > limit)
+                {
+                    throw new InvalidDataException($"The provider's answer is larger than {limit} bytes.");
+                }
+                buffer.Write(chunk, 0, read);
             }
-            buffer.Write(chunk, 0, read);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
     }

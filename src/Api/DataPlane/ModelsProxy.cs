@@ -13,7 +13,7 @@ namespace Gateway.Api.DataPlane;
 /// <c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models the key may use — those its route's
 /// providers serve, narrowed by the key's allow-list — in Anthropic's list shape and paging.
 /// </summary>
-public sealed class ModelsProxy(IGrainFactory grains, UpstreamHttp upstream, ModelCatalog catalog)
+public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connections, UpstreamHttp upstream, ModelCatalog catalog)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;
@@ -156,7 +156,7 @@ public sealed class ModelsProxy(IGrainFactory grains, UpstreamHttp upstream, Mod
         var providers = new List<ProviderConnection>();
         foreach (var target in admitted.Route.Targets)
         {
-            if (await grains.Provider(target.Provider).GetConnectionAsync() is { } connection && connection.Serves(admitted.Workspace))
+            if (await connections.GetAsync(target.Provider) is { } connection && connection.Serves(admitted.Workspace))
             {
                 providers.Add(connection);
             }

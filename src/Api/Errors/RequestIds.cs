@@ -12,12 +12,12 @@ public static class RequestIds
     private static readonly object Key = new();
 
     /// <summary>Assigns the id before anything else runs, so even early errors carry it.</summary>
-    public static Task AssignAsync(HttpContext context, Func<Task> next)
+    public static Task AssignAsync(HttpContext context, RequestDelegate next)
     {
-        var id = GatewayIds.New("req_");
+        var id = GatewayIds.NewRequestId();
         context.Items[Key] = id;
         context.Response.Headers["request-id"] = id;
-        return next();
+        return next(context);
     }
 
     public static string? Get(HttpContext context) => context.Items.TryGetValue(Key, out var id) ? (string?)id : null;

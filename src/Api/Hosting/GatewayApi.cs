@@ -24,6 +24,7 @@ public static class GatewayApi
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ProviderConnections>();
         services.AddSingleton<MessagesProxy>();
         services.AddSingleton<ModelsProxy>();
         services.TryAddSingleton<IUsageSink, LoggingUsageSink>();

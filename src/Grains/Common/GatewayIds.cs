@@ -10,9 +10,16 @@ public static class GatewayIds
 {
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 
+    /// <summary>An id whose random part comes from the cryptographic generator (resource ids, key ids).</summary>
     public static string New(string prefix) => prefix + NewBody(DateTimeOffset.UtcNow);
 
-    public static string NewBody(DateTimeOffset time)
+    /// <summary>
+    /// A per-request id: unique and time-ordered, but not secret, so its random part comes from the fast
+    /// non-cryptographic generator (the cryptographic one costs a call into OpenSSL on every request).
+    /// </summary>
+    public static string NewRequestId() => "req_" + NewBody(DateTimeOffset.UtcNow, cryptographic: false);
+
+    public static string NewBody(DateTimeOffset time, bool cryptographic = true)
     {
         Span<byte> bytes = stackalloc byte[16];
         var ms = (ulong)time.ToUnixTimeMilliseconds();
@@ -20,7 +27,14 @@ public static class GatewayIds
         {
             bytes[i] = (byte)(ms >> (8 * (5 - i)));
         }
-        RandomNumberGenerator.Fill(bytes[6..]);
+        if (cryptographic)
+        {
+            RandomNumberGenerator.Fill(bytes[6..]);
+        }
+        else
+        {
+            Random.Shared.NextBytes(bytes[6..]);
+        }
 
         // 128 bits -> 26 base32 characters, most significant first.
         Span<char> chars = stackalloc char[26];

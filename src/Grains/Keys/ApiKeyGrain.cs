@@ -12,10 +12,12 @@ public sealed class ApiKeyGrain(
 {
     private static readonly Admission InvalidKey = Admission.Denied(401, "authentication_error", "invalid x-api-key");
 
-    // With no config on the key or its workspace, the route is "the one provider this workspace can use"
-    // (see FindImplicitRouteAsync); finding it scans the providers, so the answer is kept briefly.
-    private static readonly TimeSpan ImplicitRouteLifetime = TimeSpan.FromSeconds(5);
-    private (RouteConfig? Route, string? Problem, DateTimeOffset Until) _implicitRoute;
+    // The workspace, route and metadata a request of this key resolves to are kept between requests: the
+    // workspace pushes its own changes (WorkspaceChangedAsync); routing configs and the provider list are
+    // re-read at most this often. Revocation, expiry and model checks are never cached.
+    private static readonly TimeSpan ResolutionLifetime = TimeSpan.FromSeconds(1);
+    private Admission? _resolved;
+    private DateTimeOffset _resolvedUntil;
 
     private string Id => this.ResourceId();
 
@@ -102,6 +104,23 @@ public sealed class ApiKeyGrain(
             return Admission.Denied(403, "permission_error", $"This API key may not use model '{model}'.");
         }
 
+        if (_resolved is null || _resolvedUntil <= now)
+        {
+            _resolved = await ResolveAsync(key, now);
+            _resolvedUntil = now + ResolutionLifetime;
+        }
+        return _resolved;
+    }
+
+    public Task WorkspaceChangedAsync()
+    {
+        _resolved = null;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The key's workspace, route and metadata: the part of admission that does not depend on the request.</summary>
+    private async Task<Admission> ResolveAsync(ApiKeyState key, DateTimeOffset now)
+    {
         var workspace = await GrainFactory.Workspace(key.Workspace).AdmitAsync(Id);
         if (!workspace.Active)
         {
@@ -120,15 +139,12 @@ public sealed class ApiKeyGrain(
         }
         else
         {
-            if (_implicitRoute.Until <= now)
+            var (implicitRoute, problem) = await FindImplicitRouteAsync(key.Workspace);
+            if (implicitRoute is null)
             {
-                _implicitRoute = await FindImplicitRouteAsync(key.Workspace, now);
+                return Admission.Denied(404, "not_found_error", problem!);
             }
-            if (_implicitRoute.Route is null)
-            {
-                return Admission.Denied(404, "not_found_error", _implicitRoute.Problem!);
-            }
-            route = _implicitRoute.Route;
+            route = implicitRoute;
         }
 
         // Key metadata wins over the workspace's; the request's own metadata is merged in by the front.
@@ -136,10 +152,9 @@ public sealed class ApiKeyGrain(
         return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels));
     }
 
-    private async Task<(RouteConfig?, string?, DateTimeOffset)> FindImplicitRouteAsync(string workspace, DateTimeOffset now)
+    private async Task<(RouteConfig?, string?)> FindImplicitRouteAsync(string workspace)
     {
         // A provider dedicated to the workspace (it lists the workspace) wins over providers open to every workspace.
-        var until = now + ImplicitRouteLifetime;
         var dedicated = new List<string>();
         var shared = new List<string>();
         var catalog = GrainFactory.Catalog(Catalogs.Providers);
@@ -166,9 +181,9 @@ public sealed class ApiKeyGrain(
         var candidates = dedicated.Count > 0 ? dedicated : shared;
         return candidates.Count switch
         {
-            1 => (RouteConfig.SingleProvider(candidates[0]), null, until),
-            0 => (null, "No provider is configured for this key's workspace.", until),
-            _ => (null, "Several providers are available; set a routing config on the key or a default_config on its workspace.", until),
+            1 => (RouteConfig.SingleProvider(candidates[0]), null),
+            0 => (null, "No provider is configured for this key's workspace."),
+            _ => (null, "Several providers are available; set a routing config on the key or a default_config on its workspace."),
         };
     }
 

@@ -24,6 +24,9 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// checks the model against the key's allow-list and resolves the route (hot path).
     /// </summary>
     Task<Admission> AdmitAsync(byte[] secretHash, string? model);
+
+    /// <summary>The key's workspace changed (default config, metadata): resolve it again on the next request.</summary>
+    Task WorkspaceChangedAsync();
 }
 
 /// <summary>What an admin asks for when creating a key.</summary>

@@ -53,6 +53,8 @@ public sealed class WorkspaceGrain(
         current.UpdatedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
         _admission = null;
+        // Keys keep their resolved workspace between requests; tell them before the change is acknowledged.
+        await ForEachKeyAsync(key => key.WorkspaceChangedAsync());
         return View();
     }
 
@@ -67,11 +69,16 @@ public sealed class WorkspaceGrain(
         await state.WriteStateAsync();
         _admission = null;
         await GrainFactory.Catalog(Catalogs.Workspaces).RemoveAsync(Id);
+        await ForEachKeyAsync(key => key.RevokeAsync());
+    }
+
+    private async Task ForEachKeyAsync(Func<IApiKeyGrain, Task> action)
+    {
         var keys = GrainFactory.Catalog(Catalogs.KeysOf(Id));
         for (string? after = null; ;)
         {
             var page = await keys.ListAsync(after, 500);
-            await Task.WhenAll(page.Ids.Select(k => GrainFactory.ApiKey(k).RevokeAsync()));
+            await Task.WhenAll(page.Ids.Select(k => action(GrainFactory.ApiKey(k))));
             if (!page.HasMore)
             {
                 break;

@@ -195,6 +195,11 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     public async Task A_workspace_default_config_routes_its_keys_and_deleting_the_workspace_revokes_them()
     {
         var tenant = await gateway.CreateTenantAsync();
+        // Used once first, so the key has already resolved its workspace and route when the workspace changes.
+        using (var before = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("before"))))
+        {
+            Assert.Equal(Requests.Model, (await gateway.Usage.WaitForAsync(Requests.RequestId(before))).Model);
+        }
         var slug = "cfg-ws-" + Guid.NewGuid().ToString("N")[..8];
         await gateway.PostAsync("/admin/v1/configs", new JsonObject
         {
