@@ -6,7 +6,8 @@ namespace Gateway.Silo.Database;
 /// <summary>
 /// Creates or migrates the gateway's own SQL (the Orleans schema) at start. Numbered scripts run once each,
 /// in order, recorded in <c>orleans.gateway_migrations</c>; the Orleans query rows are re-applied every time.
-/// A PostgreSQL advisory lock serialises gateway processes that start together.
+/// A PostgreSQL advisory lock serialises gateway processes that start together (their concurrent DDL would
+/// otherwise collide), Marten's schema changes included.
 /// </summary>
 public static class DatabaseMigrator
 {
@@ -14,7 +15,9 @@ public static class DatabaseMigrator
     private const long MigrationLock = 0x6761_7465_7761_7901; // "gateway" + 1
     private const string QueriesScript = "orleans_queries.sql";
 
-    public static async Task MigrateAsync(string connectionString, ILogger logger, CancellationToken cancellationToken = default)
+    /// <param name="alsoUnderLock">More schema work (Marten's) to run while the lock is held.</param>
+    public static async Task MigrateAsync(string connectionString, ILogger logger, Func<CancellationToken, Task>? alsoUnderLock = null,
+        CancellationToken cancellationToken = default)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -51,6 +54,11 @@ public static class DatabaseMigrator
 
             var queries = Scripts().Single(s => s.Name == QueriesScript).Sql;
             await ExecuteAsync(connection, null, queries, cancellationToken);
+
+            if (alsoUnderLock is not null)
+            {
+                await alsoUnderLock(cancellationToken);
+            }
         }
         finally
         {

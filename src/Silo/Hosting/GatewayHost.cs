@@ -66,7 +66,6 @@ public static class GatewayHost
     public static async Task<WebApplication> BuildAsync(WebApplicationBuilder builder, GatewaySettings settings, Microsoft.Extensions.Logging.ILogger log)
     {
         var connectionString = settings.ConnectionString ?? throw new ArgumentException("A connection string is required.", nameof(settings));
-        await DatabaseMigrator.MigrateAsync(connectionString, log);
 
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["http_ports"]))
         {
@@ -83,17 +82,7 @@ public static class GatewayHost
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
 
-        builder.Services.AddMarten(options =>
-        {
-            options.Connection(connectionString);
-            options.DatabaseSchemaName = "gateway";
-            options.Events.DatabaseSchemaName = "gateway";
-            options.Events.StreamIdentity = StreamIdentity.AsString;
-            options.Events.AppendMode = EventAppendMode.Quick;
-            options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
-            options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.SnakeCase);
-            options.Events.AddEventType<AdminActionRecorded>();
-        }).UseLightweightSessions();
+        builder.Services.AddMarten(options => ConfigureMarten(options, connectionString)).UseLightweightSessions();
 
         var orleansConnection = DatabaseMigrator.OrleansConnectionString(connectionString);
         var advertised = settings.AdvertisedAddress();
@@ -121,9 +110,23 @@ public static class GatewayHost
         });
 
         var app = builder.Build();
-        await app.Services.GetRequiredService<IDocumentStore>().Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        await DatabaseMigrator.MigrateAsync(connectionString, log, _ => store.Storage.ApplyAllConfiguredChangesToDatabaseAsync());
         app.UseGatewayApi();
         return app;
+    }
+
+    /// <summary>Marten's setup: its own schema, string stream ids, snake_case JSON like the API.</summary>
+    public static void ConfigureMarten(StoreOptions options, string connectionString)
+    {
+        options.Connection(connectionString);
+        options.DatabaseSchemaName = "gateway";
+        options.Events.DatabaseSchemaName = "gateway";
+        options.Events.StreamIdentity = StreamIdentity.AsString;
+        options.Events.AppendMode = EventAppendMode.Quick;
+        options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.SnakeCase);
+        options.Events.AddEventType<AdminActionRecorded>();
     }
 
     private static Serilog.Core.Logger CreateLogger(IConfiguration configuration) =>

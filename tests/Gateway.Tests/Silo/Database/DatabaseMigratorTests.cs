@@ -1,4 +1,6 @@
 using Gateway.Silo.Database;
+using Gateway.Silo.Hosting;
+using Marten;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -19,8 +21,15 @@ public sealed class DatabaseMigratorTests
     public async Task Gateways_starting_together_migrate_once_and_register_every_query_orleans_needs()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("mig");
-        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => DatabaseMigrator.MigrateAsync(connectionString, NullLogger.Instance)));
+        // As several processes starting on a fresh database: each with its own Marten store.
+        var stores = Enumerable.Range(0, 3).Select(_ => DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString))).ToList();
+        await Task.WhenAll(stores.Select(store => DatabaseMigrator.MigrateAsync(connectionString, NullLogger.Instance,
+            _ => store.Storage.ApplyAllConfiguredChangesToDatabaseAsync())));
         await DatabaseMigrator.MigrateAsync(connectionString, NullLogger.Instance);
+        foreach (var store in stores)
+        {
+            store.Dispose();
+        }
 
         await using var connection = new NpgsqlConnection(DatabaseMigrator.OrleansConnectionString(connectionString));
         await connection.OpenAsync();
