@@ -35,7 +35,7 @@ public static class CredentialKey
         var generated = RandomNumberGenerator.GetBytes(32);
         File.WriteAllText(path, Convert.ToBase64String(generated));
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        if (settings.ConnectionString is not null)
+        if (!settings.EmbeddedDatabase)
         {
             log.LogWarning("Generated a credential encryption key in {Path}; set {Variable} to the same value on every gateway process of this cluster",
                 path, Variable);

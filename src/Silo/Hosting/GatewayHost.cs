@@ -42,7 +42,8 @@ public static class GatewayHost
                 connectionString = embedded.ConnectionString;
             }
 
-            await using var app = await BuildAsync(builder, settings with { ConnectionString = connectionString }, log);
+            await using var app = await BuildAsync(builder,
+                settings with { ConnectionString = connectionString, EmbeddedDatabase = embedded is not null }, log);
             await app.RunAsync();
             return 0;
         }

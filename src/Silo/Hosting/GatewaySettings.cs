@@ -15,6 +15,9 @@ public sealed record GatewaySettings
     /// <summary><c>ConnectionStrings:Gateway</c>; null means "run the embedded PostgreSQL".</summary>
     public string? ConnectionString { get; init; }
 
+    /// <summary>True when the host runs its own PostgreSQL (no connection string was configured).</summary>
+    public bool EmbeddedDatabase { get; init; }
+
     /// <summary><c>GATEWAY_DATA_DIR</c> (default <c>./.data</c>): embedded database, generated keys.</summary>
     public required string DataDirectory { get; init; }
 
