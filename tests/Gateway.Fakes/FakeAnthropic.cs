@@ -24,7 +24,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly FakeAnthropicOptions _options;
-    private int _cancelled;
+    private readonly ConcurrentQueue<string> _cancelledPrompts = new();
     private int _messageCounter;
 
     private FakeAnthropic(WebApplication app, FakeAnthropicOptions options)
@@ -42,8 +42,8 @@ public sealed class FakeAnthropic : IAsyncDisposable
     /// <summary>Every request received, oldest first (empty when recording is off).</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
 
-    /// <summary>Requests whose client went away before the fake finished answering.</summary>
-    public int CancelledRequests => Volatile.Read(ref _cancelled);
+    /// <summary>The prompts (last user text) of requests whose client went away before the fake finished answering.</summary>
+    public IReadOnlyCollection<string> CancelledPrompts => [.. _cancelledPrompts];
 
     /// <summary>Released once per event by a test driving a <c>[gated]</c> stream.</summary>
     public SemaphoreSlim EventGate { get; } = new(0);
@@ -132,7 +132,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
         if (markers.Status is { } status)
         {
             await WriteErrorAsync(context, status, ErrorType(status), $"Fake failure with status {status}.",
-                status == 429 ? "7" : null);
+                status is 429 or 529 ? "7" : null);
             return;
         }
 
@@ -156,7 +156,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            Interlocked.Increment(ref _cancelled);
+            _cancelledPrompts.Enqueue(prompt);
         }
     }
 
@@ -183,6 +183,13 @@ public sealed class FakeAnthropic : IAsyncDisposable
             if (first && markers.HangAfterFirstEvent)
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            if (first && markers.DropAfterFirstEvent)
+            {
+                // A reset discards what the peer has not read yet: give the first event time to be read.
+                await Task.Delay(300, context.RequestAborted);
+                context.Abort();
+                return;
             }
             first = false;
         }
@@ -397,6 +404,8 @@ public sealed class FakeAnthropic : IAsyncDisposable
         if (retryAfter is not null)
         {
             context.Response.Headers.RetryAfter = retryAfter;
+            context.Response.Headers["retry-after-ms"] = retryAfter + "000";
+            context.Response.Headers["x-should-retry"] = "true";
         }
         var error = new JsonObject
         {

@@ -17,6 +17,7 @@ public sealed partial record Markers
     public bool MidStreamError { get; init; }
     public bool HangBeforeHeaders { get; init; }
     public bool HangAfterFirstEvent { get; init; }
+    public bool DropAfterFirstEvent { get; init; }
     public bool Gated { get; init; }
     public int EventDelayMs { get; init; }
     public int Words { get; init; }
@@ -35,6 +36,7 @@ public sealed partial record Markers
                 "midstream-error" => markers with { MidStreamError = true },
                 "hang" => markers with { HangBeforeHeaders = true },
                 "hang-stream" => markers with { HangAfterFirstEvent = true },
+                "drop-stream" => markers with { DropAfterFirstEvent = true },
                 "gated" => markers with { Gated = true },
                 "delay" => markers with { EventDelayMs = value },
                 "words" => markers with { Words = value },

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
 using Gateway.Grains.Common;
@@ -17,9 +16,7 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
     public const string ConfiguredTokenKey = "GATEWAY_ADMIN_TOKEN";
     private static readonly object PrincipalKey = new();
 
-    private readonly byte[]? _configuredHash = configuration[ConfiguredTokenKey] is { Length: > 0 } token
-        ? SHA256.HashData(Encoding.UTF8.GetBytes(token))
-        : null;
+    private readonly byte[]? _configuredHash = configuration[ConfiguredTokenKey] is { Length: > 0 } token ? SecretHash.Of(token) : null;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -29,7 +26,7 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         {
             return new AnthropicErrorResult(401, "authentication_error", "Authorization: Bearer <admin token> is required.");
         }
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(authorization["Bearer ".Length..].Trim()));
+        var hash = SecretHash.Of(authorization["Bearer ".Length..].Trim());
         AdminPrincipal? principal = null;
         if (_configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
         {

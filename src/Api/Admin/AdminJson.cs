@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Gateway.Api.Errors;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gateway.Api.Admin;
 
@@ -24,6 +25,11 @@ public static class AdminJson
     /// <summary>Reads a request body as <typeparamref name="T"/>; on failure the result is the 400 to return.</summary>
     public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
     {
+        // Kestrel enforces the limit also for bodies that do not declare their length (a 413 through the error handler).
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodyBytes;
+        }
         if (request.ContentLength is > MaxBodyBytes)
         {
             return (null, new AnthropicErrorResult(413, "request_too_large", $"Admin request bodies are limited to {MaxBodyBytes} bytes."));

@@ -13,8 +13,7 @@ public static class AnthropicUpstream
 {
     public static HttpRequestMessage CreateRequest(ProviderConnection provider, HttpMethod method, string path, HttpRequest client, HttpContent? content)
     {
-        var uri = new Uri(provider.BaseUrl.AbsoluteUri.TrimEnd('/') + path + client.QueryString.Value);
-        var request = new HttpRequestMessage(method, uri) { Content = content, Version = HttpVersion.Version11 };
+        var request = new HttpRequestMessage(method, Address(provider, path + client.QueryString.Value)) { Content = content, Version = HttpVersion.Version11 };
         foreach (var (name, values) in client.Headers)
         {
             if (IsForwarded(name))
@@ -29,9 +28,16 @@ public static class AnthropicUpstream
                 }
             }
         }
-        request.Headers.TryAddWithoutValidation("x-api-key", provider.Credentials["api_key"]);
+        Authenticate(request, provider);
         return request;
     }
+
+    /// <summary>A path (and query) under the provider's base URL, which may itself have a path (a proxy).</summary>
+    public static Uri Address(ProviderConnection provider, string pathAndQuery) => new(provider.BaseUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery);
+
+    /// <summary>The provider's credential, as Anthropic expects it.</summary>
+    public static void Authenticate(HttpRequestMessage request, ProviderConnection provider) =>
+        request.Headers.TryAddWithoutValidation("x-api-key", provider.Credentials["api_key"]);
 
     /// <summary>Client headers that reach the provider; everything else (gateway key, hop-by-hop, cookies, metadata) stays here.</summary>
     public static bool IsForwarded(string name) =>

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Collections.Immutable;
-using System.Diagnostics;
 using System.Net.Sockets;
 using Gateway.Api.Errors;
 using Gateway.Api.Usage;
@@ -28,6 +25,10 @@ public sealed partial class MessagesProxy(
     private const string MessagesPath = "/v1/messages";
     private const string CountTokensPath = "/v1/messages/count_tokens";
 
+    // Bodies up to this size are read before the key is checked (one grain call for both); a larger or
+    // undeclared body waits until the key is known to be good, so unknown clients cannot make it buffer 32 MB.
+    private const long ReadBeforeAuthenticationBytes = 1024 * 1024;
+
     public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.Messages, MessagesPath);
 
     public Task HandleCountTokensAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.CountTokens, CountTokensPath);
@@ -35,22 +36,27 @@ public sealed partial class MessagesProxy(
     private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape, string path)
     {
         var exchange = new Exchange(context, shape == MessagesRequest.Shape.Messages ? "messages" : "count_tokens");
-        var aborted = context.RequestAborted;
-
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
             await RefuseAsync(exchange, 401, "authentication_error", keyProblem);
             return;
         }
+        var key = grains.ApiKey(keyId);
+        var secretHash = ApiKeySecret.Hash(presented);
+        if (context.Request.ContentLength is not (<= ReadBeforeAuthenticationBytes)
+            && await key.AdmitAsync(secretHash, model: null) is { Request: null } early)
+        {
+            await RefuseAsync(exchange, early.Status, early.ErrorType!, early.Message!);
+            return;
+        }
 
-        using var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, aborted);
+        using var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
             await RefuseAsync(exchange, 413, "request_too_large",
                 $"Request exceeds the maximum allowed number of bytes ({options.Value.MaxRequestBodyBytes}).");
             return;
         }
-
         var request = MessagesRequest.TryRead(body.Span, shape, out var problem);
         if (request is null)
         {
@@ -59,14 +65,13 @@ public sealed partial class MessagesProxy(
         }
         exchange.Model = request.Model;
         exchange.Stream = request.Stream && shape == MessagesRequest.Shape.Messages;
-
         if (!RequestMetadata.TryRead(context.Request, out var requestMetadata, out problem))
         {
             await RefuseAsync(exchange, 400, "invalid_request_error", problem!);
             return;
         }
 
-        var admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), request.Model);
+        var admission = await key.AdmitAsync(secretHash, request.Model);
         if (admission.Request is not { } admitted)
         {
             await RefuseAsync(exchange, admission.Status, admission.ErrorType!, admission.Message!);
@@ -84,7 +89,6 @@ public sealed partial class MessagesProxy(
             return;
         }
         exchange.Provider = provider.Slug;
-
         var model = target.OverrideModel ?? request.Model;
         if (provider.Models is { Length: > 0 } served && !served.Contains(model))
         {
@@ -114,47 +118,50 @@ public sealed partial class MessagesProxy(
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            await RecordAsync(exchange with { Outcome = UsageOutcomes.ClientDisconnected, Status = 499 });
+            await RecordAsync(exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
+            return;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            await FailAsync(exchange, 504, "timeout_error", UsageOutcomes.ProviderTimeout,
+                $"Provider '{provider.Slug}' did not answer within {timeout.TotalMilliseconds:F0} ms.");
             return;
         }
         catch (OperationCanceledException)
         {
-            await FailAsync(exchange, 504, "timeout_error", UsageOutcomes.ProviderTimeout,
-                $"Provider '{provider.Slug}' did not answer within {timeout.TotalMilliseconds:F0} ms.");
+            // The handler's own connect timeout: the provider was never reached.
+            await FailAsync(exchange, 502, "api_error", UsageOutcomes.ProviderFailed,
+                $"Could not reach provider '{provider.Slug}' (connection timed out).");
             return;
         }
         catch (HttpRequestException e)
         {
             LogUnreachable(logger, provider.Slug, e.HttpRequestError, (e.InnerException as SocketException)?.SocketErrorCode);
             await FailAsync(exchange, 502, "api_error", UsageOutcomes.ProviderFailed,
-                $"Could not reach provider '{provider.Slug}' ({Describe(e)}).");
+                $"Could not reach provider '{provider.Slug}' ({ProviderErrors.Describe(e)}).");
             return;
         }
 
         using (response)
         {
-            var status = (int)response.StatusCode;
-            if (status >= 400)
+            if ((int)response.StatusCode >= 400)
             {
                 await RelayErrorAsync(exchange, provider, response, deadline.Token);
                 return;
             }
-
-            var isEventStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-            context.Response.StatusCode = status;
+            context.Response.StatusCode = (int)response.StatusCode;
             if (response.Content.Headers.ContentType is { } contentType)
             {
                 context.Response.ContentType = contentType.ToString();
             }
-            exchange.FirstByteAt = Stopwatch.GetTimestamp();
-
-            if (isEventStream)
+            exchange.MarkFirstByte();
+            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
             {
                 await RelayStreamAsync(exchange, response, timeout);
             }
             else
             {
-                await RelayBodyAsync(exchange, response, deadline.Token);
+                await RelayBodyAsync(exchange, response, deadline);
             }
         }
     }
@@ -169,43 +176,38 @@ public sealed partial class MessagesProxy(
         await using (var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted))
         {
             await context.Response.StartAsync(context.RequestAborted);
-            outcome = await SseRelay.RelayAsync(stream, context.Response, meter, async ct =>
+            outcome = await SseRelay.RelayAsync(stream, context.Response, meter, async _ =>
             {
                 recorded = true;
-                await RecordAsync(exchange.WithUsage(meter) with { Status = 200, Outcome = UsageOutcomes.Completed });
+                await RecordAsync(exchange.ToRecord(200, UsageOutcomes.Completed, usage: meter));
             }, idleTimeout, context.RequestAborted);
         }
-
         if (recorded)
         {
             return;
         }
-        var record = exchange.WithUsage(meter) with
+        var result = outcome switch
         {
-            Status = 200,
-            Outcome = outcome switch
-            {
-                RelayOutcome.ClientDisconnected => UsageOutcomes.ClientDisconnected,
-                RelayOutcome.ProviderFailed => UsageOutcomes.ProviderFailed,
-                RelayOutcome.ProviderTimedOut => UsageOutcomes.ProviderTimeout,
-                _ when meter.ErrorType is not null => UsageOutcomes.ProviderError,
-                _ => UsageOutcomes.Completed,
-            },
+            RelayOutcome.ClientDisconnected => UsageOutcomes.ClientDisconnected,
+            RelayOutcome.ProviderTimedOut => UsageOutcomes.ProviderTimeout,
+            RelayOutcome.ProviderFailed => UsageOutcomes.ProviderFailed,
+            _ when meter.ErrorType is not null => UsageOutcomes.ProviderError,
+            _ => UsageOutcomes.Completed,
         };
-        await RecordAsync(record);
+        await RecordAsync(exchange.ToRecord(200, result, usage: meter));
     }
 
-    private async Task RelayBodyAsync(Exchange exchange, HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task RelayBodyAsync(Exchange exchange, HttpResponseMessage response, CancellationTokenSource deadline)
     {
         var context = exchange.Context;
         byte[] bytes;
         try
         {
-            bytes = await ReadLimitedAsync(response.Content, options.Value.MaxResponseBodyBytes, cancellationToken);
+            bytes = await UpstreamBodies.ReadAsync(response.Content, options.Value.MaxResponseBodyBytes, deadline.Token);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            await RecordAsync(exchange with { Outcome = UsageOutcomes.ClientDisconnected, Status = 499 });
+            await RecordAsync(exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
             return;
         }
         catch (OperationCanceledException)
@@ -225,158 +227,42 @@ public sealed partial class MessagesProxy(
             meter.ReadMessage(bytes);
         }
         // Recorded before the client can see the body: an answered request always has its record.
-        await RecordAsync(exchange.WithUsage(meter) with { Status = context.Response.StatusCode, Outcome = UsageOutcomes.Completed });
+        await RecordAsync(exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter));
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
 
     private async Task RelayErrorAsync(Exchange exchange, ProviderConnection provider, HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var status = (int)response.StatusCode;
-        var meter = new UsageMeter();
+        byte[]? body = null;
         try
         {
-            meter.ReadErrorBody(await ReadLimitedAsync(response.Content, 1024 * 1024, cancellationToken));
+            body = await UpstreamBodies.ReadAsync(response.Content, 1024 * 1024, cancellationToken);
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or OperationCanceledException)
         {
             // The status alone still says what happened.
         }
-
-        string type;
-        string message;
-        if (status == 401)
-        {
-            // The provider refused the gateway's credential, not the client's key: the client cannot fix it.
-            status = 502;
-            type = "api_error";
-            message = $"Provider '{provider.Slug}' rejected the gateway's credential.";
-        }
-        else
-        {
-            type = meter.ErrorType ?? AnthropicErrors.TypeFor(status);
-            message = meter.ErrorMessage ?? $"Provider '{provider.Slug}' answered with status {status}.";
-        }
-        var retryAfter = response.Headers.RetryAfter?.ToString();
-        await RecordAsync(exchange with { Status = status, Outcome = UsageOutcomes.ProviderError, ErrorType = type, ErrorMessage = message });
-        await AnthropicErrors.WriteAsync(exchange.Context, status, type, message, retryAfter);
+        var (status, type, message) = ProviderErrors.Map(provider.Slug, (int)response.StatusCode, body);
+        await RecordAsync(exchange.ToRecord(status, UsageOutcomes.ProviderError, type, message));
+        ProviderErrors.CopyRetryHeaders(response, exchange.Context.Response);
+        await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
     private async Task RefuseAsync(Exchange exchange, int status, string type, string message)
     {
-        await RecordAsync(exchange with { Status = status, Outcome = UsageOutcomes.Refused, ErrorType = type, ErrorMessage = message });
+        await RecordAsync(exchange.ToRecord(status, UsageOutcomes.Refused, type, message));
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
     private async Task FailAsync(Exchange exchange, int status, string type, string outcome, string message)
     {
-        await RecordAsync(exchange with { Status = status, Outcome = outcome, ErrorType = type, ErrorMessage = message });
+        await RecordAsync(exchange.ToRecord(status, outcome, type, message));
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
-    private ValueTask RecordAsync(Exchange exchange) => usage.RecordAsync(exchange.ToRecord(), CancellationToken.None);
-
-    private static async Task<byte[]> ReadLimitedAsync(HttpContent content, long limit, CancellationToken cancellationToken)
-    {
-        var declared = content.Headers.ContentLength;
-        if (declared > limit)
-        {
-            throw new InvalidDataException($"The provider's answer is larger than {limit} bytes.");
-        }
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        if (declared is { } length)
-        {
-            var exact = new byte[length];
-            await stream.ReadExactlyAsync(exact, cancellationToken);
-            return exact;
-        }
-        using var buffer = new MemoryStream();
-        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    throw new InvalidDataException($"The provider's answer is larger than {limit} bytes.");
-                }
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
-        return buffer.ToArray();
-    }
-
-    private static string Describe(HttpRequestException e) => e.HttpRequestError switch
-    {
-        HttpRequestError.ConnectionError => (e.InnerException as SocketException)?.SocketErrorCode switch
-        {
-            SocketError.ConnectionRefused => "connection refused",
-            SocketError.HostNotFound or SocketError.TryAgain => "host not found",
-            SocketError.TimedOut => "connection timed out",
-            _ => "connection failed",
-        },
-        HttpRequestError.NameResolutionError => "host not found",
-        HttpRequestError.SecureConnectionError => "TLS handshake failed",
-        _ => "request failed",
-    };
+    private ValueTask RecordAsync(UsageRecord record) => usage.RecordAsync(record, CancellationToken.None);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} unreachable: {Error} {SocketError}")]
     private static partial void LogUnreachable(ILogger logger, string provider, HttpRequestError error, SocketError? socketError);
-
-    /// <summary>What is known of one request so far; becomes its <see cref="UsageRecord"/>.</summary>
-    private sealed record Exchange(HttpContext Context, string Endpoint)
-    {
-        public long StartedTimestamp { get; } = Stopwatch.GetTimestamp();
-        public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
-        public string? KeyId { get; set; }
-        public string? Workspace { get; set; }
-        public string? Provider { get; set; }
-        public string? Model { get; set; }
-        public bool Stream { get; set; }
-        public ImmutableDictionary<string, string> Metadata { get; set; } = ImmutableDictionary<string, string>.Empty;
-        public long? FirstByteAt { get; set; }
-        public int Status { get; init; }
-        public string Outcome { get; init; } = UsageOutcomes.Completed;
-        public string? ErrorType { get; init; }
-        public string? ErrorMessage { get; init; }
-        private UsageMeter? Meter { get; init; }
-
-        public Exchange WithUsage(UsageMeter meter) => this with
-        {
-            Meter = meter,
-            ErrorType = meter.ErrorType ?? ErrorType,
-            ErrorMessage = meter.ErrorMessage ?? ErrorMessage,
-        };
-
-        public UsageRecord ToRecord() => new()
-        {
-            RequestId = RequestIds.Get(Context) ?? "",
-            StartedAt = StartedAt,
-            Endpoint = Endpoint,
-            KeyId = KeyId,
-            Workspace = Workspace,
-            Provider = Provider,
-            Model = Model,
-            Stream = Stream,
-            Status = Status,
-            Outcome = Outcome,
-            ErrorType = ErrorType,
-            ErrorMessage = ErrorMessage,
-            InputTokens = Meter?.InputTokens ?? 0,
-            OutputTokens = Meter?.OutputTokens ?? 0,
-            CacheCreationInputTokens = Meter?.CacheCreationInputTokens ?? 0,
-            CacheCreation5mInputTokens = Meter?.CacheCreation5mInputTokens,
-            CacheCreation1hInputTokens = Meter?.CacheCreation1hInputTokens,
-            CacheReadInputTokens = Meter?.CacheReadInputTokens ?? 0,
-            StopReason = Meter?.StopReason,
-            LatencyMs = Stopwatch.GetElapsedTime(StartedTimestamp).TotalMilliseconds,
-            TimeToFirstByteMs = FirstByteAt is { } first ? Stopwatch.GetElapsedTime(StartedTimestamp, first).TotalMilliseconds : null,
-            Metadata = Metadata,
-        };
-    }
 }

@@ -54,6 +54,7 @@ public sealed class MessagesRequest
         int? maxTokens = null;
         var hasMessages = false;
         int modelStart = 0, modelLength = 0;
+        var seenStream = false;
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -66,6 +67,12 @@ public sealed class MessagesRequest
             {
                 if (reader.ValueTextEquals("model"u8))
                 {
+                    // Providers' parsers disagree on which duplicate wins; the gateway must route and check what they use.
+                    if (model is not null)
+                    {
+                        problem = "model: duplicate field";
+                        return null;
+                    }
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.String)
                     {
@@ -78,6 +85,12 @@ public sealed class MessagesRequest
                 }
                 else if (reader.ValueTextEquals("stream"u8))
                 {
+                    if (seenStream)
+                    {
+                        problem = "stream: duplicate field";
+                        return null;
+                    }
+                    seenStream = true;
                     reader.Read();
                     if (reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
                     {
@@ -128,6 +141,12 @@ public sealed class MessagesRequest
         catch (JsonException e)
         {
             problem = $"The request body is not valid JSON: {e.Message}";
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Utf8JsonReader.GetString on invalid UTF-8 or an unpaired surrogate escape.
+            problem = "model: Input should be a valid string (invalid UTF-8 or escape)";
             return null;
         }
 

@@ -14,6 +14,7 @@ public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
 {
     private const string CatalogApiVersion = "2023-06-01";
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
+    private const int MaxPages = 100;
     private readonly ConcurrentDictionary<(string Slug, long Version), (IReadOnlyList<JsonObject> Models, DateTimeOffset Until)> _cache = new();
 
     /// <summary>The provider's models, newest first as the provider orders them.</summary>
@@ -31,13 +32,22 @@ public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
 
         var models = new List<JsonObject>();
         string? after = null;
-        do
+        for (var pages = 0; pages < MaxPages; pages++)
         {
             var page = await FetchAsync(provider, "/v1/models?limit=1000" + (after is null ? "" : "&after_id=" + Uri.EscapeDataString(after)), cancellationToken);
-            models.AddRange(page["data"]!.AsArray().Select(m => m!.AsObject()));
-            after = page["has_more"]?.GetValue<bool>() == true ? page["last_id"]?.GetValue<string>() : null;
+            if (page["data"] is not JsonArray data)
+            {
+                throw new JsonException("a model list without data");
+            }
+            models.AddRange(data.OfType<JsonObject>());
+            var next = page["has_more"] is JsonValue more && more.TryGetValue<bool>(out var hasMore) && hasMore
+                && page["last_id"] is JsonValue last && last.TryGetValue<string>(out var lastId) ? lastId : null;
+            if (next is null || next == after)
+            {
+                break;
+            }
+            after = next;
         }
-        while (after is not null);
 
         _cache[key] = (models, clock.GetUtcNow() + Lifetime);
         return models;
@@ -45,17 +55,17 @@ public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
 
     private async Task<JsonObject> FetchAsync(ProviderConnection provider, string pathAndQuery, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, provider.BaseUrl.AbsoluteUri.TrimEnd('/') + pathAndQuery);
-        request.Headers.TryAddWithoutValidation("x-api-key", provider.Credentials["api_key"]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, AnthropicUpstream.Address(provider, pathAndQuery));
+        AnthropicUpstream.Authenticate(request, provider);
         request.Headers.TryAddWithoutValidation("anthropic-version", CatalogApiVersion);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         using var response = await upstream.Invoker.SendAsync(request, cancellationToken);
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var body = await UpstreamBodies.ReadAsync(response.Content, 16 * 1024 * 1024, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw new ProviderCatalogException(provider.Slug, (int)response.StatusCode, body);
         }
-        return JsonNode.Parse(body)?.AsObject() ?? throw new JsonException("empty model list");
+        return JsonNode.Parse(body) as JsonObject ?? throw new JsonException("a model list that is not an object");
     }
 
     private static JsonObject Describe(string id) => new()

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
@@ -17,6 +16,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;
+    private static readonly TimeSpan ProviderTimeout = TimeSpan.FromSeconds(30);
 
     public async Task ListAsync(HttpContext context)
     {
@@ -35,15 +35,24 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         }
 
         List<JsonObject> models = [];
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(ProviderTimeout);
         try
         {
             foreach (var provider in providers)
             {
-                var served = await catalog.ListAsync(provider, context.RequestAborted);
+                var served = await catalog.ListAsync(provider, deadline.Token);
                 models.AddRange(served.Where(m => models.All(seen => Id(seen) != Id(m))));
             }
         }
-        catch (Exception e) when (e is ProviderCatalogException or HttpRequestException or JsonException)
+        catch (ProviderCatalogException e)
+        {
+            var (status, type, message) = ProviderErrors.Map(e.Provider, e.Status, e.Body);
+            await AnthropicErrors.WriteAsync(context, status, type, message);
+            return;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or IOException or InvalidDataException
+                                      || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
             await AnthropicErrors.WriteAsync(context, 502, "api_error", "Could not read the provider's model list.");
             return;
@@ -99,15 +108,19 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
 
             // The provider resolves aliases ("claude-sonnet-4-5") to the dated id, so ask it directly.
             using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(id), context.Request, null);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(ProviderTimeout);
             HttpResponseMessage response;
+            byte[] body;
             try
             {
-                response = await upstream.Invoker.SendAsync(request, context.RequestAborted);
+                response = await upstream.Invoker.SendAsync(request, deadline.Token);
+                body = await UpstreamBodies.ReadAsync(response.Content, 1024 * 1024, deadline.Token);
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException
+                                          || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
             {
-                await AnthropicErrors.WriteAsync(context, 502, "api_error",
-                    $"Could not reach provider '{provider.Slug}' ({(e.InnerException as SocketException)?.SocketErrorCode.ToString() ?? "connection failed"}).");
+                await AnthropicErrors.WriteAsync(context, 502, "api_error", $"Could not reach provider '{provider.Slug}'.");
                 return;
             }
             using (response)
@@ -116,18 +129,14 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
                 {
                     continue;
                 }
-                var body = await response.Content.ReadAsByteArrayAsync(context.RequestAborted);
                 if (!response.IsSuccessStatusCode)
                 {
-                    var meter = new UsageMeter();
-                    meter.ReadErrorBody(body);
-                    var status = (int)response.StatusCode == 401 ? 502 : (int)response.StatusCode;
-                    await AnthropicErrors.WriteAsync(context, status, status == 502 ? "api_error" : meter.ErrorType ?? AnthropicErrors.TypeFor(status),
-                        meter.ErrorMessage ?? $"Provider '{provider.Slug}' answered with status {(int)response.StatusCode}.");
+                    var (status, type, message) = ProviderErrors.Map(provider.Slug, (int)response.StatusCode, body);
+                    await AnthropicErrors.WriteAsync(context, status, type, message);
                     return;
                 }
-                if (admitted.Models is { Length: > 0 } allowed && JsonNode.Parse(body)?["id"]?.GetValue<string>() is { } resolved
-                    && !ModelPatterns.Matches(allowed, resolved) && !ModelPatterns.Matches(allowed, id))
+                var resolved = ResolvedId(body) ?? id;
+                if (admitted.Models is { Length: > 0 } allowed && !ModelPatterns.Matches(allowed, resolved) && !ModelPatterns.Matches(allowed, id))
                 {
                     break;
                 }
@@ -164,5 +173,17 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         return (admitted, providers);
     }
 
-    private static string Id(JsonObject model) => model["id"]?.GetValue<string>() ?? "";
+    private static string? ResolvedId(byte[] body)
+    {
+        try
+        {
+            return (JsonNode.Parse(body) as JsonObject)?["id"] is JsonValue value && value.TryGetValue<string>(out var id) ? id : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Id(JsonObject model) => model["id"] is JsonValue value && value.TryGetValue<string>(out var id) ? id : "";
 }

@@ -5,11 +5,11 @@ using Gateway.Grains.Providers;
 namespace Gateway.Api.DataPlane;
 
 /// <summary>
-/// Provider connections as the front uses them, kept for a second so the request path does not call the
+/// Provider connections as the front uses them, decrypted here, kept for a second so the request path does not call the
 /// provider's grain every time. An admin change made through this process is seen at once; one made through
 /// another process of the cluster within <see cref="Lifetime"/>.
 /// </summary>
-public sealed class ProviderConnections(IGrainFactory grains, TimeProvider clock)
+public sealed class ProviderConnections(IGrainFactory grains, ICredentialProtector protector, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, (ProviderConnection? Connection, long Until)> _cache = new();
@@ -21,7 +21,7 @@ public sealed class ProviderConnections(IGrainFactory grains, TimeProvider clock
         {
             return entry.Connection;
         }
-        var connection = await grains.Provider(slug).GetConnectionAsync();
+        var connection = (await grains.Provider(slug).GetConnectionAsync())?.Unseal(protector);
         _cache[slug] = (connection, now + (long)(Lifetime.TotalSeconds * clock.TimestampFrequency));
         return connection;
     }

@@ -9,6 +9,10 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public sealed class RequestBody : IDisposable
 {
+    // Typical bodies come from and return to the pool; arrays over its largest size (large prompts, rare) are
+    // allocated and left to the GC rather than kept around.
+    private static readonly ArrayPool<byte> Pool = ArrayPool<byte>.Create(maxArrayLength: 1024 * 1024, maxArraysPerBucket: 64);
+
     private byte[]? _buffer;
 
     private RequestBody(byte[] buffer, int length)
@@ -31,7 +35,7 @@ public sealed class RequestBody : IDisposable
             return null;
         }
         var capacity = (int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1;
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
+        var buffer = Pool.Rent(Math.Max(capacity, 256));
         var length = 0;
         try
         {
@@ -41,12 +45,12 @@ public sealed class RequestBody : IDisposable
                 {
                     if (length > limit)
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
+                        Pool.Return(buffer);
                         return null;
                     }
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
+                    var larger = Pool.Rent((int)Math.Min((long)buffer.Length * 2, limit + 1));
                     buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Pool.Return(buffer);
                     buffer = larger;
                 }
                 var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
@@ -57,7 +61,7 @@ public sealed class RequestBody : IDisposable
                 length += read;
                 if (length > limit)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    Pool.Return(buffer);
                     return null;
                 }
             }
@@ -65,7 +69,7 @@ public sealed class RequestBody : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pool.Return(buffer);
             throw;
         }
     }
@@ -75,7 +79,7 @@ public sealed class RequestBody : IDisposable
         if (_buffer is { } buffer)
         {
             _buffer = null;
-            ArrayPool<byte>.Shared.Return(buffer);
+            Pool.Return(buffer);
         }
     }
 }

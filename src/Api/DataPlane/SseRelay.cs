@@ -71,6 +71,12 @@ public static class SseRelay
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                 {
+                    if (!meter.Completed && meter.ErrorType is null)
+                    {
+                        // Cut short without saying why: the client must not take a truncated answer for a whole one.
+                        await WriteErrorEventAsync(writer, "api_error", "The provider ended the stream before message_stop.", clientAborted);
+                        return RelayOutcome.ProviderFailed;
+                    }
                     return RelayOutcome.Completed;
                 }
             }

@@ -38,7 +38,7 @@ public sealed class UsageMeter
             ReadMessageObject(ref reader);
             Completed = HasUsage;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             // A body the client will see as is; usage stays unknown rather than failing the request.
         }
@@ -59,7 +59,7 @@ public sealed class UsageMeter
                 if (reader.ValueTextEquals("type"u8))
                 {
                     reader.Read();
-                    if (reader.ValueTextEquals("message_stop"u8))
+                    if (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("message_stop"u8))
                     {
                         Completed = true;
                     }
@@ -98,9 +98,9 @@ public sealed class UsageMeter
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            // Passed through untouched; only the accounting misses it.
+            // Passed through untouched (e.g. a field of an unexpected type); only the accounting misses it.
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class UsageMeter
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             // Not Anthropic's shape; the caller maps the status instead.
         }

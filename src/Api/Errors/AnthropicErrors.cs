@@ -7,7 +7,7 @@ namespace Gateway.Api.Errors;
 /// <summary>Writes errors in Anthropic's shape: <c>{"type":"error","error":{"type","message"},"request_id"}</c>.</summary>
 public static class AnthropicErrors
 {
-    public static async Task WriteAsync(HttpContext context, int status, string type, string message, string? retryAfter = null)
+    public static async Task WriteAsync(HttpContext context, int status, string type, string message)
     {
         if (context.Response.HasStarted)
         {
@@ -15,10 +15,6 @@ public static class AnthropicErrors
         }
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        if (retryAfter is not null)
-        {
-            context.Response.Headers.RetryAfter = retryAfter;
-        }
         var body = Serialize(type, message, RequestIds.Get(context));
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, CancellationToken.None);

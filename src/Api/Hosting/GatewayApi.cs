@@ -58,6 +58,11 @@ public static class GatewayApi
 
     private static async Task WriteUnhandledAsync(HttpContext context)
     {
+        // The exception handler cleared the response headers, request-id among them.
+        if (RequestIds.Get(context) is { } requestId)
+        {
+            context.Response.Headers["request-id"] = requestId;
+        }
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         if (error is BadHttpRequestException bad)
         {

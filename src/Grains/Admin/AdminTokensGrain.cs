@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using Gateway.Grains.Common;
 
 namespace Gateway.Grains.Admin;
@@ -21,7 +20,7 @@ public sealed class AdminTokensGrain(
             Name = "bootstrap",
             Role = AdminRoles.OrgAdmin,
             Bootstrap = true,
-            Hash = Hash(value),
+            Hash = SecretHash.Of(value),
             CreatedAt = clock.GetUtcNow(),
         });
         await state.WriteStateAsync();
@@ -33,8 +32,6 @@ public sealed class AdminTokensGrain(
         var token = state.State.Tokens.FirstOrDefault(t => CryptographicOperations.FixedTimeEquals(t.Hash, tokenHash));
         return Task.FromResult(token is null ? null : new AdminPrincipal(token.Id, token.Name, token.Role));
     }
-
-    public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }
 
 public sealed class AdminTokensState

@@ -18,6 +18,7 @@ public sealed class ApiKeyGrain(
     private static readonly TimeSpan ResolutionLifetime = TimeSpan.FromSeconds(1);
     private Admission? _resolved;
     private DateTimeOffset _resolvedUntil;
+    private int _generation;
 
     private string Id => this.ResourceId();
 
@@ -104,16 +105,24 @@ public sealed class ApiKeyGrain(
             return Admission.Denied(403, "permission_error", $"This API key may not use model '{model}'.");
         }
 
-        if (_resolved is null || _resolvedUntil <= now)
+        // A workspace change can interleave with the resolution (WorkspaceChangedAsync is always interleaved, so a
+        // workspace calling its keys never waits on a key waiting on it); an answer begun before it is not kept.
+        for (var attempt = 0; _resolved is null || _resolvedUntil <= now; attempt++)
         {
-            _resolved = await ResolveAsync(key, now);
-            _resolvedUntil = now + ResolutionLifetime;
+            var generation = _generation;
+            var resolved = await ResolveAsync(key, now);
+            if (generation == _generation || attempt == 2)
+            {
+                _resolved = resolved;
+                _resolvedUntil = now + ResolutionLifetime;
+            }
         }
         return _resolved;
     }
 
     public Task WorkspaceChangedAsync()
     {
+        _generation++;
         _resolved = null;
         return Task.CompletedTask;
     }

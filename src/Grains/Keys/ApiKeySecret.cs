@@ -1,13 +1,11 @@
 using System.Security.Cryptography;
-using System.Text;
 using Gateway.Grains.Common;
 
 namespace Gateway.Grains.Keys;
 
 /// <summary>
 /// Gateway key format: <c>gwk_{id}_{secret}</c>, where <c>id</c> names the key's grain (26 base32 characters)
-/// and <c>secret</c> is 256 random bits in hex. Only the SHA-256 of the whole string is stored; a fast hash is
-/// enough because the secret has full entropy (no dictionary to attack).
+/// and <c>secret</c> is 256 random bits in hex. Only <see cref="SecretHash"/> of the whole string is stored.
 /// </summary>
 public static class ApiKeySecret
 {
@@ -21,7 +19,7 @@ public static class ApiKeySecret
     public static string Create(string keyId) =>
         Prefix + keyId["key_".Length..] + "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(SecretLength / 2));
 
-    public static byte[] Hash(string presented) => SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+    public static byte[] Hash(string presented) => SecretHash.Of(presented);
 
     /// <summary>A short, non-secret reminder of which key this is, e.g. <c>gwk_01jx3...9f2a</c>.</summary>
     public static string Hint(string secret) => secret[..(Prefix.Length + 5)] + "..." + secret[^4..];

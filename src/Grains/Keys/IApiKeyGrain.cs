@@ -26,6 +26,7 @@ public interface IApiKeyGrain : IGrainWithStringKey
     Task<Admission> AdmitAsync(byte[] secretHash, string? model);
 
     /// <summary>The key's workspace changed (default config, metadata): resolve it again on the next request.</summary>
+    [AlwaysInterleave]
     Task WorkspaceChangedAsync();
 }
 

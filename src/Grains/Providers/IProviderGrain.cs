@@ -21,9 +21,12 @@ public interface IProviderGrain : IGrainWithStringKey
     /// <summary>Deletes the connection; routes naming it stop resolving.</summary>
     Task DeleteAsync();
 
-    /// <summary>Everything the front needs to call the provider, credential decrypted; null when deleted.</summary>
+    /// <summary>
+    /// Everything the front needs to call the provider, the credential still encrypted (it crosses the cluster
+    /// network; every process holds the key to open it); null when deleted.
+    /// </summary>
     [ReadOnly]
-    Task<ProviderConnection?> GetConnectionAsync();
+    Task<SealedProviderConnection?> GetConnectionAsync();
 }
 
 /// <summary>Provider kinds the gateway speaks.</summary>
@@ -69,7 +72,23 @@ public sealed record ProviderView(
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] DateTimeOffset UpdatedAt);
 
-/// <summary>A provider connection as the request path uses it, credential included.</summary>
+/// <summary>A provider connection as stored: its credentials encrypted by <see cref="ICredentialProtector"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SealedProviderConnection(
+    [property: Id(0)] string Slug,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] Uri BaseUrl,
+    [property: Id(3)] string ProtectedCredentials,
+    [property: Id(4)] ImmutableArray<string>? Models,
+    [property: Id(5)] ImmutableArray<string>? Workspaces,
+    [property: Id(6)] long Version)
+{
+    public ProviderConnection Unseal(ICredentialProtector protector) => new(Slug, Kind, BaseUrl,
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(ProtectedCredentials))!.ToImmutableDictionary(),
+        Models, Workspaces, Version);
+}
+
+/// <summary>A provider connection as the request path uses it, credential decrypted (never leaves the process).</summary>
 [GenerateSerializer, Immutable]
 public sealed record ProviderConnection(
     [property: Id(0)] string Slug,

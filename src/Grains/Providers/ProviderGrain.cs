@@ -10,7 +10,7 @@ public sealed class ProviderGrain(
     ICredentialProtector protector,
     TimeProvider clock) : Grain, IProviderGrain
 {
-    private ProviderConnection? _connection;
+    private SealedProviderConnection? _connection;
 
     private string Slug => this.ResourceId();
 
@@ -84,21 +84,21 @@ public sealed class ProviderGrain(
         await GrainFactory.Catalog(Catalogs.Providers).RemoveAsync(Slug);
     }
 
-    public Task<ProviderConnection?> GetConnectionAsync()
+    public Task<SealedProviderConnection?> GetConnectionAsync()
     {
         if (!Exists)
         {
-            return Task.FromResult<ProviderConnection?>(null);
+            return Task.FromResult<SealedProviderConnection?>(null);
         }
-        _connection ??= new ProviderConnection(
+        _connection ??= new SealedProviderConnection(
             Slug,
             state.State.Kind,
             new Uri(state.State.BaseUrl),
-            Unprotect(state.State.ProtectedCredentials),
+            state.State.ProtectedCredentials,
             state.State.Models?.ToImmutableArray(),
             state.State.Workspaces?.ToImmutableArray(),
             state.State.Version);
-        return Task.FromResult<ProviderConnection?>(_connection);
+        return Task.FromResult<SealedProviderConnection?>(_connection);
     }
 
     private string Protect(ImmutableDictionary<string, string> credentials) =>

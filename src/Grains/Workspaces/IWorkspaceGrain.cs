@@ -21,7 +21,11 @@ public interface IWorkspaceGrain : IGrainWithStringKey
     /// <summary>Deletes the workspace; its keys stop working at once.</summary>
     Task DeleteAsync();
 
-    /// <summary>Admits one request of one of its keys (hot path).</summary>
+    /// <summary>
+    /// Admits one request of one of its keys. Interleaved with everything: an update or delete waits on the
+    /// workspace's keys, which may be waiting here.
+    /// </summary>
+    [AlwaysInterleave]
     Task<WorkspaceAdmission> AdmitAsync(string keyId);
 }
 

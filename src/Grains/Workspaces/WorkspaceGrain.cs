@@ -51,8 +51,8 @@ public sealed class WorkspaceGrain(
         current.Metadata = patch.Metadata is null ? current.Metadata : new Dictionary<string, string>(patch.Metadata);
         current.DefaultConfig = patch.ClearDefaultConfig ? null : patch.DefaultConfig ?? current.DefaultConfig;
         current.UpdatedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
         _admission = null;
+        await state.WriteStateAsync();
         // Keys keep their resolved workspace between requests; tell them before the change is acknowledged.
         await ForEachKeyAsync(key => key.WorkspaceChangedAsync());
         return View();
@@ -66,8 +66,8 @@ public sealed class WorkspaceGrain(
         }
         // Kept as a tombstone, and its keys revoked, so re-creating the id later does not revive old keys.
         state.State.DeletedAt = clock.GetUtcNow();
-        await state.WriteStateAsync();
         _admission = null;
+        await state.WriteStateAsync();
         await GrainFactory.Catalog(Catalogs.Workspaces).RemoveAsync(Id);
         await ForEachKeyAsync(key => key.RevokeAsync());
     }

@@ -77,7 +77,7 @@ public static class GatewayHost
 
         builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration));
         builder.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(
-            CredentialKey.Load(builder.Configuration, settings, log)));
+            CredentialKey.Load(builder.Configuration, settings)));
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
         builder.Services.AddHostedService<AdminBootstrap>();

@@ -30,8 +30,7 @@ public sealed class GatewayProcessTests : IAsyncLifetime
         string secret;
         await using (var first = GatewayProcess.Start(environment))
         {
-            var ready = await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
-            Assert.True(ready < TimeSpan.FromSeconds(60));
+            await first.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
             Assert.NotEmpty(Processes.PostgresServing(dataDirectory));
 
             secret = await CreateKeyAsync(first.BaseUrl, "ws-e2e");
@@ -134,6 +133,18 @@ public sealed class GatewayProcessTests : IAsyncLifetime
         // The survivor keeps serving what the stopped process used to host.
         var other = await CreateKeyAsync(b.BaseUrl, "ws-after");
         await AssertAnswersAsync(b.BaseUrl, other);
+    }
+
+    [Fact]
+    public async Task A_shared_database_without_an_encryption_key_is_refused_at_start()
+    {
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gateway"] = await TestPostgres.CreateDatabaseAsync("nokey"),
+            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
+        });
+        Assert.True(await Processes.WaitUntilAsync(() => gateway.HasExited, TimeSpan.FromSeconds(60)), "the gateway should refuse to start");
+        Assert.Contains("GATEWAY_ENCRYPTION_KEY is required", gateway.Output);
     }
 
     private static int ActiveSilos(string connectionString, string cluster)

@@ -91,6 +91,21 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task An_admin_body_over_the_limit_is_413_even_without_a_declared_length()
+    {
+        var big = "{\"id\":\"big\",\"name\":\"" + new string('x', 2 * 1024 * 1024) + "\"}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/v1/workspaces")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big))),
+        };
+        request.Headers.TransferEncodingChunked = true;
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await gateway.Admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("request_too_large", (await AnthropicError.ReadAsync(response)).Type);
+    }
+
+    [Fact]
     public async Task Provider_credentials_are_never_returned_and_are_encrypted_at_rest()
     {
         const string secret = "sk-ant-very-secret-provider-credential-42";

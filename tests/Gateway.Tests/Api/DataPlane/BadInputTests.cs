@@ -24,6 +24,8 @@ public sealed class BadInputTests(GatewayFixture gateway)
     [InlineData("{\"model\": \"claude-sonnet-4-5\", \"messages\": []}", "max_tokens: Field required")]
     [InlineData("{\"model\": \"claude-sonnet-4-5\", \"max_tokens\": 10}", "messages: Field required")]
     [InlineData("", "empty")]
+    [InlineData("{\"model\": \"claude-haiku-4-5\", \"max_tokens\": 10, \"messages\": [], \"model\": \"claude-opus-4-5\"}", "model: duplicate")]
+    [InlineData("{\"model\": \"\\ud800\", \"max_tokens\": 10, \"messages\": []}", "model:")]
     public async Task Malformed_or_mistyped_bodies_are_400_invalid_request_error(string body, string expected)
     {
         var tenant = await gateway.CreateTenantAsync();
@@ -62,6 +64,29 @@ public sealed class BadInputTests(GatewayFixture gateway)
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("request_too_large", (await AnthropicError.ReadAsync(response)).Type);
         }
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_utf8_is_400()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        using var request = Requests.Messages(tenant.Secret, "");
+        var bytes = "{\"model\":\"claude-sonnet-4-5#\",\"max_tokens\":5,\"messages\":[]}"u8.ToArray();
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xff;
+        request.Content = new ByteArrayContent(bytes);
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("invalid_request_error", (await AnthropicError.ReadAsync(response)).Type);
+    }
+
+    [Fact]
+    public async Task A_large_body_with_an_unknown_key_is_refused_before_it_is_read()
+    {
+        using var request = Requests.Messages("gwk_01aaaaaaaaaaaaaaaaaaaaaaaa_" + new string('0', 64), Requests.MessagesBody(new string('x', 20 * 1024 * 1024)));
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("authentication_error", (await AnthropicError.ReadAsync(response)).Type);
     }
 
     [Theory]
@@ -113,11 +138,13 @@ public sealed class BadInputTests(GatewayFixture gateway)
     public async Task An_expired_key_is_refused()
     {
         var tenant = await gateway.CreateTenantAsync();
-        var (_, secret) = await gateway.CreateKeyAsync(tenant.Workspace, new JsonObject
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(3);
+        var (_, secret) = await gateway.CreateKeyAsync(tenant.Workspace, new JsonObject { ["expires_at"] = expiresAt.ToString("O") });
+        using (var before = await gateway.Client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("in time"))))
         {
-            ["expires_at"] = DateTimeOffset.UtcNow.AddSeconds(2).ToString("O"),
-        });
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+        await Task.Delay(expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(200));
         using var response = await gateway.Client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("late")));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("expired", (await AnthropicError.ReadAsync(response)).Message);

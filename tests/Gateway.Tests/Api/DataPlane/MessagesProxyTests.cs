@@ -174,9 +174,12 @@ public sealed class MessagesProxyTests(GatewayFixture gateway)
         var error = await AnthropicError.ReadAsync(response);
         Assert.Equal(type, error.Type);
         Assert.Equal(Requests.RequestId(response), error.RequestId);
-        if (status == 429)
+        if (status is 429 or 529)
         {
+            // What SDKs read to decide whether and when to retry.
             Assert.Equal("7", response.Headers.RetryAfter!.ToString());
+            Assert.Equal("7000", response.Headers.GetValues("retry-after-ms").Single());
+            Assert.Equal("true", response.Headers.GetValues("x-should-retry").Single());
         }
     }
 
@@ -216,19 +219,7 @@ public sealed class MessagesProxyTests(GatewayFixture gateway)
     public async Task A_provider_that_does_not_answer_in_time_is_a_504_timeout_error()
     {
         var tenant = await gateway.CreateTenantAsync();
-        var config = "cfg-" + tenant.Workspace;
-        await gateway.PostAsync("/admin/v1/configs", new JsonObject
-        {
-            ["slug"] = config,
-            ["workspace"] = tenant.Workspace,
-            ["config"] = new JsonObject
-            {
-                ["strategy"] = new JsonObject { ["mode"] = "single" },
-                ["targets"] = new JsonArray(new JsonObject { ["provider"] = "@" + tenant.Provider }),
-                ["request_timeout_ms"] = 400,
-            },
-        });
-        var (_, secret) = await gateway.CreateKeyAsync(tenant.Workspace, new JsonObject { ["config"] = config });
+        var secret = await KeyWithTimeoutAsync(tenant, 400);
 
         var started = DateTime.UtcNow;
         using var response = await gateway.Client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("[hang]")));
@@ -241,22 +232,66 @@ public sealed class MessagesProxyTests(GatewayFixture gateway)
     public async Task A_client_that_goes_away_mid_stream_cancels_the_provider_call()
     {
         var tenant = await gateway.CreateTenantAsync();
-        var cancelledBefore = gateway.Fake.CancelledRequests;
+        var prompt = $"[hang-stream] wait {Guid.NewGuid():N}";
         var response = await gateway.Client.SendAsync(
-            Requests.Messages(tenant.Secret, Requests.MessagesBody("[hang-stream] wait", stream: true)), HttpCompletionOption.ResponseHeadersRead);
-        var stream = await response.Content.ReadAsStreamAsync();
-        var events = Requests.ReadEventsAsync(stream).GetAsyncEnumerator();
+            Requests.Messages(tenant.Secret, Requests.MessagesBody(prompt, stream: true)), HttpCompletionOption.ResponseHeadersRead);
+        var events = Requests.ReadEventsAsync(await response.Content.ReadAsStreamAsync()).GetAsyncEnumerator();
         Assert.True(await events.MoveNextAsync());
         Assert.Equal("message_start", events.Current.Name);
         var requestId = Requests.RequestId(response);
         response.Dispose();
 
-        for (var i = 0; i < 100 && gateway.Fake.CancelledRequests == cancelledBefore; i++)
-        {
-            await Task.Delay(50);
-        }
-        Assert.Equal(cancelledBefore + 1, gateway.Fake.CancelledRequests);
+        Assert.True(await Processes.WaitUntilAsync(() => gateway.Fake.CancelledPrompts.Contains(prompt), TimeSpan.FromSeconds(5)),
+            "the provider call was not cancelled");
         Assert.Equal(UsageOutcomes.ClientDisconnected, (await gateway.Usage.WaitForAsync(requestId)).Outcome);
+    }
+
+    [Fact]
+    public async Task A_provider_that_goes_quiet_mid_stream_ends_it_with_a_timeout_error_event()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var secret = await KeyWithTimeoutAsync(tenant, 400);
+        using var response = await gateway.Client.SendAsync(
+            Requests.Messages(secret, Requests.MessagesBody("[hang-stream] then silence", stream: true)), HttpCompletionOption.ResponseHeadersRead);
+        var events = new List<(string Name, JsonObject Data)>();
+        await foreach (var evt in Requests.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            events.Add(evt);
+        }
+
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        Assert.Equal("timeout_error", events[^1].Data["error"]!["type"]!.GetValue<string>());
+        Assert.Equal(UsageOutcomes.ProviderTimeout, (await gateway.Usage.WaitForAsync(Requests.RequestId(response))).Outcome);
+    }
+
+    [Fact]
+    public async Task A_provider_connection_that_drops_mid_stream_ends_it_with_an_api_error_event()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        using var response = await gateway.Client.SendAsync(
+            Requests.Messages(tenant.Secret, Requests.MessagesBody("[drop-stream] bye", stream: true)), HttpCompletionOption.ResponseHeadersRead);
+        var events = new List<(string Name, JsonObject Data)>();
+        await foreach (var evt in Requests.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+        {
+            events.Add(evt);
+        }
+
+        Assert.Equal("message_start", events[0].Name);
+        Assert.Equal("error", events[^1].Name);
+        Assert.Equal("api_error", events[^1].Data["error"]!["type"]!.GetValue<string>());
+        Assert.Equal(UsageOutcomes.ProviderFailed, (await gateway.Usage.WaitForAsync(Requests.RequestId(response))).Outcome);
+    }
+
+    [Fact]
+    public async Task A_large_body_with_a_good_key_is_forwarded_whole()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        gateway.Fake.ClearRequests();
+        var body = Requests.MessagesBody("big " + new string('x', 3 * 1024 * 1024));
+        using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, body));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(body, Assert.Single(gateway.Fake.Requests).BodyText);
     }
 
     [Fact]
@@ -313,6 +348,23 @@ public sealed class MessagesProxyTests(GatewayFixture gateway)
         var usage = await gateway.Usage.WaitForAsync(Requests.RequestId(response));
         Assert.Equal("bob", usage.Metadata["user"]);
         Assert.Equal("finance", usage.Metadata["department"]);
+    }
+
+    private async Task<string> KeyWithTimeoutAsync(Tenant tenant, int timeoutMs)
+    {
+        var config = "cfg-" + Guid.NewGuid().ToString("N")[..10];
+        await gateway.PostAsync("/admin/v1/configs", new JsonObject
+        {
+            ["slug"] = config,
+            ["workspace"] = tenant.Workspace,
+            ["config"] = new JsonObject
+            {
+                ["strategy"] = new JsonObject { ["mode"] = "single" },
+                ["targets"] = new JsonArray(new JsonObject { ["provider"] = "@" + tenant.Provider }),
+                ["request_timeout_ms"] = timeoutMs,
+            },
+        });
+        return (await gateway.CreateKeyAsync(tenant.Workspace, new JsonObject { ["config"] = config })).Secret;
     }
 
     private static StringContent JsonContent(string json) => new(json, Encoding.UTF8, "application/json");

@@ -30,21 +30,60 @@ public sealed class EmbeddedPostgresTests : IDisposable
     }
 
     [Fact]
-    public async Task A_server_left_behind_on_the_folder_is_stopped_and_replaced()
+    public async Task A_second_gateway_on_the_same_data_folder_is_refused_and_the_first_keeps_its_server()
     {
         var options = new EmbeddedPostgresOptions(_dataDirectory) { Durable = false };
-        var orphan = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
-        var orphanPid = orphan.ProcessId;
+        await using var first = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
 
-        // A second start on the same folder (as after a gateway that died without stopping its server).
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => EmbeddedPostgres.StartAsync(options, NullLogger.Instance));
+        Assert.Contains("Another gateway", refused.Message);
+        Assert.True(Processes.IsAlive(first.ProcessId));
+        Assert.Equal(1, await ScalarAsync(first.ConnectionString, "SELECT 1"));
+    }
+
+    [Fact]
+    public async Task A_server_left_running_on_the_folder_is_stopped_and_replaced()
+    {
+        var options = new EmbeddedPostgresOptions(_dataDirectory) { Durable = false };
+        string cluster;
+        await using (var first = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance))
+        {
+            cluster = first.ClusterDirectory;
+        }
+        // A postmaster nobody owns any more (an older build, a hand-started server) still holds the cluster.
+        using var leftover = StartBarePostgres(cluster);
+        Assert.True(await Processes.WaitUntilAsync(() => File.Exists(Path.Combine(cluster, "postmaster.pid")), TimeSpan.FromSeconds(20)));
+
         await using (var replacement = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance))
         {
-            Assert.False(Processes.IsAlive(orphanPid));
-            Assert.NotEqual(orphanPid, replacement.ProcessId);
+            Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(10)), "the leftover server was not stopped");
             Assert.Equal(1, await ScalarAsync(replacement.ConnectionString, "SELECT 1"));
         }
-        await orphan.DisposeAsync();
         Assert.Empty(Processes.PostgresServing(_dataDirectory));
+    }
+
+    private static System.Diagnostics.Process StartBarePostgres(string cluster)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("setpriv") { UseShellExecute = false, RedirectStandardError = true };
+        if (Environment.UserName == "root")
+        {
+            foreach (var argument in new[] { "--reuid=postgres", "--regid=postgres", "--init-groups" })
+            {
+                start.ArgumentList.Add(argument);
+            }
+        }
+        var port = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        port.Start();
+        var free = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        foreach (var argument in new[] { "--", PostgresBinaries.Locate().Postgres, "-D", cluster, "-p", free.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var process = System.Diagnostics.Process.Start(start)!;
+        process.BeginErrorReadLine();
+        return process;
     }
 
     [Fact]

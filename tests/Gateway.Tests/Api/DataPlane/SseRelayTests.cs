@@ -1,0 +1,99 @@
+using System.Text;
+using Gateway.Api.DataPlane;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Tests.Api.DataPlane;
+
+/// <summary>The relay against streams cut at awkward places: bytes must come out exactly as they went in.</summary>
+public sealed class SseRelayTests
+{
+    private const string Stream =
+        "event: message_start\r\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"model\":\"m\",\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":3,\"cache_read_input_tokens\":4,\"output_tokens\":1}}}\r\n\r\n" +
+        "event: ping\ndata: {\"type\":\"ping\"}\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"h\u00e9llo \\n\\n world\"}}\n\n" +
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":42}}\n\n" +
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(64)]
+    [InlineData(100_000)]
+    public async Task Bytes_pass_through_unchanged_and_usage_is_read_whatever_the_chunking(int chunkSize)
+    {
+        var (output, meter, outcome, stopAt) = await RelayAsync(Stream, chunkSize);
+
+        Assert.Equal(Stream, output);
+        Assert.Equal(RelayOutcome.Completed, outcome);
+        Assert.Equal(12, meter.InputTokens);
+        Assert.Equal(42, meter.OutputTokens);
+        Assert.Equal(3, meter.CacheCreationInputTokens);
+        Assert.Equal(4, meter.CacheReadInputTokens);
+        Assert.Equal("end_turn", meter.StopReason);
+        Assert.True(meter.Completed);
+        // The usage hook runs before message_stop reaches the client, after everything else did.
+        Assert.Equal(Stream.IndexOf("event: message_stop", StringComparison.Ordinal), stopAt);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_short_gets_an_api_error_event()
+    {
+        var cut = Stream[..Stream.IndexOf("event: message_delta", StringComparison.Ordinal)];
+        var (output, _, outcome, _) = await RelayAsync(cut, 13);
+        Assert.Equal(RelayOutcome.ProviderFailed, outcome);
+        Assert.StartsWith(cut, output);
+        Assert.Contains("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\"", output[cut.Length..]);
+    }
+
+    [Fact]
+    public async Task A_last_event_without_its_blank_line_is_still_delivered()
+    {
+        var unterminated = Stream.TrimEnd('\n');
+        var (output, meter, outcome, _) = await RelayAsync(unterminated, 5);
+        Assert.Equal(unterminated, output);
+        Assert.True(meter.Completed);
+        Assert.Equal(RelayOutcome.Completed, outcome);
+    }
+
+    [Fact]
+    public async Task Events_with_unexpected_shapes_pass_through_without_breaking_the_stream()
+    {
+        var odd = "event: message_start\ndata: {\"type\":5,\"message\":[1,2]}\n\n" +
+                  "event: message_delta\ndata: {not json\n\n" +
+                  "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+        var (output, meter, outcome, _) = await RelayAsync(odd, 3);
+        Assert.Equal(odd, output);
+        Assert.Equal(RelayOutcome.Completed, outcome);
+        Assert.Equal(0, meter.InputTokens);
+    }
+
+    private static async Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(string input, int chunkSize)
+    {
+        var context = new DefaultHttpContext();
+        var body = new MemoryStream();
+        context.Response.Body = body;
+        var meter = new UsageMeter();
+        var stopAt = -1;
+        var outcome = await SseRelay.RelayAsync(new ChunkedStream(Encoding.UTF8.GetBytes(input), chunkSize), context.Response, meter,
+            _ =>
+            {
+                stopAt = Encoding.UTF8.GetString(body.ToArray()).Length;
+                return ValueTask.CompletedTask;
+            }, TimeSpan.FromSeconds(10), CancellationToken.None);
+        await context.Response.BodyWriter.FlushAsync();
+        return (Encoding.UTF8.GetString(body.ToArray()), meter, outcome, stopAt);
+    }
+
+    /// <summary>A stream that hands out at most <c>chunkSize</c> bytes per read, as a network might.</summary>
+    private sealed class ChunkedStream(byte[] data, int chunkSize) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, chunkSize));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, chunkSize)], cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, chunkSize), cancellationToken);
+    }
+}
