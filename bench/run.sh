@@ -107,12 +107,13 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 # Starts "$@" in the background with SIGINT deliverable: a non-interactive shell starts background jobs
 # with SIGINT ignored, unless job control is on (then each job gets its own process group, which also
-# keeps a terminal's Ctrl+C away from the servers, so the trap above can stop them in order).
+# keeps a terminal's Ctrl+C away from the servers, so the trap above can stop them in order). If this
+# script itself was started with SIGINT ignored, the shell cannot undo that, so perl restores it before exec.
 spawn() {
   local out=$1
   shift
   set -m
-  "$@" >"$out" 2>&1 &
+  perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die $!' "$@" >"$out" 2>&1 &
   SPAWNED_PID=$!
   set +m
 }
