@@ -97,17 +97,7 @@ public static class GatewayHost
             });
             // No Orleans client gateway: the HTTP front lives inside every silo.
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: !advertised.Equals(System.Net.IPAddress.Loopback));
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = orleansConnection;
-            });
-            silo.AddAdoNetGrainStorage(GatewayStorage.Name, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = orleansConnection;
-            });
-            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.UsePostgres(orleansConnection);
         });
 
         var app = builder.Build();
@@ -115,6 +105,25 @@ public static class GatewayHost
         await DatabaseMigrator.MigrateAsync(connectionString, log, _ => store.Storage.ApplyAllConfiguredChangesToDatabaseAsync());
         app.UseGatewayApi();
         return app;
+    }
+
+    /// <summary>
+    /// Orleans' ADO.NET clustering and grain storage on the gateway's PostgreSQL schema (the connection string
+    /// from <see cref="DatabaseMigrator.OrleansConnectionString"/>), grain state as System.Text.Json.
+    /// </summary>
+    public static ISiloBuilder UsePostgres(this ISiloBuilder silo, string orleansConnection)
+    {
+        silo.UseAdoNetClustering(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = orleansConnection;
+        });
+        silo.AddAdoNetGrainStorage(GatewayStorage.Name, o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = orleansConnection;
+        });
+        return silo.UseSystemTextJsonGrainStorageSerializer();
     }
 
     /// <summary>Marten's setup: its own schema, string stream ids, snake_case JSON like the API.</summary>

@@ -1,6 +1,7 @@
 using Gateway.Grains;
 using Gateway.Grains.Providers;
 using Gateway.Silo.Database;
+using Gateway.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,18 +45,7 @@ public sealed class AdoNetClusterFixture : IAsyncLifetime
     {
         public void Configure(ISiloBuilder silo)
         {
-            var connection = silo.Configuration["GatewayConnection"];
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connection;
-            });
-            silo.AddAdoNetGrainStorage(GatewayStorage.Name, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connection;
-            });
-            silo.UseSystemTextJsonGrainStorageSerializer();
+            silo.UsePostgres(silo.Configuration["GatewayConnection"]!);
             silo.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(new byte[32]));
             silo.Services.AddSingleton(TimeProvider.System);
         }
