@@ -1,3 +1,4 @@
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Keys;
@@ -23,6 +24,9 @@ public static class GatewayGrains
     public static Admin.IAdminTokensGrain AdminTokens(this IGrainFactory grains) => grains.GetGrain<Admin.IAdminTokensGrain>("a/org");
 
     public static ICatalogGrain Catalog(this IGrainFactory grains, string name) => grains.GetGrain<ICatalogGrain>("l/" + name);
+
+    /// <summary>The budget and rate limits of a scope (<see cref="BudgetScopes"/>).</summary>
+    public static IBudgetGrain Budget(this IGrainFactory grains, string scope) => grains.GetGrain<IBudgetGrain>("b/" + scope);
 
     /// <summary>The resource id inside a grain's prefixed key.</summary>
     public static string ResourceId(this IAddressable grain) => grain.GetPrimaryKeyString()[2..];

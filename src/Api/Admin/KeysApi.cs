@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Gateway.Grains;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
@@ -19,6 +20,7 @@ public static class KeysApi
         group.MapPost("/", CreateAsync);
         group.MapGet("/", ListAsync);
         group.MapGet("/{id}", GetAsync);
+        group.MapPatch("/{id}", UpdateAsync);
         group.MapPost("/{id}/revoke", RevokeAsync);
         return admin;
     }
@@ -27,6 +29,14 @@ public static class KeysApi
         string? Workspace,
         string? Name,
         string? Config,
+        Dictionary<string, string>? Metadata,
+        List<string>? Models,
+        DateTimeOffset? ExpiresAt,
+        JsonElement Budget,
+        JsonElement RateLimits);
+
+    public sealed record UpdateKeyRequest(
+        string? Name,
         Dictionary<string, string>? Metadata,
         List<string>? Models,
         DateTimeOffset? ExpiresAt,
@@ -46,13 +56,17 @@ public static class KeysApi
         DateTimeOffset CreatedAt,
         DateTimeOffset? RevokedAt,
         string Status,
-        string Hint)
+        string Hint,
+        BudgetJson.BudgetView? Budget,
+        RateLimits? RateLimits)
     {
-        public static KeyResponse From(KeyView view, DateTimeOffset now, string? secret = null) => new(
+        public static async Task<KeyResponse> FromAsync(IGrainFactory grains, KeyView view, DateTimeOffset now, string? secret = null) => new(
             view.Id, secret, view.Workspace, view.Name, view.Config, view.Metadata, view.Models, view.ExpiresAt, view.CreatedAt,
             view.RevokedAt,
             view.RevokedAt is not null ? "revoked" : view.ExpiresAt <= now ? "expired" : "active",
-            view.Hint);
+            view.Hint,
+            await BudgetJson.ShowAsync(grains, BudgetScopes.Key(view.Id), view.Budget, view.RateLimits),
+            view.RateLimits);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
@@ -63,7 +77,8 @@ public static class KeysApi
             return error;
         }
         Slugs.Require(request!.Workspace, "workspace");
-        WorkspacesApi.RejectNotYetSupported(request.Budget, request.RateLimits);
+        var (_, budget) = BudgetJson.ReadBudget(request.Budget);
+        var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         if (request.Config is { } config)
         {
             Slugs.Require(config, "config");
@@ -79,9 +94,11 @@ public static class KeysApi
             request.Config,
             request.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
             request.Models?.ToImmutableArray(),
-            request.ExpiresAt));
+            request.ExpiresAt,
+            budget,
+            limits));
         await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}");
-        return TypedResults.Json(KeyResponse.From(created.Key, clock.GetUtcNow(), created.Secret), AdminJson.Options,
+        return TypedResults.Json(await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret), AdminJson.Options,
             statusCode: StatusCodes.Status201Created);
     }
 
@@ -95,13 +112,13 @@ public static class KeysApi
         var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
         var now = clock.GetUtcNow();
         var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
-            async id => await grains.ApiKey(id).GetAsync() is { } view ? KeyResponse.From(view, now) : null);
+            async id => await grains.ApiKey(id).GetAsync() is { } view ? await KeyResponse.FromAsync(grains, view, now) : null);
         return TypedResults.Json(page, AdminJson.Options);
     }
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
         IsKeyId(id) && await grains.ApiKey(id).GetAsync() is { } view
-            ? TypedResults.Json(KeyResponse.From(view, clock.GetUtcNow()), AdminJson.Options)
+            ? TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options)
             : new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
 
     private static async Task<IResult> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
@@ -112,7 +129,30 @@ public static class KeysApi
         }
         var view = await grains.ApiKey(id).RevokeAsync();
         await audit.RecordAsync(context, "key", id, "revoked");
-        return TypedResults.Json(KeyResponse.From(view, clock.GetUtcNow()), AdminJson.Options);
+        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
+    }
+
+    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    {
+        if (!IsKeyId(id))
+        {
+            return new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+        }
+        var (request, error) = await AdminJson.ReadAsync<UpdateKeyRequest>(context.Request);
+        if (error is not null)
+        {
+            return error;
+        }
+        var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
+        var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
+        if (request.Models?.Any(string.IsNullOrWhiteSpace) == true)
+        {
+            throw AdminException.Invalid("models: entries must be model ids or prefixes ending in '*'.");
+        }
+        var view = await grains.ApiKey(id).UpdateAsync(new KeyPatch(request.Name, request.Metadata?.ToImmutableDictionary(),
+            request.Models?.ToImmutableArray(), request.ExpiresAt, setBudget, budget, setLimits, limits));
+        await audit.RecordAsync(context, "key", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
+        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
     }
 
     // Only ids the gateway could have issued reach a grain; anything else would activate one for nothing.

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using Gateway.Grains;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 using Gateway.Grains.Workspaces;
@@ -39,6 +40,23 @@ public static class WorkspacesApi
         JsonElement Budget,
         JsonElement RateLimits);
 
+    /// <summary>A workspace as reads show it: its budget with the current period's spend.</summary>
+    public sealed record WorkspaceResponse(
+        string Id,
+        string Name,
+        ImmutableDictionary<string, string> Metadata,
+        string? DefaultConfig,
+        BudgetJson.BudgetView? Budget,
+        RateLimits? RateLimits,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt)
+    {
+        public static async Task<WorkspaceResponse> FromAsync(IGrainFactory grains, WorkspaceView view) => new(
+            view.Id, view.Name, view.Metadata, view.DefaultConfig,
+            await BudgetJson.ShowAsync(grains, BudgetScopes.Workspace(view.Id), view.Budget, view.RateLimits),
+            view.RateLimits, view.CreatedAt, view.UpdatedAt);
+    }
+
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateWorkspaceRequest>(context.Request);
@@ -47,7 +65,8 @@ public static class WorkspacesApi
             return error;
         }
         Slugs.Require(request!.Id, "id");
-        RejectNotYetSupported(request.Budget, request.RateLimits);
+        var (_, budget) = BudgetJson.ReadBudget(request.Budget);
+        var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         if (request.DefaultConfig is { } config)
         {
             Slugs.Require(config, "default_config");
@@ -55,9 +74,11 @@ public static class WorkspacesApi
         var view = await grains.Workspace(request.Id!).CreateAsync(new WorkspaceDraft(
             string.IsNullOrWhiteSpace(request.Name) ? request.Id! : request.Name,
             request.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
-            request.DefaultConfig));
-        await audit.RecordAsync(context, "workspace", view.Id, "created");
-        return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+            request.DefaultConfig,
+            budget,
+            limits));
+        await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}");
+        return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
@@ -66,13 +87,14 @@ public static class WorkspacesApi
         {
             return error!;
         }
-        var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Workspaces), cursor, limit, id => grains.Workspace(id).GetAsync());
+        var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Workspaces), cursor, limit,
+            async id => await grains.Workspace(id).GetAsync() is { } view ? await WorkspaceResponse.FromAsync(grains, view) : null);
         return TypedResults.Json(page, AdminJson.Options);
     }
 
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains) =>
         await grains.Workspace(id).GetAsync() is { } view
-            ? TypedResults.Json(view, AdminJson.Options)
+            ? TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options)
             : new AnthropicErrorResult(404, "not_found_error", $"Workspace '{id}' does not exist.");
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -82,7 +104,8 @@ public static class WorkspacesApi
         {
             return error;
         }
-        RejectNotYetSupported(request!.Budget, request.RateLimits);
+        var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
+        var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         string? defaultConfig = null;
         var clear = false;
         switch (request.DefaultConfig.ValueKind)
@@ -100,9 +123,9 @@ public static class WorkspacesApi
                 return new AnthropicErrorResult(400, "invalid_request_error", "default_config: must be a config slug or null.");
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
-            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear));
-        await audit.RecordAsync(context, "workspace", id, "updated");
-        return TypedResults.Json(view, AdminJson.Options);
+            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits));
+        await audit.RecordAsync(context, "workspace", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
+        return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options);
     }
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -110,18 +133,5 @@ public static class WorkspacesApi
         await grains.Workspace(id).DeleteAsync();
         await audit.RecordAsync(context, "workspace", id, "deleted");
         return TypedResults.NoContent();
-    }
-
-    internal static void RejectNotYetSupported(JsonElement budget, JsonElement rateLimits)
-    {
-        // Accepting and ignoring a budget would let an admin believe spend is capped when it is not.
-        if (budget.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
-        {
-            throw AdminException.Invalid("budget: budgets are not supported by this gateway version yet.");
-        }
-        if (rateLimits.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
-        {
-            throw AdminException.Invalid("rate_limits: rate limits are not supported by this gateway version yet.");
-        }
     }
 }

@@ -1,12 +1,14 @@
+using Gateway.Projections.Usage;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Gateway.Api.Errors;
-using Gateway.Api.Usage;
+using Gateway.Grains.Budgets;
+using Gateway.Grains.Pricing;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;
 
-/// <summary>What is known of one data-plane request so far; becomes its <see cref="UsageRecord"/>.</summary>
+/// <summary>What is known of one data-plane request so far; becomes its <see cref="UsageRecorded"/>.</summary>
 internal sealed class Exchange(HttpContext context, string endpoint)
 {
     private readonly long _started = Stopwatch.GetTimestamp();
@@ -22,13 +24,36 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     public bool Stream { get; set; }
     public ImmutableDictionary<string, string> Metadata { get; set; } = ImmutableDictionary<string, string>.Empty;
 
+    public DateTimeOffset StartedAt => _startedAt;
+
+    /// <summary>The price the request is billed at, and the table (or provider override) it comes from.</summary>
+    public ModelPrice? Price { get; set; }
+
+    public string? PriceVersion { get; set; }
+
+    /// <summary>The scopes holding a reservation for the request, and the amount (when a budget applies).</summary>
+    public ImmutableArray<ScopedPolicy> Holds { get; set; } = [];
+
+    public decimal? ReservedUsd { get; set; }
+
+    /// <summary>The event the ledger committed for the request, once it has.</summary>
+    public UsageRecorded? Recorded { get; set; }
+
     public void MarkFirstByte() => _firstByte = Stopwatch.GetTimestamp();
 
     /// <param name="usage">Usage read from the answer, when there was one; its error (an SSE error event) wins.</param>
-    public UsageRecord ToRecord(int status, string outcome, string? errorType = null, string? errorMessage = null, UsageMeter? usage = null) => new()
+    public UsageRecorded ToRecord(int status, string outcome, string? errorType = null, string? errorMessage = null, UsageMeter? usage = null)
+    {
+        var tokens = usage is null ? default : TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
+            usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens);
+        return ToRecord(status, outcome, errorType, errorMessage, usage, tokens);
+    }
+
+    private UsageRecorded ToRecord(int status, string outcome, string? errorType, string? errorMessage, UsageMeter? usage, TokenUsage tokens) => new()
     {
         RequestId = RequestIds.Get(Context) ?? "",
         StartedAt = _startedAt,
+        StartedAtMs = _startedAt.ToUnixTimeMilliseconds(),
         Endpoint = Endpoint,
         KeyId = KeyId,
         Workspace = Workspace,
@@ -46,6 +71,10 @@ internal sealed class Exchange(HttpContext context, string endpoint)
         CacheCreation1hInputTokens = usage?.CacheCreation1hInputTokens,
         CacheReadInputTokens = usage?.CacheReadInputTokens ?? 0,
         StopReason = usage?.StopReason,
+        CostUsd = tokens.Total == 0 ? 0 : Price?.Cost(tokens),
+        PriceVersion = Price is null ? null : PriceVersion,
+        PriceMissing = tokens.Total > 0 && Price is null,
+        ReservedUsd = ReservedUsd,
         LatencyMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
         TimeToFirstByteMs = _firstByte is { } first ? Stopwatch.GetElapsedTime(_started, first).TotalMilliseconds : null,
         Metadata = Metadata,

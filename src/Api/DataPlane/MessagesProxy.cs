@@ -1,8 +1,13 @@
+using Gateway.Projections.Usage;
+using System.Collections.Immutable;
 using System.Net.Sockets;
+using Gateway.Api.Budgets;
 using Gateway.Api.Errors;
 using Gateway.Api.Usage;
 using Gateway.Grains;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
+using Gateway.Grains.Pricing;
 using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -18,6 +23,8 @@ public sealed partial class MessagesProxy(
     IGrainFactory grains,
     ProviderConnections providers,
     UpstreamHttp upstream,
+    UsageLedger ledger,
+    BudgetGate budgets,
     IUsageSink usage,
     IOptions<DataPlaneOptions> options,
     ILogger<MessagesProxy> logger)
@@ -39,6 +46,14 @@ public sealed partial class MessagesProxy(
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
             await RefuseAsync(exchange, 401, "authentication_error", keyProblem);
+            return;
+        }
+        if (!ledger.Available)
+        {
+            // Nothing may run unrecorded; this refusal itself cannot be recorded either, only logged.
+            LogLedgerUnavailable(logger, RequestIds.Get(context) ?? "");
+            context.Response.Headers.RetryAfter = "1";
+            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot record usage right now; try again shortly.");
             return;
         }
         var key = grains.ApiKey(keyId);
@@ -96,12 +111,69 @@ public sealed partial class MessagesProxy(
             return;
         }
         exchange.Model = model;
+        exchange.Price = PriceTable.Shipped.Find(model);
+        exchange.PriceVersion = PriceTable.Shipped.Version;
 
-        HttpContent content = target.OverrideModel is { } overridden && overridden != request.Model
-            ? new ByteArrayContent(request.WithModel(body.Span, overridden))
-            : new ReadOnlyMemoryContent(body.Memory);
-        using var upstreamRequest = AnthropicUpstream.CreateRequest(provider, HttpMethod.Post, path, context.Request, content);
-        await ForwardAsync(exchange, provider, upstreamRequest, TimeSpan.FromMilliseconds(admitted.Route.RequestTimeoutMs));
+        if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty
+            && await ReserveAsync(exchange, admitted.Scopes, CostBound.Measure(body.Span, request.MaxTokens ?? 0)) is { } refusal)
+        {
+            if (refusal.RetryAfterSeconds is { } seconds)
+            {
+                context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            await RefuseAsync(exchange, refusal.Status, refusal.ErrorType!, refusal.Message!);
+            return;
+        }
+
+        try
+        {
+            HttpContent content = target.OverrideModel is { } overridden && overridden != request.Model
+                ? new ByteArrayContent(request.WithModel(body.Span, overridden))
+                : new ReadOnlyMemoryContent(body.Memory);
+            using var upstreamRequest = AnthropicUpstream.CreateRequest(provider, HttpMethod.Post, path, context.Request, content);
+            await ForwardAsync(exchange, provider, upstreamRequest, TimeSpan.FromMilliseconds(admitted.Route.RequestTimeoutMs));
+        }
+        finally
+        {
+            await SettleAsync(exchange);
+        }
+    }
+
+    /// <summary>Holds the request's cost bound in every scope it belongs to; the verdict when one refuses.</summary>
+    private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, CostBound bound)
+    {
+        var budgeted = scopes.FirstOrDefault(s => s.Policy.Budget is not null);
+        if (budgeted is not null && exchange.Price is null)
+        {
+            return BudgetVerdict.Deny(402, "billing_error",
+                $"No price is known for model '{exchange.Model}' (price table {PriceTable.Shipped.Version}), and {BudgetScopes.Describe(budgeted.Scope)} has a budget; " +
+                "the request cannot be admitted until the model is priced.");
+        }
+        var amount = exchange.Price is { } price ? bound.Cost(price) : 0;
+        var verdict = await budgets.ReserveAsync(RequestIds.Get(exchange.Context) ?? "", scopes, amount, bound.TotalTokens, exchange.StartedAt);
+        if (verdict is null)
+        {
+            exchange.Holds = scopes;
+            exchange.ReservedUsd = budgeted is null ? null : amount;
+        }
+        return verdict;
+    }
+
+    /// <summary>Settles the holds to the recorded cost, or leaves them to their lease when nothing was recorded.</summary>
+    private async Task SettleAsync(Exchange exchange)
+    {
+        if (exchange.Holds.IsEmpty)
+        {
+            return;
+        }
+        var requestId = RequestIds.Get(exchange.Context) ?? "";
+        if (exchange.Recorded is not { } record)
+        {
+            budgets.Abandon(requestId);
+            return;
+        }
+        var tokens = record.InputTokens + record.CacheCreationInputTokens + record.CacheReadInputTokens + record.OutputTokens;
+        await budgets.SettleAsync(requestId, exchange.Holds, record.CostUsd ?? 0, tokens);
     }
 
     private async Task ForwardAsync(Exchange exchange, ProviderConnection provider, HttpRequestMessage upstreamRequest, TimeSpan timeout)
@@ -118,7 +190,7 @@ public sealed partial class MessagesProxy(
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            await RecordAsync(exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
+            await RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
             return;
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -179,7 +251,7 @@ public sealed partial class MessagesProxy(
             outcome = await SseRelay.RelayAsync(stream, context.Response, meter, async _ =>
             {
                 recorded = true;
-                await RecordAsync(exchange.ToRecord(200, UsageOutcomes.Completed, usage: meter));
+                return await RecordAsync(exchange, exchange.ToRecord(200, UsageOutcomes.Completed, usage: meter));
             }, idleTimeout, context.RequestAborted);
         }
         if (recorded)
@@ -194,7 +266,7 @@ public sealed partial class MessagesProxy(
             _ when meter.ErrorType is not null => UsageOutcomes.ProviderError,
             _ => UsageOutcomes.Completed,
         };
-        await RecordAsync(exchange.ToRecord(200, result, usage: meter));
+        await RecordAsync(exchange, exchange.ToRecord(200, result, usage: meter));
     }
 
     private async Task RelayBodyAsync(Exchange exchange, HttpResponseMessage response, CancellationTokenSource deadline)
@@ -207,7 +279,7 @@ public sealed partial class MessagesProxy(
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            await RecordAsync(exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
+            await RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
             return;
         }
         catch (OperationCanceledException)
@@ -227,7 +299,12 @@ public sealed partial class MessagesProxy(
             meter.ReadMessage(bytes);
         }
         // Recorded before the client can see the body: an answered request always has its record.
-        await RecordAsync(exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter));
+        if (!await RecordAsync(exchange, exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter)))
+        {
+            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error",
+                "The gateway could not record this request's usage, so it withholds the answer; try again shortly.");
+            return;
+        }
         context.Response.ContentLength = bytes.Length;
         await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
     }
@@ -244,24 +321,42 @@ public sealed partial class MessagesProxy(
             // The status alone still says what happened.
         }
         var (status, type, message) = ProviderErrors.Map(provider.Slug, (int)response.StatusCode, body);
-        await RecordAsync(exchange.ToRecord(status, UsageOutcomes.ProviderError, type, message));
+        await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.ProviderError, type, message));
         ProviderErrors.CopyRetryHeaders(response, exchange.Context.Response);
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
     private async Task RefuseAsync(Exchange exchange, int status, string type, string message)
     {
-        await RecordAsync(exchange.ToRecord(status, UsageOutcomes.Refused, type, message));
+        await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.Refused, type, message));
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
     private async Task FailAsync(Exchange exchange, int status, string type, string outcome, string message)
     {
-        await RecordAsync(exchange.ToRecord(status, outcome, type, message));
+        await RecordAsync(exchange, exchange.ToRecord(status, outcome, type, message));
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 
-    private ValueTask RecordAsync(UsageRecord record) => usage.RecordAsync(record, CancellationToken.None);
+    /// <summary>Appends the request's usage event and waits for its commit; false when the ledger could not take it.</summary>
+    private async Task<bool> RecordAsync(Exchange exchange, UsageRecorded record)
+    {
+        var committed = true;
+        try
+        {
+            await ledger.AppendAsync(record);
+            exchange.Recorded = record;
+        }
+        catch (LedgerUnavailableException)
+        {
+            committed = false;
+        }
+        await usage.RecordAsync(record, CancellationToken.None);
+        return committed;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the usage ledger is unavailable")]
+    private static partial void LogLedgerUnavailable(ILogger logger, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider} unreachable: {Error} {SocketError}")]
     private static partial void LogUnreachable(ILogger logger, string provider, HttpRequestError error, SocketError? socketError);

@@ -18,6 +18,9 @@ public enum RelayOutcome
 
     /// <summary>The provider sent nothing for longer than the request timeout; the client got an <c>error</c> event.</summary>
     ProviderTimedOut,
+
+    /// <summary>The usage could not be recorded, so the end of the response was withheld.</summary>
+    NotRecorded,
 }
 
 /// <summary>
@@ -28,9 +31,10 @@ public enum RelayOutcome
 public static class SseRelay
 {
     /// <param name="beforeStop">Awaited before <c>message_stop</c> is written, so the request's usage can be recorded
-    /// before the client sees the end of the response.</param>
+    /// before the client sees the end of the response; when it answers false (not recorded) the client gets an
+    /// <c>overloaded_error</c> event instead of the end.</param>
     public static async Task<RelayOutcome> RelayAsync(Stream upstream, HttpResponse response, UsageMeter meter,
-        Func<CancellationToken, ValueTask> beforeStop, TimeSpan idleTimeout, CancellationToken clientAborted)
+        Func<CancellationToken, ValueTask<bool>> beforeStop, TimeSpan idleTimeout, CancellationToken clientAborted)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         var reader = PipeReader.Create(upstream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
@@ -51,7 +55,12 @@ public static class SseRelay
                         {
                             await writer.FlushAsync(clientAborted);
                         }
-                        await beforeStop(clientAborted);
+                        if (!await beforeStop(clientAborted))
+                        {
+                            await WriteErrorEventAsync(writer, "overloaded_error",
+                                "The gateway could not record this request's usage, so the response ends here; try again shortly.", clientAborted);
+                            return RelayOutcome.NotRecorded;
+                        }
                     }
                     Write(writer, evt);
                     wrote = true;

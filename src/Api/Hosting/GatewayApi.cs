@@ -1,4 +1,5 @@
 using Gateway.Api.Admin;
+using Gateway.Api.Budgets;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
@@ -28,6 +29,12 @@ public static class GatewayApi
         services.AddSingleton<MessagesProxy>();
         services.AddSingleton<ModelsProxy>();
         services.TryAddSingleton<IUsageSink, LoggingUsageSink>();
+        services.Configure<LedgerOptions>(configuration.GetSection(LedgerOptions.Section));
+        services.Configure<BudgetOptions>(configuration.GetSection(BudgetOptions.Section));
+        services.AddSingleton<UsageLedger>();
+        services.AddHostedService(sp => sp.GetRequiredService<UsageLedger>());
+        services.AddSingleton<BudgetGate>();
+        services.AddHostedService(sp => sp.GetRequiredService<BudgetGate>());
         services.AddSingleton<AdminAuth>();
         services.AddSingleton<AuditLog>();
 

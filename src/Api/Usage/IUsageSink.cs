@@ -1,11 +1,11 @@
+using Gateway.Projections.Usage;
+
 namespace Gateway.Api.Usage;
 
 /// <summary>
-/// Receives one record per data-plane request. The proxy awaits it before the client receives the end of a
-/// response (the JSON body, or <c>message_stop</c> on a stream), so a durable sink can guarantee that every
-/// answered request is recorded.
+/// Observes each request's usage event once the ledger has committed it (structured logs; tests record them).
 /// </summary>
 public interface IUsageSink
 {
-    ValueTask RecordAsync(UsageRecord record, CancellationToken cancellationToken);
+    ValueTask RecordAsync(UsageRecorded record, CancellationToken cancellationToken);
 }

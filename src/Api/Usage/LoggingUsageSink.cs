@@ -1,3 +1,4 @@
+using Gateway.Projections.Usage;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Api.Usage;
@@ -9,7 +10,7 @@ namespace Gateway.Api.Usage;
 /// </summary>
 public sealed partial class LoggingUsageSink(ILogger<LoggingUsageSink> logger) : IUsageSink
 {
-    public ValueTask RecordAsync(UsageRecord record, CancellationToken cancellationToken)
+    public ValueTask RecordAsync(UsageRecorded record, CancellationToken cancellationToken)
     {
         var level = record.Outcome switch
         {

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 using Gateway.Grains.Configs;
@@ -52,6 +53,8 @@ public sealed class ApiKeyGrain(
             Metadata = new Dictionary<string, string>(draft.Metadata),
             Models = draft.Models?.ToList(),
             ExpiresAt = draft.ExpiresAt,
+            Budget = draft.Budget,
+            RateLimits = draft.RateLimits,
             CreatedAt = clock.GetUtcNow(),
             SecretHash = ApiKeySecret.Hash(secret),
             Hint = ApiKeySecret.Hint(secret),
@@ -75,6 +78,29 @@ public sealed class ApiKeyGrain(
             state.State.RevokedAt = clock.GetUtcNow();
             await state.WriteStateAsync();
         }
+        return View();
+    }
+
+    public async Task<KeyView> UpdateAsync(KeyPatch patch)
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Key '{Id}'");
+        }
+        if (patch.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+        {
+            throw AdminException.Invalid("expires_at: must be in the future.");
+        }
+        var key = state.State;
+        key.Name = patch.Name ?? key.Name;
+        key.Metadata = patch.Metadata is null ? key.Metadata : new Dictionary<string, string>(patch.Metadata);
+        key.Models = patch.Models is null ? key.Models : [.. patch.Models];
+        key.ExpiresAt = patch.ExpiresAt ?? key.ExpiresAt;
+        key.Budget = patch.SetBudget ? patch.Budget : key.Budget;
+        key.RateLimits = patch.SetRateLimits ? patch.RateLimits : key.RateLimits;
+        key.Refresh();
+        await state.WriteStateAsync();
+        await WorkspaceChangedAsync();
         return View();
     }
 
@@ -158,7 +184,16 @@ public sealed class ApiKeyGrain(
 
         // Key metadata wins over the workspace's; the request's own metadata is merged in by the front.
         var metadata = workspace.Metadata.IsEmpty ? key.ImmutableMetadata : workspace.Metadata.SetItems(key.ImmutableMetadata);
-        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels));
+        var scopes = ImmutableArray.CreateBuilder<ScopedPolicy>(2);
+        if (new ScopePolicy(key.Budget, key.RateLimits) is { IsEmpty: false } own)
+        {
+            scopes.Add(new ScopedPolicy(BudgetScopes.Key(Id), own));
+        }
+        if (!workspace.Policy.IsEmpty)
+        {
+            scopes.Add(new ScopedPolicy(BudgetScopes.Workspace(key.Workspace), workspace.Policy));
+        }
+        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels, scopes.ToImmutable()));
     }
 
     private async Task<(RouteConfig?, string?)> FindImplicitRouteAsync(string workspace)
@@ -197,7 +232,8 @@ public sealed class ApiKeyGrain(
     }
 
     private KeyView View() => new(Id, state.State.Workspace, state.State.Name, state.State.Config, state.State.ImmutableMetadata,
-        state.State.ImmutableModels, state.State.ExpiresAt, state.State.CreatedAt, state.State.RevokedAt, state.State.Hint);
+        state.State.ImmutableModels, state.State.ExpiresAt, state.State.CreatedAt, state.State.RevokedAt, state.State.Hint,
+        state.State.Budget, state.State.RateLimits);
 }
 
 public sealed class ApiKeyState
@@ -215,6 +251,15 @@ public sealed class ApiKeyState
     public DateTimeOffset? RevokedAt { get; set; }
     public byte[] SecretHash { get; set; } = [];
     public string Hint { get; set; } = "";
+    public Budget? Budget { get; set; }
+    public RateLimits? RateLimits { get; set; }
+
+    /// <summary>Forgets the immutable copies after a change.</summary>
+    internal void Refresh()
+    {
+        _metadata = null;
+        _models = null;
+    }
 
     internal ImmutableDictionary<string, string> ImmutableMetadata => _metadata ??= Metadata.ToImmutableDictionary();
 

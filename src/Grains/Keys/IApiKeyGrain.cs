@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Configs;
 
 namespace Gateway.Grains.Keys;
@@ -19,10 +20,14 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// <summary>Revokes the key; requests with it are refused from now on.</summary>
     Task<KeyView> RevokeAsync();
 
+    /// <summary>Changes the fields the patch sets (name, metadata, models, expiry, budget, rate limits).</summary>
+    Task<KeyView> UpdateAsync(KeyPatch patch);
+
     /// <summary>
     /// Authenticates a presented key (by the SHA-256 of the whole key string, compared in constant time),
     /// checks the model against the key's allow-list and resolves the route (hot path).
     /// </summary>
+    [AlwaysInterleave]
     Task<Admission> AdmitAsync(byte[] secretHash, string? model);
 
     /// <summary>The key's workspace changed (default config, metadata): resolve it again on the next request.</summary>
@@ -38,7 +43,21 @@ public sealed record KeyDraft(
     [property: Id(2)] string? Config,
     [property: Id(3)] ImmutableDictionary<string, string> Metadata,
     [property: Id(4)] ImmutableArray<string>? Models,
-    [property: Id(5)] DateTimeOffset? ExpiresAt);
+    [property: Id(5)] DateTimeOffset? ExpiresAt,
+    [property: Id(6)] Budget? Budget = null,
+    [property: Id(7)] RateLimits? RateLimits = null);
+
+/// <summary>A partial update: null fields stay as they are; <c>Set…</c> flags also allow clearing.</summary>
+[GenerateSerializer, Immutable]
+public sealed record KeyPatch(
+    [property: Id(0)] string? Name,
+    [property: Id(1)] ImmutableDictionary<string, string>? Metadata,
+    [property: Id(2)] ImmutableArray<string>? Models,
+    [property: Id(3)] DateTimeOffset? ExpiresAt,
+    [property: Id(4)] bool SetBudget,
+    [property: Id(5)] Budget? Budget,
+    [property: Id(6)] bool SetRateLimits,
+    [property: Id(7)] RateLimits? RateLimits);
 
 /// <summary>A key as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -52,7 +71,9 @@ public sealed record KeyView(
     [property: Id(6)] DateTimeOffset? ExpiresAt,
     [property: Id(7)] DateTimeOffset CreatedAt,
     [property: Id(8)] DateTimeOffset? RevokedAt,
-    [property: Id(9)] string Hint);
+    [property: Id(9)] string Hint,
+    [property: Id(10)] Budget? Budget,
+    [property: Id(11)] RateLimits? RateLimits);
 
 /// <summary>A new key and its secret, returned once.</summary>
 [GenerateSerializer, Immutable]
@@ -78,4 +99,5 @@ public sealed record AdmittedRequest(
     [property: Id(1)] string Workspace,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] RouteConfig Route,
-    [property: Id(4)] ImmutableArray<string>? Models);
+    [property: Id(4)] ImmutableArray<string>? Models,
+    [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes);

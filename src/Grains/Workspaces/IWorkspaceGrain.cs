@@ -1,9 +1,10 @@
 using System.Collections.Immutable;
+using Gateway.Grains.Budgets;
 
 namespace Gateway.Grains.Workspaces;
 
 /// <summary>
-/// A workspace: a team's unit of keys, routing default and (later) budget. Every admitted request passes
+/// A workspace: a team's unit of keys, routing default, budget and rate limits. Every admitted request passes
 /// through its workspace grain, the single writer of the workspace's state.
 /// </summary>
 public interface IWorkspaceGrain : IGrainWithStringKey
@@ -34,7 +35,9 @@ public interface IWorkspaceGrain : IGrainWithStringKey
 public sealed record WorkspaceDraft(
     [property: Id(0)] string Name,
     [property: Id(1)] ImmutableDictionary<string, string> Metadata,
-    [property: Id(2)] string? DefaultConfig);
+    [property: Id(2)] string? DefaultConfig,
+    [property: Id(3)] Budget? Budget = null,
+    [property: Id(4)] RateLimits? RateLimits = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -42,7 +45,11 @@ public sealed record WorkspacePatch(
     [property: Id(0)] string? Name,
     [property: Id(1)] ImmutableDictionary<string, string>? Metadata,
     [property: Id(2)] string? DefaultConfig,
-    [property: Id(3)] bool ClearDefaultConfig);
+    [property: Id(3)] bool ClearDefaultConfig,
+    [property: Id(4)] bool SetBudget = false,
+    [property: Id(5)] Budget? Budget = null,
+    [property: Id(6)] bool SetRateLimits = false,
+    [property: Id(7)] RateLimits? RateLimits = null);
 
 /// <summary>A workspace as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -52,11 +59,14 @@ public sealed record WorkspaceView(
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] string? DefaultConfig,
     [property: Id(4)] DateTimeOffset CreatedAt,
-    [property: Id(5)] DateTimeOffset UpdatedAt);
+    [property: Id(5)] DateTimeOffset UpdatedAt,
+    [property: Id(6)] Budget? Budget,
+    [property: Id(7)] RateLimits? RateLimits);
 
 /// <summary>The workspace's answer for one request.</summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkspaceAdmission(
     [property: Id(0)] bool Active,
     [property: Id(1)] string? DefaultConfig,
-    [property: Id(2)] ImmutableDictionary<string, string> Metadata);
+    [property: Id(2)] ImmutableDictionary<string, string> Metadata,
+    [property: Id(3)] ScopePolicy Policy);

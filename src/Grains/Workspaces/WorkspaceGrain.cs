@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
@@ -9,7 +10,7 @@ public sealed class WorkspaceGrain(
     [PersistentState("workspace", GatewayStorage.Name)] IPersistentState<WorkspaceState> state,
     TimeProvider clock) : Grain, IWorkspaceGrain
 {
-    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty);
+    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty, ScopePolicy.None);
 
     private WorkspaceAdmission? _admission;
 
@@ -29,6 +30,8 @@ public sealed class WorkspaceGrain(
             Name = draft.Name,
             Metadata = new Dictionary<string, string>(draft.Metadata),
             DefaultConfig = draft.DefaultConfig,
+            Budget = draft.Budget,
+            RateLimits = draft.RateLimits,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -50,6 +53,8 @@ public sealed class WorkspaceGrain(
         current.Name = patch.Name ?? current.Name;
         current.Metadata = patch.Metadata is null ? current.Metadata : new Dictionary<string, string>(patch.Metadata);
         current.DefaultConfig = patch.ClearDefaultConfig ? null : patch.DefaultConfig ?? current.DefaultConfig;
+        current.Budget = patch.SetBudget ? patch.Budget : current.Budget;
+        current.RateLimits = patch.SetRateLimits ? patch.RateLimits : current.RateLimits;
         current.UpdatedAt = clock.GetUtcNow();
         _admission = null;
         await state.WriteStateAsync();
@@ -88,10 +93,11 @@ public sealed class WorkspaceGrain(
     }
 
     public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
-        !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary()));
+        !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary(),
+            new ScopePolicy(state.State.Budget, state.State.RateLimits)));
 
     private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
-        state.State.CreatedAt, state.State.UpdatedAt);
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits);
 }
 
 public sealed class WorkspaceState
@@ -99,6 +105,8 @@ public sealed class WorkspaceState
     public string Name { get; set; } = "";
     public Dictionary<string, string> Metadata { get; set; } = [];
     public string? DefaultConfig { get; set; }
+    public Budget? Budget { get; set; }
+    public RateLimits? RateLimits { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

@@ -7,6 +7,11 @@ using Gateway.Projections.Audit;
 using Gateway.Silo.Database;
 using JasperFx;
 using JasperFx.Events;
+using Gateway.Api.Budgets;
+using Gateway.Api.Usage;
+using Gateway.Grains.Budgets;
+using Gateway.Projections.Budgets;
+using Gateway.Projections.Usage;
 using Marten;
 using Npgsql;
 using Orleans.Configuration;
@@ -79,6 +84,8 @@ public static class GatewayHost
         builder.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(
             CredentialKey.Load(builder.Configuration, settings)));
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(new BudgetDatabase(connectionString));
+        builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
@@ -102,7 +109,11 @@ public static class GatewayHost
 
         var app = builder.Build();
         var store = app.Services.GetRequiredService<IDocumentStore>();
-        await DatabaseMigrator.MigrateAsync(connectionString, log, _ => store.Storage.ApplyAllConfiguredChangesToDatabaseAsync());
+        await DatabaseMigrator.MigrateAsync(connectionString, log, async cancellationToken =>
+        {
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await LedgerSchema.ApplyAsync(connectionString, cancellationToken);
+        });
         app.UseGatewayApi();
         return app;
     }
@@ -137,6 +148,8 @@ public static class GatewayHost
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.SnakeCase);
         options.Events.AddEventType<AdminActionRecorded>();
+        options.Events.AddEventType<UsageRecorded>();
+        options.Events.AddEventType<BudgetAlertRaised>();
     }
 
     private static Serilog.Core.Logger CreateLogger(IConfiguration configuration) =>

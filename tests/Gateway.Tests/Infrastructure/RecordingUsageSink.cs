@@ -1,3 +1,4 @@
+using Gateway.Projections.Usage;
 using System.Collections.Concurrent;
 using Gateway.Api.Usage;
 
@@ -6,16 +7,16 @@ namespace Gateway.Tests.Infrastructure;
 /// <summary>Keeps every usage record the gateway produced, for assertions.</summary>
 public sealed class RecordingUsageSink : IUsageSink
 {
-    private readonly ConcurrentDictionary<string, UsageRecord> _records = new();
+    private readonly ConcurrentDictionary<string, UsageRecorded> _records = new();
 
-    public ValueTask RecordAsync(UsageRecord record, CancellationToken cancellationToken)
+    public ValueTask RecordAsync(UsageRecorded record, CancellationToken cancellationToken)
     {
         _records[record.RequestId] = record;
         return ValueTask.CompletedTask;
     }
 
     /// <summary>The record of a request, waiting briefly for it (streams record as they end).</summary>
-    public async Task<UsageRecord> WaitForAsync(string requestId)
+    public async Task<UsageRecorded> WaitForAsync(string requestId)
     {
         for (var i = 0; i < 100; i++)
         {

@@ -79,7 +79,11 @@ public sealed class AdminApiTests(GatewayFixture gateway)
     [InlineData("{\"name\":\"no id\"}", "id:")]
     [InlineData("{\"id\":\"ok-id\",\"nmae\":\"typo\"}", "nmae: unknown field")]
     [InlineData("{\"id\":5}", "id: wrong type")]
-    [InlineData("{\"id\":\"ok-id\",\"budget\":{\"limit_usd\":10,\"period\":\"monthly\"}}", "budget:")]
+    [InlineData("{\"id\":\"ok-id\",\"budget\":{\"limit_usd\":10,\"period\":\"yearly\"}}", "budget.period:")]
+    [InlineData("{\"id\":\"ok-id\",\"budget\":{\"limit_usd\":-1,\"period\":\"daily\"}}", "budget.limit_usd:")]
+    [InlineData("{\"id\":\"ok-id\",\"budget\":{\"limit_usd\":1,\"period\":\"daily\",\"alert_at\":[1.5]}}", "budget.alert_at:")]
+    [InlineData("{\"id\":\"ok-id\",\"rate_limits\":{\"rpm\":0}}", "rate_limits:")]
+    [InlineData("{\"id\":\"ok-id\",\"rate_limits\":{\"rps\":5}}", "rate_limits")]
     [InlineData("{\"id\":", "not valid JSON")]
     public async Task Invalid_workspace_requests_are_400_with_the_field_named(string body, string expected)
     {

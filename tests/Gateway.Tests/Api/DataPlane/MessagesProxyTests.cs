@@ -1,3 +1,4 @@
+using Gateway.Projections.Usage;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;

@@ -68,7 +68,19 @@ public sealed class SseRelayTests
         Assert.Equal(0, meter.InputTokens);
     }
 
-    private static async Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(string input, int chunkSize)
+    [Fact]
+    public async Task When_the_usage_cannot_be_recorded_the_client_gets_an_error_event_instead_of_message_stop()
+    {
+        var (output, _, outcome, _) = await RelayAsync(Stream, 64, recorded: false);
+
+        Assert.Equal(RelayOutcome.NotRecorded, outcome);
+        Assert.DoesNotContain("message_stop", output);
+        var tail = output[output.LastIndexOf("event: ", StringComparison.Ordinal)..];
+        Assert.StartsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",", tail);
+    }
+
+    private static async Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(string input, int chunkSize,
+        bool recorded = true)
     {
         var context = new DefaultHttpContext();
         var body = new MemoryStream();
@@ -79,7 +91,7 @@ public sealed class SseRelayTests
             _ =>
             {
                 stopAt = Encoding.UTF8.GetString(body.ToArray()).Length;
-                return ValueTask.CompletedTask;
+                return ValueTask.FromResult(recorded);
             }, TimeSpan.FromSeconds(10), CancellationToken.None);
         await context.Response.BodyWriter.FlushAsync();
         return (Encoding.UTF8.GetString(body.ToArray()), meter, outcome, stopAt);

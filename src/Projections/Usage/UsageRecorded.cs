@@ -1,12 +1,18 @@
 using System.Collections.Immutable;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Usage;
 
-/// <summary>What the gateway knows of one data-plane request once it is answered (or refused).</summary>
-public sealed record UsageRecord
+/// <summary>
+/// The usage ledger's event: one per data-plane request the gateway answered or refused, in its own stream (the
+/// request id). Appended before the client sees the end of the response; budgets are rebuilt from these.
+/// </summary>
+public sealed record UsageRecorded
 {
     public required string RequestId { get; init; }
     public required DateTimeOffset StartedAt { get; init; }
+
+    /// <summary><see cref="StartedAt"/> in Unix milliseconds: the instant budgets count the request at (indexed).</summary>
+    public long StartedAtMs { get; init; }
     public required string Endpoint { get; init; }
     public string? KeyId { get; init; }
     public string? Workspace { get; init; }
@@ -29,12 +35,23 @@ public sealed record UsageRecord
     public long? CacheCreation1hInputTokens { get; init; }
     public long CacheReadInputTokens { get; init; }
     public string? StopReason { get; init; }
+
+    /// <summary>Exact cost in USD; null when the model has no known price (<see cref="PriceMissing"/>).</summary>
+    public decimal? CostUsd { get; init; }
+
+    /// <summary>The price table version (and provider override) the cost was computed with.</summary>
+    public string? PriceVersion { get; init; }
+
+    public bool PriceMissing { get; init; }
+
+    /// <summary>What the budgets held for the request before it ran (its upper bound), when a budget applied.</summary>
+    public decimal? ReservedUsd { get; init; }
     public double LatencyMs { get; init; }
     public double? TimeToFirstByteMs { get; init; }
     public ImmutableDictionary<string, string> Metadata { get; init; } = ImmutableDictionary<string, string>.Empty;
 }
 
-/// <summary>Outcome names used in <see cref="UsageRecord.Outcome"/>.</summary>
+/// <summary>Outcome names used in <see cref="UsageRecorded.Outcome"/>.</summary>
 public static class UsageOutcomes
 {
     public const string Completed = "completed";

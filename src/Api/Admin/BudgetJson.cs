@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gateway.Grains;
+using Gateway.Grains.Budgets;
+using Gateway.Grains.Common;
+
+namespace Gateway.Api.Admin;
+
+/// <summary>
+/// The admin API's <c>budget</c> and <c>rate_limits</c> objects: read and checked from a request, and shown
+/// with the current period's spend.
+/// </summary>
+public static class BudgetJson
+{
+    private sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt);
+
+    private sealed record RateLimitsRequest(int? Rpm, long? Tpm, int? Concurrency);
+
+    /// <summary>A budget as reads show it.</summary>
+    public sealed record BudgetView(
+        decimal LimitUsd,
+        string Period,
+        ImmutableArray<decimal> AlertAt,
+        decimal SpentUsd,
+        decimal ReservedUsd,
+        decimal RemainingUsd,
+        DateTimeOffset PeriodStart,
+        DateTimeOffset? ResetsAt);
+
+    /// <summary>Absent: not set; null: cleared; an object: the new budget.</summary>
+    public static (bool Set, Budget? Budget) ReadBudget(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                return (false, null);
+            case JsonValueKind.Null:
+                return (true, null);
+            case JsonValueKind.Object:
+                break;
+            default:
+                throw AdminException.Invalid("budget: must be an object {limit_usd, period, alert_at?} or null.");
+        }
+        var request = Deserialize<BudgetRequest>(element, "budget");
+        if (request.LimitUsd is not { } limit || limit < 0)
+        {
+            throw AdminException.Invalid("budget.limit_usd: required, a non-negative amount in USD.");
+        }
+        BudgetPeriod period = request.Period switch
+        {
+            "daily" => BudgetPeriod.Daily,
+            "weekly" => BudgetPeriod.Weekly,
+            "monthly" => BudgetPeriod.Monthly,
+            "total" => BudgetPeriod.Total,
+            _ => throw AdminException.Invalid("budget.period: required, one of daily, weekly, monthly, total."),
+        };
+        var alerts = request.AlertAt ?? [];
+        if (alerts.Any(a => a is <= 0 or > 1))
+        {
+            throw AdminException.Invalid("budget.alert_at: fractions of the limit, each above 0 and at most 1.");
+        }
+        return (true, new Budget(limit, period, [.. alerts.Distinct().Order()]));
+    }
+
+    public static (bool Set, RateLimits? Limits) ReadRateLimits(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                return (false, null);
+            case JsonValueKind.Null:
+                return (true, null);
+            case JsonValueKind.Object:
+                break;
+            default:
+                throw AdminException.Invalid("rate_limits: must be an object {rpm?, tpm?, concurrency?} or null.");
+        }
+        var request = Deserialize<RateLimitsRequest>(element, "rate_limits");
+        if (request.Rpm is <= 0 || request.Tpm is <= 0 || request.Concurrency is <= 0)
+        {
+            throw AdminException.Invalid("rate_limits: rpm, tpm and concurrency must be positive when set.");
+        }
+        var limits = new RateLimits(request.Rpm, request.Tpm, request.Concurrency);
+        return (true, limits.IsEmpty ? null : limits);
+    }
+
+    /// <summary>The budget with its current period's spend, from the scope's budget grain.</summary>
+    public static async Task<BudgetView?> ShowAsync(IGrainFactory grains, string scope, Budget? budget, RateLimits? limits)
+    {
+        if (budget is null)
+        {
+            return null;
+        }
+        var status = await grains.Budget(scope).GetStatusAsync(new ScopePolicy(budget, limits));
+        return new BudgetView(budget.LimitUsd, budget.Period.ToString().ToLowerInvariant(), budget.AlertAt, status.SpentUsd, status.ReservedUsd,
+            Math.Max(0, budget.LimitUsd - status.SpentUsd - status.ReservedUsd), status.PeriodStart, status.ResetsAt);
+    }
+
+    private static T Deserialize<T>(JsonElement element, string field)
+    {
+        try
+        {
+            return element.Deserialize<T>(AdminJson.Options)!;
+        }
+        catch (JsonException e)
+        {
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? field : field + "." + e.Path.TrimStart('$', '.');
+            throw AdminException.Invalid($"{where}: unknown field or wrong type.");
+        }
+    }
+}

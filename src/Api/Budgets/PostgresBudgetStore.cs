@@ -1,0 +1,139 @@
+using System.Globalization;
+using Gateway.Api.Usage;
+using Gateway.Grains.Budgets;
+using Gateway.Projections.Budgets;
+using Marten;
+using Npgsql;
+
+namespace Gateway.Api.Budgets;
+
+/// <summary>
+/// Budget grains' durable side on PostgreSQL: spend summed from the usage events, reservation rows, alert events.
+/// Reservation rows are written with asynchronous commit (no fsync wait): they must outlive the silo that
+/// holds the budget grain, which they do; only a crash of PostgreSQL itself in the same instant could lose one.
+/// </summary>
+public sealed class PostgresBudgetStore(BudgetDatabase database, IDocumentStore events) : IBudgetStore
+{
+    public async Task<BudgetSnapshot> LoadAsync(string scope, DateTimeOffset periodStart, IReadOnlyCollection<decimal> alertThresholds, DateTimeOffset now)
+    {
+        var (field, id) = Filter(scope);
+        var alertIds = alertThresholds.Select(t => AlertStreamId(scope, periodStart, t)).ToArray();
+        // One statement, one snapshot: a request is either still a reservation row or already in the spend.
+        await using var command = database.Source.CreateCommand($"""
+            SELECT 'spent', NULL, coalesce(sum((data ->> 'cost_usd')::numeric), 0), NULL::timestamptz, NULL::timestamptz
+              FROM {LedgerSchema.Schema}.mt_events
+             WHERE type = '{LedgerSchema.UsageEventType}' AND (data ->> '{field}') = $1 AND ((data ->> 'started_at_ms')::bigint) >= $2
+            UNION ALL
+            SELECT 'hold', request_id, amount_usd, period_start, expires_at
+              FROM {LedgerSchema.Schema}.budget_holds WHERE scope = $3 AND expires_at > $4
+            UNION ALL
+            SELECT 'alert', id, NULL, NULL, NULL FROM {LedgerSchema.Schema}.mt_streams WHERE id = ANY($5)
+            """);
+        command.Parameters.AddWithValue(id);
+        command.Parameters.AddWithValue(periodStart.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue(scope);
+        command.Parameters.AddWithValue(now);
+        command.Parameters.AddWithValue(alertIds);
+        decimal spent = 0;
+        var holds = new List<StoredHold>();
+        var raised = new HashSet<decimal>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            switch (reader.GetString(0))
+            {
+                case "spent":
+                    spent = reader.GetDecimal(2);
+                    break;
+                case "hold":
+                    holds.Add(new StoredHold(reader.GetString(1), reader.GetDecimal(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                    break;
+                default:
+                    var streamId = reader.GetString(1);
+                    raised.UnionWith(alertThresholds.Where(t => AlertStreamId(scope, periodStart, t) == streamId));
+                    break;
+            }
+        }
+        return new BudgetSnapshot(spent, holds, raised);
+    }
+
+    public async Task HoldAsync(string scope, string requestId, decimal amount, DateTimeOffset periodStart, DateTimeOffset expiresAt)
+    {
+        await using var command = database.AsyncCommit.CreateCommand($"""
+            INSERT INTO {LedgerSchema.Schema}.budget_holds (scope, request_id, amount_usd, period_start, expires_at)
+            VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (scope, request_id) DO UPDATE SET amount_usd = excluded.amount_usd, expires_at = excluded.expires_at
+            """);
+        command.Parameters.AddWithValue(scope);
+        command.Parameters.AddWithValue(requestId);
+        command.Parameters.AddWithValue(amount);
+        command.Parameters.AddWithValue(periodStart);
+        command.Parameters.AddWithValue(expiresAt);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task ReleaseAsync(string scope, string requestId)
+    {
+        await using var command = database.AsyncCommit.CreateCommand(
+            $"DELETE FROM {LedgerSchema.Schema}.budget_holds WHERE scope = $1 AND request_id = $2");
+        command.Parameters.AddWithValue(scope);
+        command.Parameters.AddWithValue(requestId);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task RenewAsync(string scope, IReadOnlyCollection<string> requestIds, DateTimeOffset expiresAt)
+    {
+        await using var command = database.AsyncCommit.CreateCommand(
+            $"UPDATE {LedgerSchema.Schema}.budget_holds SET expires_at = $3 WHERE scope = $1 AND request_id = ANY($2)");
+        command.Parameters.AddWithValue(scope);
+        command.Parameters.AddWithValue(requestIds.ToArray());
+        command.Parameters.AddWithValue(expiresAt);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<bool> RaiseAlertAsync(BudgetAlert alert)
+    {
+        await using var session = events.LightweightSession();
+        session.Events.StartStream(AlertStreamId(alert.Scope, alert.PeriodStart, alert.Threshold),
+            new BudgetAlertRaised(alert.Scope, alert.PeriodStart, alert.Threshold, alert.LimitUsd, alert.SpentUsd, alert.At));
+        try
+        {
+            await session.SaveChangesAsync();
+            return true;
+        }
+        catch (Exception e) when (e is JasperFx.Events.ExistingStreamIdCollisionException or Marten.Exceptions.ExistingStreamIdCollisionException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One stream per scope, period and threshold: a second alert for the same crossing cannot be appended.</summary>
+    private static string AlertStreamId(string scope, DateTimeOffset periodStart, decimal threshold) =>
+        $"budget-alert:{scope}:{periodStart.UtcDateTime:yyyy-MM-dd}:{threshold.ToString("0.####", CultureInfo.InvariantCulture)}";
+
+    private static (string Field, string Id) Filter(string scope) =>
+        scope.StartsWith(BudgetScopes.KeyPrefix, StringComparison.Ordinal) ? ("key_id", scope[BudgetScopes.KeyPrefix.Length..])
+        : scope.StartsWith(BudgetScopes.WorkspacePrefix, StringComparison.Ordinal) ? ("workspace", scope[BudgetScopes.WorkspacePrefix.Length..])
+        : throw new ArgumentException($"Unknown budget scope '{scope}'.", nameof(scope));
+}
+
+/// <summary>Connections for the budget store: one pool as configured, one whose commits do not wait for fsync.</summary>
+public sealed class BudgetDatabase : IAsyncDisposable
+{
+    public BudgetDatabase(string connectionString)
+    {
+        Source = NpgsqlDataSource.Create(connectionString);
+        var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=off" };
+        AsyncCommit = NpgsqlDataSource.Create(asyncCommit.ConnectionString);
+    }
+
+    public NpgsqlDataSource Source { get; }
+
+    public NpgsqlDataSource AsyncCommit { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Source.DisposeAsync();
+        await AsyncCommit.DisposeAsync();
+    }
+}

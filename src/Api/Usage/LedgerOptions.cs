@@ -1,0 +1,13 @@
+namespace Gateway.Api.Usage;
+
+/// <summary><c>Gateway:Ledger</c>: how usage events are group-committed.</summary>
+public sealed class LedgerOptions
+{
+    public const string Section = "Gateway:Ledger";
+
+    /// <summary>Most events in one transaction; whatever is waiting when a commit ends goes into the next.</summary>
+    public int MaxBatch { get; set; } = 500;
+
+    /// <summary>Attempts at one batch before its requests are told the ledger is unavailable.</summary>
+    public int Attempts { get; set; } = 3;
+}

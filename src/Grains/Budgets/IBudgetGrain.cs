@@ -1,0 +1,61 @@
+using System.Collections.Immutable;
+
+namespace Gateway.Grains.Budgets;
+
+/// <summary>
+/// The single writer of one scope's spend (a key's or a workspace's): it holds a reservation for each admitted
+/// request before the provider is called and settles it to the actual cost afterwards, so a budget is never
+/// exceeded however many requests run at once on however many silos. It starts from what the usage ledger says
+/// was spent in the period, plus the reservations still outstanding, and enforces the scope's rate limits.
+/// </summary>
+public interface IBudgetGrain : IGrainWithStringKey
+{
+    /// <summary>Admits the request if the budget can hold its reservation and the rate limits allow it.</summary>
+    Task<BudgetVerdict> ReserveAsync(BudgetHold hold);
+
+    /// <summary>Replaces the request's reservation by what it cost (its usage event is already in the ledger).</summary>
+    Task SettleAsync(string requestId, decimal cost, long tokens);
+
+    /// <summary>Drops a reservation whose request never ran (another scope refused it).</summary>
+    Task ReleaseAsync(string requestId);
+
+    /// <summary>Extends the lease of requests that are still running.</summary>
+    Task RenewAsync(ImmutableArray<string> requestIds, TimeSpan lease);
+
+    /// <summary>The current period's limit, spend, reservations and reset time under the given policy.</summary>
+    Task<BudgetStatus> GetStatusAsync(ScopePolicy policy);
+}
+
+/// <summary>A request asking to be admitted: the most it can cost and the most tokens it can use.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BudgetHold(
+    [property: Id(0)] string RequestId,
+    [property: Id(1)] ScopePolicy Policy,
+    [property: Id(2)] decimal Amount,
+    [property: Id(3)] long Tokens,
+    [property: Id(4)] DateTimeOffset AdmittedAt,
+    [property: Id(5)] TimeSpan Lease);
+
+/// <summary>Admitted, or the error to answer with (402 budget, 429 rate limit with retry-after, 503 store down).</summary>
+[GenerateSerializer, Immutable]
+public sealed record BudgetVerdict(
+    [property: Id(0)] bool Admitted,
+    [property: Id(1)] int Status,
+    [property: Id(2)] string? ErrorType,
+    [property: Id(3)] string? Message,
+    [property: Id(4)] int? RetryAfterSeconds)
+{
+    public static BudgetVerdict Admit { get; } = new(true, 200, null, null, null);
+
+    public static BudgetVerdict Deny(int status, string type, string message, int? retryAfterSeconds = null) =>
+        new(false, status, type, message, retryAfterSeconds);
+}
+
+/// <summary>A scope's budget in its current period.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BudgetStatus(
+    [property: Id(0)] decimal SpentUsd,
+    [property: Id(1)] decimal ReservedUsd,
+    [property: Id(2)] DateTimeOffset PeriodStart,
+    [property: Id(3)] DateTimeOffset? ResetsAt,
+    [property: Id(4)] int InFlight);
