@@ -349,7 +349,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
         }
         return new JsonObject
         {
-            ["input_tokens"] = InputTokens(body),
+            ["input_tokens"] = markers.InputTokens ?? InputTokens(body),
             ["cache_creation_input_tokens"] = cacheWrite5m + cacheWrite1h,
             ["cache_read_input_tokens"] = markers.CacheRead,
             ["cache_creation"] = new JsonObject
@@ -357,7 +357,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
                 ["ephemeral_5m_input_tokens"] = cacheWrite5m,
                 ["ephemeral_1h_input_tokens"] = cacheWrite1h,
             },
-            ["output_tokens"] = outputTokens,
+            ["output_tokens"] = markers.OutputTokens ?? outputTokens,
             ["service_tier"] = "standard",
         };
     }

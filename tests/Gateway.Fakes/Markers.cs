@@ -9,7 +9,8 @@ namespace Gateway.Fakes;
 /// first delta; <c>[hang]</c> never answer; <c>[hang-stream]</c> stall after <c>message_start</c>;
 /// <c>[gated]</c> wait for <see cref="FakeAnthropic.EventGate"/> before each event after the first;
 /// <c>[delay:ms]</c> pause between events; <c>[words:n]</c> answer with n words; <c>[tool]</c> call the first tool;
-/// <c>[cache-read:n]</c> report n cache-read tokens.
+/// <c>[cache-read:n]</c> report n cache-read tokens; <c>[input:n]</c> and <c>[output:n]</c> report exactly n input or
+/// output tokens.
 /// </summary>
 public sealed partial record Markers
 {
@@ -23,6 +24,8 @@ public sealed partial record Markers
     public int Words { get; init; }
     public bool UseTool { get; init; }
     public int CacheRead { get; init; }
+    public int? InputTokens { get; init; }
+    public int? OutputTokens { get; init; }
 
     public static Markers Parse(string prompt)
     {
@@ -42,6 +45,8 @@ public sealed partial record Markers
                 "words" => markers with { Words = value },
                 "tool" => markers with { UseTool = true },
                 "cache-read" => markers with { CacheRead = value },
+                "input" => markers with { InputTokens = value },
+                "output" => markers with { OutputTokens = value },
                 _ => markers,
             };
         }

@@ -122,8 +122,9 @@ public sealed class BudgetDatabase : IAsyncDisposable
 {
     public BudgetDatabase(string connectionString)
     {
-        Source = NpgsqlDataSource.Create(connectionString);
-        var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString) { Options = "-c synchronous_commit=off" };
+        // Small pools: reservations are short statements, and the database's connections are shared with Orleans and Marten.
+        Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 }.ConnectionString);
+        var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 24, Options = "-c synchronous_commit=off" };
         AsyncCommit = NpgsqlDataSource.Create(asyncCommit.ConnectionString);
     }
 

@@ -14,4 +14,12 @@ public sealed record AnthropicError(string Type, string Message, string? Request
         var error = json["error"]!.AsObject();
         return new AnthropicError(error["type"]!.GetValue<string>(), error["message"]!.GetValue<string>(), json["request_id"]?.GetValue<string>());
     }
+
+    /// <summary>Reads the error after checking the status and type.</summary>
+    public static async Task<AnthropicError> ReadAsync(HttpResponseMessage response, System.Net.HttpStatusCode status, string type)
+    {
+        var error = await ReadAsync(response);
+        Assert.True(response.StatusCode == status && error.Type == type, $"expected {(int)status} {type}, got {(int)response.StatusCode} {error.Type}: {error.Message}");
+        return error;
+    }
 }

@@ -93,10 +93,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public static readonly string TestEncryptionKey = Convert.ToBase64String(SHA256.HashData("gateway tests"u8));
 
     /// <summary>A workspace with its own provider connection (to the fake) and one key.</summary>
-    public async Task<Tenant> CreateTenantAsync(JsonObject? keyFields = null)
+    public async Task<Tenant> CreateTenantAsync(JsonObject? keyFields = null, JsonObject? workspaceFields = null)
     {
         var id = "ws-" + Guid.NewGuid().ToString("N")[..10];
-        await PostAsync("/admin/v1/workspaces", new JsonObject { ["id"] = id, ["name"] = id });
+        var workspace = workspaceFields?.DeepClone().AsObject() ?? [];
+        workspace["id"] = id;
+        workspace["name"] = id;
+        await PostAsync("/admin/v1/workspaces", workspace);
         var provider = "p-" + id;
         await PostAsync("/admin/v1/providers", new JsonObject
         {

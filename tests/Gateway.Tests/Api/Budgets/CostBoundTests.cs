@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Api.Budgets;
+using Gateway.Grains.Pricing;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Api.Budgets;
+
+public sealed class CostBoundTests
+{
+    [Fact]
+    public void Text_is_bounded_by_the_bodys_bytes_plus_the_overhead_and_output_by_max_tokens()
+    {
+        var body = Encoding.UTF8.GetBytes(Requests.MessagesBody("Ünïcödé text costs at most a token per byte", maxTokens: 777));
+
+        var bound = CostBound.Measure(body, 777);
+
+        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.InputTokens);
+        Assert.Equal(777, bound.OutputTokens);
+        Assert.False(bound.UsesCache);
+    }
+
+    [Fact]
+    public void A_base64_image_counts_its_stated_bound_not_its_bytes()
+    {
+        var data = Convert.ToBase64String(new byte[300_000]);
+        var withImage = Body(new JsonObject
+        {
+            ["type"] = "image",
+            ["source"] = new JsonObject { ["type"] = "base64", ["media_type"] = "image/png", ["data"] = data },
+        });
+        var bound = CostBound.Measure(withImage, 10);
+
+        Assert.Equal(withImage.Length - data.Length + CostBound.ImageTokens + CostBound.OverheadTokens, bound.InputTokens);
+    }
+
+    [Fact]
+    public void A_pdf_or_url_document_counts_the_document_bound_and_a_text_document_its_bytes()
+    {
+        var pdf = Body(new JsonObject
+        {
+            ["source"] = new JsonObject { ["data"] = "JVBERi0x", ["media_type"] = "application/pdf", ["type"] = "base64" },
+            ["type"] = "document",
+        });
+        Assert.Equal(pdf.Length - "JVBERi0x".Length + CostBound.DocumentTokens + CostBound.OverheadTokens, CostBound.Measure(pdf, 1).InputTokens);
+
+        var url = Body(new JsonObject
+        {
+            ["type"] = "document",
+            ["source"] = new JsonObject { ["type"] = "url", ["url"] = "https://example.com/a.pdf" },
+        });
+        Assert.Equal(url.Length + CostBound.DocumentTokens + CostBound.OverheadTokens, CostBound.Measure(url, 1).InputTokens);
+
+        var text = Body(new JsonObject
+        {
+            ["type"] = "document",
+            ["source"] = new JsonObject { ["type"] = "text", ["media_type"] = "text/plain", ["data"] = "plain words" },
+        });
+        Assert.Equal(text.Length + CostBound.OverheadTokens, CostBound.Measure(text, 1).InputTokens);
+    }
+
+    [Fact]
+    public void A_tool_schema_property_named_source_is_not_media()
+    {
+        var body = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["model"] = "m",
+            ["tools"] = new JsonArray(new JsonObject
+            {
+                ["name"] = "cite",
+                ["input_schema"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject { ["source"] = new JsonObject { ["type"] = "string" } },
+                },
+            }),
+        }.ToJsonString());
+
+        Assert.Equal(body.Length + CostBound.OverheadTokens, CostBound.Measure(body, 1).InputTokens);
+    }
+
+    [Fact]
+    public void Asking_for_prompt_caching_prices_every_input_token_at_the_dearest_class()
+    {
+        var body = Body(new JsonObject { ["type"] = "text", ["text"] = "long context", ["cache_control"] = new JsonObject { ["type"] = "ephemeral" } });
+        var bound = CostBound.Measure(body, 100);
+        var sonnet = PriceTable.Shipped.Find("claude-sonnet-4-5")!;
+
+        Assert.True(bound.UsesCache);
+        Assert.Equal((bound.InputTokens * 6m + 100 * 15m) / 1_000_000m, bound.Cost(sonnet));
+    }
+
+    [Fact]
+    public void Input_is_capped_at_the_largest_context_window()
+    {
+        var huge = Encoding.UTF8.GetBytes(Requests.MessagesBody(new string('x', 3_000_000)));
+
+        Assert.Equal(CostBound.MaxInputTokens, CostBound.Measure(huge, 1).InputTokens);
+    }
+
+    private static byte[] Body(JsonObject block) => Encoding.UTF8.GetBytes(new JsonObject
+    {
+        ["model"] = "claude-sonnet-4-5",
+        ["max_tokens"] = 10,
+        ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new JsonArray(block) }),
+    }.ToJsonString());
+}
