@@ -105,6 +105,13 @@ public static class GatewayHost
             // No Orleans client gateway: the HTTP front lives inside every silo.
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: !advertised.Equals(System.Net.IPAddress.Loopback));
             silo.UsePostgres(orleansConnection);
+            // Silos killed without notice (a crashed host, a whole cluster restarted) stop blocking a starting
+            // silo once their heartbeat in the table is 15 s old, instead of Orleans' default of minutes.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                o.NumMissedTableIAmAliveLimit = 3;
+            });
         });
 
         var app = builder.Build();

@@ -30,6 +30,21 @@ public static class Requests
         return request;
     }
 
+    /// <summary>
+    /// A Haiku 4.5 request whose answer reports exactly the tokens the gateway reserves for it (its body's bytes
+    /// plus the stated overhead, and max_tokens), or <paramref name="outputTokens"/> when given; returns it with the
+    /// cost of its reservation.
+    /// </summary>
+    public static (string Body, decimal Reservation) ExactCost(int maxTokens, int? outputTokens = null, bool stream = false, string markers = "")
+    {
+        string Build(int input) =>
+            MessagesBody($"[input:{input}][output:{outputTokens ?? maxTokens}]{markers} exact", stream, "claude-haiku-4-5", maxTokens);
+        var input = Encoding.UTF8.GetByteCount(Build(1_000)) + (int)Gateway.Api.Budgets.CostBound.OverheadTokens;
+        var body = Build(input);
+        Assert.Equal(input, Encoding.UTF8.GetByteCount(body) + Gateway.Api.Budgets.CostBound.OverheadTokens);
+        return (body, (input * 1m + maxTokens * 5m) / 1_000_000m);
+    }
+
     public static string RequestId(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
 
     /// <summary>Reads SSE events (name and data) from a response body as they arrive.</summary>

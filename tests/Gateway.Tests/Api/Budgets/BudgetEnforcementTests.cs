@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 using Npgsql;
@@ -16,7 +15,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
     public async Task A_key_budget_admits_exactly_as_many_concurrent_requests_as_fit_and_never_overspends()
     {
         var tenant = await gateway.CreateTenantAsync(Budget(1.00m));
-        var (body, cost) = ExactRequest(maxTokens: 1_700);
+        var (body, cost) = Requests.ExactCost(maxTokens: 1_700);
         var fit = (int)decimal.Floor(1.00m / cost);
 
         var responses = await FireAsync(Enumerable.Repeat((tenant.Secret, body), 1_000), gateway.Client);
@@ -42,7 +41,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         {
             keys.Add((await gateway.CreateKeyAsync(tenant.Workspace)).Secret);
         }
-        var (body, cost) = ExactRequest(maxTokens: 2_300);
+        var (body, cost) = Requests.ExactCost(maxTokens: 2_300);
         var fit = (int)decimal.Floor(1.00m / cost);
 
         var responses = await FireAsync(Enumerable.Range(0, 1_000).Select(i => (keys[i % 20], body)), gateway.Client);
@@ -64,7 +63,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         await using var second = await GatewayFixture.StartGatewayAsync(gateway.ConnectionString);
         using var secondClient = new HttpClient { BaseAddress = GatewayFixture.Address(second) };
         var tenant = await gateway.CreateTenantAsync(Budget(1.00m));
-        var (body, cost) = ExactRequest(maxTokens: 1_900);
+        var (body, cost) = Requests.ExactCost(maxTokens: 1_900);
         var fit = (int)decimal.Floor(1.00m / cost);
 
         var first = FireAsync(Enumerable.Repeat((tenant.Secret, body), 500), gateway.Client);
@@ -81,7 +80,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
     public async Task Headroom_freed_by_cheaper_answers_admits_later_requests_and_spend_ends_within_one_reservation()
     {
         var tenant = await gateway.CreateTenantAsync(Budget(0.10m));
-        var (body, reservation) = ExactRequest(maxTokens: 2_000, outputTokens: 1_000);
+        var (body, reservation) = Requests.ExactCost(maxTokens: 2_000, outputTokens: 1_000);
         var admitted = 0;
         while (true)
         {
@@ -209,7 +208,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         {
             ["budget"] = new JsonObject { ["limit_usd"] = 0.05m, ["period"] = "monthly", ["alert_at"] = new JsonArray(0.2m, 0.9m) },
         });
-        var (body, cost) = ExactRequest(maxTokens: 1_000);
+        var (body, cost) = Requests.ExactCost(maxTokens: 1_000);
         for (var i = 0; i < 3; i++)
         {
             using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, body));
@@ -263,19 +262,6 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
     {
         ["budget"] = new JsonObject { ["limit_usd"] = limit, ["period"] = "daily" },
     };
-
-    /// <summary>
-    /// A Haiku 4.5 request whose answer reports exactly the tokens the gateway reserves for it (its body's bytes
-    /// plus the stated overhead, and max_tokens), or <paramref name="outputTokens"/> when given: the cost of its reservation.
-    /// </summary>
-    private static (string Body, decimal Reservation) ExactRequest(int maxTokens, int? outputTokens = null)
-    {
-        string Build(int input) => Requests.MessagesBody($"[input:{input}][output:{outputTokens ?? maxTokens}] exact", model: Haiku, maxTokens: maxTokens);
-        var input = Encoding.UTF8.GetByteCount(Build(1_000)) + (int)Gateway.Api.Budgets.CostBound.OverheadTokens;
-        var body = Build(input);
-        Assert.Equal(input, Encoding.UTF8.GetByteCount(body) + Gateway.Api.Budgets.CostBound.OverheadTokens);
-        return (body, (input * 1m + maxTokens * 5m) / 1_000_000m);
-    }
 
     private sealed record Answer(HttpStatusCode Status, string RequestId, string Body);
 

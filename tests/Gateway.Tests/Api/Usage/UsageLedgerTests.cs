@@ -1,0 +1,60 @@
+using System.Net;
+using Gateway.Tests.Infrastructure;
+using Npgsql;
+
+namespace Gateway.Tests.Api.Usage;
+
+[Collection(GatewayCollection.Name)]
+public sealed class UsageLedgerTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task While_the_ledger_cannot_be_written_answers_are_withheld_and_new_requests_get_503_until_it_recovers()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        string withheldId;
+        await using (var connection = new NpgsqlConnection(gateway.ConnectionString))
+        {
+            await connection.OpenAsync();
+            // The event table disappears from under the gateway: every append fails as on a broken database.
+            await ExecuteAsync(connection, "ALTER TABLE gateway.mt_events RENAME TO mt_events_parked");
+            try
+            {
+                using var withheld = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("answer me")));
+                var error = await AnthropicError.ReadAsync(withheld, HttpStatusCode.ServiceUnavailable, "overloaded_error");
+                Assert.DoesNotContain("answer me", error.Message);
+                withheldId = Requests.RequestId(withheld);
+
+                gateway.Fake.ClearRequests();
+                using var refused = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("not even tried")));
+                await AnthropicError.ReadAsync(refused, HttpStatusCode.ServiceUnavailable, "overloaded_error");
+                Assert.Equal("1", refused.Headers.GetValues("retry-after").Single());
+                Assert.Empty(gateway.Fake.Requests);
+            }
+            finally
+            {
+                await ExecuteAsync(connection, "ALTER TABLE gateway.mt_events_parked RENAME TO mt_events");
+            }
+        }
+
+        // The ledger probes the database and takes requests again on its own.
+        HttpStatusCode status = default;
+        for (var attempt = 0; attempt < 50 && status != HttpStatusCode.OK; attempt++)
+        {
+            await Task.Delay(200);
+            using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("back")));
+            status = response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.OK, status);
+        await using var check = new NpgsqlConnection(gateway.ConnectionString);
+        await check.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM gateway.mt_events WHERE data ->> 'request_id' = $1", check);
+        count.Parameters.AddWithValue(withheldId);
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}

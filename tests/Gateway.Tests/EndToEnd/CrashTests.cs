@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Fakes;
+using Gateway.Tests.Infrastructure;
+using Npgsql;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>Gateways killed with SIGKILL under load: no answered request unrecorded, no budget exceeded.</summary>
+public sealed class CrashTests : IAsyncLifetime
+{
+    private const string AdminToken = "crash-admin-token";
+    private const decimal Limit = 1.50m;
+    private FakeAnthropic _fake = null!;
+
+    public async Task InitializeAsync() => _fake = await FakeAnthropic.StartAsync(new FakeAnthropicOptions { Record = false });
+
+    public async Task DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Killing_gateways_under_load_loses_no_answered_request_and_the_budget_restarts_from_the_ledger()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("crash");
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gateway"] = connectionString,
+            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
+            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
+            ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-crash-keys"),
+            ["Gateway__Cluster__Id"] = "crash-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        await using var a = GatewayProcess.Start(environment);
+        await using var b = GatewayProcess.Start(environment);
+        await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
+        var (keyId, secret) = await CreateBudgetedKeyAsync(a.BaseUrl);
+        // Streams of a few paced events, so requests are in flight on both processes when one dies.
+        var (body, reservation) = Requests.ExactCost(maxTokens: 1_500, stream: true, markers: "[words:6][delay:15]");
+
+        var completed = new ConcurrentBag<string>();
+        var targets = new[] { a.BaseUrl, b.BaseUrl };
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 16).Select(worker => Task.Run(async () =>
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            while (!stop.IsCancellationRequested)
+            {
+                var target = Volatile.Read(ref targets)[worker % 2];
+                if (await StreamAsync(client, target, secret, body) is { } requestId)
+                {
+                    completed.Add(requestId);
+                }
+            }
+        })).ToList();
+
+        await Processes.WaitUntilAsync(() => completed.Count >= 30, TimeSpan.FromSeconds(30));
+        await a.KillHardAsync();
+        Volatile.Write(ref targets, [b.BaseUrl, b.BaseUrl]);
+        await Processes.WaitUntilAsync(() => completed.Count >= 70, TimeSpan.FromSeconds(30));
+        await b.KillHardAsync();
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        // A fresh process: the budget grain activates here, from the ledger and the reservation rows alone.
+        await using var c = GatewayProcess.Start(environment);
+        await c.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        var ledger = await LedgerAsync(connectionString, keyId);
+        var held = await HeldAsync(connectionString, keyId);
+        var budget = await BudgetAsync(c.BaseUrl, keyId);
+        Assert.Equal(ledger.Cost, budget["spent_usd"]!.GetValue<decimal>());
+        Assert.Equal(held, budget["reserved_usd"]!.GetValue<decimal>());
+
+        // Every stream a client received to its end has its usage event.
+        var recorded = await RecordedAsync(connectionString, [.. completed]);
+        Assert.Empty(completed.Except(recorded));
+
+        // Spend what is left through the new process: it stops before the limit, whatever died with its holds.
+        using (var client = new HttpClient())
+        {
+            while (await StreamAsync(client, c.BaseUrl, secret, body) is not null)
+            {
+            }
+        }
+        var final = await LedgerAsync(connectionString, keyId);
+        Assert.True(final.Cost <= Limit, $"spent {final.Cost} of {Limit}");
+        Assert.True(completed.Count >= 70, $"only {completed.Count} answered before the kills");
+        Assert.Equal(final.Cost, (await BudgetAsync(c.BaseUrl, keyId))["spent_usd"]!.GetValue<decimal>());
+        Assert.True(reservation > 0);
+    }
+
+    /// <summary>One streaming request; its request id when the client read it to <c>message_stop</c>, else null.</summary>
+    private static async Task<string?> StreamAsync(HttpClient client, Uri gateway, string secret, string body)
+    {
+        try
+        {
+            using var request = Requests.Messages(secret, body);
+            request.RequestUri = new Uri(gateway, "/v1/messages");
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                await Task.Delay(20);
+                return null;
+            }
+            await foreach (var (name, _) in Requests.ReadEventsAsync(await response.Content.ReadAsStreamAsync()))
+            {
+                if (name == "message_stop")
+                {
+                    return Requests.RequestId(response);
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or TaskCanceledException)
+        {
+            // The process died under this request: the client got no complete answer.
+            await Task.Delay(20);
+            return null;
+        }
+    }
+
+    private async Task<(string KeyId, string Secret)> CreateBudgetedKeyAsync(Uri gateway)
+    {
+        using var admin = new HttpClient { BaseAddress = gateway };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "crash" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/admin/v1/providers", new
+        {
+            slug = "anthropic-crash",
+            kind = "anthropic",
+            base_url = _fake.BaseUrl.ToString(),
+            credentials = new { api_key = _fake.ApiKey },
+        })).EnsureSuccessStatusCode();
+        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new
+        {
+            workspace = "crash",
+            name = "crash",
+            budget = new { limit_usd = Limit, period = "monthly" },
+        });
+        key.EnsureSuccessStatusCode();
+        var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;
+        return (created["id"]!.GetValue<string>(), created["key"]!.GetValue<string>());
+    }
+
+    private static async Task<JsonObject> BudgetAsync(Uri gateway, string keyId)
+    {
+        using var admin = new HttpClient { BaseAddress = gateway };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/keys/{keyId}"))!["budget"]!.AsObject();
+    }
+
+    private static async Task<(long Count, decimal Cost)> LedgerAsync(string connectionString, string keyId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*), coalesce(sum((data ->> 'cost_usd')::numeric), 0) FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'key_id' = $1",
+            connection);
+        command.Parameters.AddWithValue(keyId);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetDecimal(1));
+    }
+
+    private static async Task<decimal> HeldAsync(string connectionString, string keyId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce(sum(amount_usd), 0) FROM gateway.budget_holds WHERE scope = $1 AND expires_at > now()", connection);
+        command.Parameters.AddWithValue("key:" + keyId);
+        return (decimal)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<HashSet<string>> RecordedAsync(string connectionString, string[] requestIds)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT data ->> 'request_id' FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'request_id' = ANY($1)", connection);
+        command.Parameters.AddWithValue(requestIds);
+        var found = new HashSet<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            found.Add(reader.GetString(0));
+        }
+        return found;
+    }
+}
