@@ -4,7 +4,10 @@
 # non-streaming, measured with wrk in one run against the same fake upstream. Prints req/s and p50/p99
 # latency, the gateway's ratios against the direct baseline, and PASS/FAIL for the targets:
 #   - added p50 latency at c=1 (gateway p50 - direct p50) <= 0.5 ms, non-streaming and streaming;
-#   - gateway throughput at c=32 >= 25% of direct, non-streaming and streaming.
+#   - gateway throughput at c=32 >= 25% of direct, non-streaming and streaming;
+#   - with a budget and rate limits on the key and its workspace ("budget" target): added p50 at c=1 <= 1 ms and
+#     throughput at c=32 >= 70% of the same gateway with a key that has neither ("gateway" target).
+# Every gateway request is recorded in the usage ledger (there is no way to turn it off).
 # See bench/README.md for the knobs (BENCH_DURATION, BENCH_WARMUP, ...).
 set -Eeuo pipefail
 
@@ -19,6 +22,7 @@ HIGH_CONC=${BENCH_HIGH_CONC:-32}        # the "high" concurrency (the low one is
 THREADS=${BENCH_THREADS:-2}             # wrk threads at the high concurrency (1 at c=1)
 MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 MODES=${BENCH_MODES:-"non-stream stream"}
+TARGETS=${BENCH_TARGETS:-"direct gateway budget"}
 ROUNDS=${BENCH_ROUNDS:-1}               # rounds over all cells; the report shows each cell's median
 GATEWAY_ENV=${BENCH_GATEWAY_ENV:-}      # extra VAR=value words for the gateway's environment (e.g. DOTNET_gcServer=0)
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-90}
@@ -29,6 +33,8 @@ OUT=${BENCH_OUT:-$BENCH_DIR/results/latest.txt}
 
 TARGET_ADDED_P50_MS=0.5
 TARGET_THROUGHPUT_PCT=25
+TARGET_BUDGET_ADDED_P50_MS=1
+TARGET_BUDGET_THROUGHPUT_PCT=70
 
 FAKE_KEY=sk-ant-fake-provider-key
 ADMIN_TOKEN="bench-admin-$RANDOM$RANDOM$RANDOM"
@@ -228,6 +234,13 @@ admin /admin/v1/providers "$(jq -cn --arg url "$FAKE_URL" --arg key "$FAKE_KEY" 
   '{slug:"fake",kind:"anthropic",base_url:$url,credentials:{api_key:$key}}')" >/dev/null
 GATEWAY_KEY=$(admin /admin/v1/keys '{"workspace":"bench","name":"bench"}' | jq -r '.key // empty')
 [[ -n "$GATEWAY_KEY" ]] || die "the key API answered no key"
+# Budgets and rate limits on both scopes, far above what the run can spend: every request is reserved and
+# settled in two budget grains and checked against three limits, none refuses.
+LIMITS='"rate_limits":{"rpm":100000000,"tpm":1000000000000,"concurrency":10000}'
+admin /admin/v1/workspaces "{\"id\":\"bench-budget\",\"budget\":{\"limit_usd\":1000000,\"period\":\"monthly\"},$LIMITS}" >/dev/null
+BUDGET_KEY=$(admin /admin/v1/keys "{\"workspace\":\"bench-budget\",\"name\":\"bench\",\"budget\":{\"limit_usd\":1000000,\"period\":\"monthly\"},$LIMITS}" \
+  | jq -r '.key // empty')
+[[ -n "$BUDGET_KEY" ]] || die "the key API answered no budgeted key"
 
 # One request per target and mode, checked by hand, before any load.
 preflight() {
@@ -249,6 +262,7 @@ preflight() {
 for stream in 0 1; do
   preflight "$FAKE_URL" "$FAKE_KEY" "$stream"
   preflight "$GATEWAY_URL" "$GATEWAY_KEY" "$stream"
+  preflight "$GATEWAY_URL" "$BUDGET_KEY" "$stream"
 done
 log "preflight OK (direct and gateway, JSON and SSE)"
 
@@ -281,7 +295,11 @@ run_wrk() { # conc threads seconds url key stream output
 measure() {
   local mode=$1 conc=$2 target=$3 stream=0 url key threads=1 cell file
   [[ $mode == stream ]] && stream=1
-  if [[ $target == direct ]]; then url=$FAKE_URL key=$FAKE_KEY; else url=$GATEWAY_URL key=$GATEWAY_KEY; fi
+  case $target in
+    direct) url=$FAKE_URL key=$FAKE_KEY ;;
+    gateway) url=$GATEWAY_URL key=$GATEWAY_KEY ;;
+    *) url=$GATEWAY_URL key=$BUDGET_KEY ;;
+  esac
   ((conc > 1)) && threads=$THREADS
   ((threads > conc)) && threads=$conc
   cell="$mode,$conc,$target"
@@ -349,7 +367,11 @@ jit_ticks() { # CPU ticks of the tiered-compilation worker thread of process $1 
 prewarm() {
   local mode=$1 target=$2 url key pid stream=0 elapsed=0 quiet=0 j0 j1 file
   [[ $mode == stream ]] && stream=1
-  if [[ $target == direct ]]; then url=$FAKE_URL key=$FAKE_KEY pid=$FAKE_PID; else url=$GATEWAY_URL key=$GATEWAY_KEY pid=$GATEWAY_PID; fi
+  case $target in
+    direct) url=$FAKE_URL key=$FAKE_KEY pid=$FAKE_PID ;;
+    gateway) url=$GATEWAY_URL key=$GATEWAY_KEY pid=$GATEWAY_PID ;;
+    *) url=$GATEWAY_URL key=$BUDGET_KEY pid=$GATEWAY_PID ;;
+  esac
   file="$WORK/wrk/prewarm-$mode-$target.txt"
   while ((elapsed < PREWARM_MAX)); do
     j0=$(jit_ticks "$pid")
@@ -364,7 +386,7 @@ prewarm() {
 }
 if ((PREWARM_MAX > 0)); then
   for mode in $MODES; do
-    for target in direct gateway; do
+    for target in $TARGETS; do
       prewarm "$mode" "$target"
     done
   done
@@ -374,7 +396,7 @@ log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concu
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   for mode in $MODES; do
     for conc in 1 "$HIGH_CONC"; do
-      for target in direct gateway; do
+      for target in $TARGETS; do
         measure "$mode" "$conc" "$target"
       done
     done
@@ -456,6 +478,26 @@ report() {
         "$verdict" "$HIGH_CONC" "$mode:" "$value" "${RPS[$g]}" "${RPS[$b]}" "$TARGET_THROUGHPUT_PCT" \
         "$(awk -v v="$value" -v t="$TARGET_THROUGHPUT_PCT" 'BEGIN{if (v < t) printf "; short by %.1f points", t - v}')"
     fi
+  done
+  for mode in non-stream stream; do
+    local x="$mode,1,budget" b="$mode,1,direct" verdict value
+    [[ -n "${P50[$x]:-}" && -n "${P50[$b]:-}" ]] || continue
+    value=$(awk -v g="${P50[$x]}" -v b="${P50[$b]}" 'BEGIN{printf "%.3f", g - b}')
+    verdict=$(awk -v v="$value" -v t="$TARGET_BUDGET_ADDED_P50_MS" 'BEGIN{print (v <= t) ? "PASS" : "FAIL"}')
+    [[ "${ERRORS[$x]}" == 0 ]] || verdict=FAIL
+    [[ $verdict == PASS ]] || FAILED=1
+    printf '  %s  added p50 at c=1 with budgets and rate limits, %-10s %8s ms  (budget %s - direct %s ms; target <= %s ms)\n' \
+      "$verdict" "$mode:" "$value" "${P50[$x]}" "${P50[$b]}" "$TARGET_BUDGET_ADDED_P50_MS"
+  done
+  for mode in non-stream stream; do
+    local x="$mode,$HIGH_CONC,budget" g="$mode,$HIGH_CONC,gateway" verdict value
+    [[ -n "${RPS[$x]:-}" && -n "${RPS[$g]:-}" ]] || continue
+    value=$(awk -v a="${RPS[$x]}" -v b="${RPS[$g]}" 'BEGIN{printf "%.1f", 100 * a / b}')
+    verdict=$(awk -v v="$value" -v t="$TARGET_BUDGET_THROUGHPUT_PCT" 'BEGIN{print (v >= t) ? "PASS" : "FAIL"}')
+    [[ "${ERRORS[$x]}" == 0 ]] || verdict=FAIL
+    [[ $verdict == PASS ]] || FAILED=1
+    printf '  %s  throughput at c=%s with budgets and rate limits, %-10s %7s%% of the gateway without them  (%s / %s req/s; target >= %s%%)\n' \
+      "$verdict" "$HIGH_CONC" "$mode:" "$value" "${RPS[$x]}" "${RPS[$g]}" "$TARGET_BUDGET_THROUGHPUT_PCT"
   done
   for cell in "${CELLS[@]}"; do
     [[ "${ERRORS[$cell]}" == 0 ]] || echo "  note: $cell had ${ERRORS[$cell]} wrk errors (non-2xx, socket errors or timeouts); its targets count as FAIL"

@@ -2,10 +2,18 @@ using System.Runtime.InteropServices;
 using Gateway.Fakes;
 
 // Usage: Gateway.Bench fake-upstream [--port N] [--api-key K]
-// Runs a fake Anthropic Messages API (JSON and SSE) until it gets SIGINT or SIGTERM.
+//   Runs a fake Anthropic Messages API (JSON and SSE) until it gets SIGINT or SIGTERM.
+// Usage: Gateway.Bench ledger [--connection CS] [--seconds N] [--writers N]
+//   Measures usage events per second into PostgreSQL (see LedgerBench).
+if (args.Length > 0 && args[0] == "ledger" && !OperatingSystem.IsWindows())
+{
+    return await Gateway.Bench.LedgerBench.RunAsync(Option("--connection"),
+        int.Parse(Option("--seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--writers") ?? "256", System.Globalization.CultureInfo.InvariantCulture));
+}
 if (args.Length == 0 || args[0] != "fake-upstream")
 {
-    Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K]");
+    Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K] | ledger [--connection CS] [--seconds N] [--writers N]");
     return 2;
 }
 var port = Option("--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;

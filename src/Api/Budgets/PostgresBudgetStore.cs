@@ -12,7 +12,7 @@ namespace Gateway.Api.Budgets;
 /// Reservation rows are written with asynchronous commit (no fsync wait): they must outlive the silo that
 /// holds the budget grain, which they do; only a crash of PostgreSQL itself in the same instant could lose one.
 /// </summary>
-public sealed class PostgresBudgetStore(BudgetDatabase database, IDocumentStore events) : IBudgetStore
+public sealed class PostgresBudgetStore(LedgerDatabase database, IDocumentStore events) : IBudgetStore
 {
     public async Task<BudgetSnapshot> LoadAsync(string scope, DateTimeOffset periodStart, IReadOnlyCollection<decimal> alertThresholds, DateTimeOffset now)
     {
@@ -115,26 +115,4 @@ public sealed class PostgresBudgetStore(BudgetDatabase database, IDocumentStore 
         scope.StartsWith(BudgetScopes.KeyPrefix, StringComparison.Ordinal) ? ("key_id", scope[BudgetScopes.KeyPrefix.Length..])
         : scope.StartsWith(BudgetScopes.WorkspacePrefix, StringComparison.Ordinal) ? ("workspace", scope[BudgetScopes.WorkspacePrefix.Length..])
         : throw new ArgumentException($"Unknown budget scope '{scope}'.", nameof(scope));
-}
-
-/// <summary>Connections for the budget store: one pool as configured, one whose commits do not wait for fsync.</summary>
-public sealed class BudgetDatabase : IAsyncDisposable
-{
-    public BudgetDatabase(string connectionString)
-    {
-        // Small pools: reservations are short statements, and the database's connections are shared with Orleans and Marten.
-        Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 }.ConnectionString);
-        var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 24, Options = "-c synchronous_commit=off" };
-        AsyncCommit = NpgsqlDataSource.Create(asyncCommit.ConnectionString);
-    }
-
-    public NpgsqlDataSource Source { get; }
-
-    public NpgsqlDataSource AsyncCommit { get; }
-
-    public async ValueTask DisposeAsync()
-    {
-        await Source.DisposeAsync();
-        await AsyncCommit.DisposeAsync();
-    }
 }

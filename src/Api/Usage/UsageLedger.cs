@@ -4,20 +4,47 @@ using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace Gateway.Api.Usage;
 
 /// <summary>
-/// Appends usage events to Marten with group commit: one writer drains whatever requests are waiting into one
-/// transaction (a stream per request, so appends never conflict), deletes their budget reservation rows in the
-/// same transaction, and completes each request's task once committed. While the database refuses writes the
-/// ledger reports itself unavailable, and the front refuses new requests with 503 rather than run them unrecorded.
+/// Appends usage events to Marten's event store with group commit: one writer per process drains whatever
+/// requests are waiting into one transaction, deletes their budget reservation rows in the same transaction, and
+/// completes each request's task once committed. While the database refuses writes the ledger reports itself
+/// unavailable, and the front refuses new requests with 503 rather than run them unrecorded.
 /// </summary>
-public sealed partial class UsageLedger(IDocumentStore store, IOptions<LedgerOptions> options, ILogger<UsageLedger> logger) : BackgroundService
+/// <remarks>
+/// The events go into Marten's own tables, serialized by Marten's serializer under Marten's type names, in a
+/// stream this writer alone owns (so appends never conflict), and Marten reads them like any other event. They
+/// are written with one multi-row statement rather than through a Marten session: on this project's 2-core
+/// machine a session's append cost some 2.5 ms per transaction and topped out near 2,500 events/s, which made
+/// the ledger the gateway's bottleneck.
+/// </remarks>
+public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase database, IOptions<LedgerOptions> options, ILogger<UsageLedger> logger)
+    : BackgroundService
 {
+    private const int EventsPerStream = 1_000_000;
+    private const string Schema = LedgerSchema.Schema;
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+    private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
+
+    private static readonly string InsertEvents =
+        $"INSERT INTO {Schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived) " +
+        $"SELECT nextval('{Schema}.mt_events_sequence'), u.id, $1, u.version, u.data::jsonb, '{LedgerSchema.UsageEventType}', now(), '*DEFAULT*', $2, false " +
+        "FROM unnest($3::uuid[], $4::bigint[], $5::text[]) AS u(id, version, data)";
+
+    private static readonly string AdvanceStream = $"UPDATE {Schema}.mt_streams SET version = $2, timestamp = now() WHERE id = $1";
+
+    private static readonly string CreateStream =
+        $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
+
+    private static readonly string DeleteHolds = $"DELETE FROM {Schema}.budget_holds WHERE request_id = ANY($1)";
+
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _available = true;
+    private string? _stream;
+    private long _version;
 
     /// <summary>False while the database refuses the ledger's writes.</summary>
     public bool Available => _available;
@@ -65,17 +92,7 @@ public sealed partial class UsageLedger(IDocumentStore store, IOptions<LedgerOpt
         {
             try
             {
-                await using var session = store.LightweightSession();
-                foreach (var pending in batch)
-                {
-                    session.Events.Append(pending.Record.RequestId, pending.Record);
-                }
-                var held = batch.Where(p => p.Record.ReservedUsd is not null).Select(p => p.Record.RequestId).ToArray();
-                if (held.Length > 0)
-                {
-                    session.QueueSqlCommand($"DELETE FROM {LedgerSchema.Schema}.budget_holds WHERE request_id = ANY(?)", [held]);
-                }
-                await session.SaveChangesAsync(CancellationToken.None);
+                await WriteAsync(batch);
                 _available = true;
                 foreach (var pending in batch)
                 {
@@ -85,11 +102,14 @@ public sealed partial class UsageLedger(IDocumentStore store, IOptions<LedgerOpt
             }
             catch (Exception e) when (attempt < options.Value.Attempts)
             {
+                // Whether a failed commit took effect is unknown: the next attempt writes to a fresh stream.
+                _stream = null;
                 LogRetry(logger, e, batch.Count, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
             catch (Exception e)
             {
+                _stream = null;
                 _available = false;
                 LogFailed(logger, e, batch.Count);
                 var failure = new LedgerUnavailableException("The usage ledger could not be written.", e);
@@ -100,6 +120,49 @@ public sealed partial class UsageLedger(IDocumentStore store, IOptions<LedgerOpt
                 return;
             }
         }
+    }
+
+    /// <summary>One round trip, one implicit transaction: the events, the stream's version, the reservations' deletion.</summary>
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        await using var connection = await database.Source.OpenConnectionAsync();
+        await using var command = connection.CreateBatch();
+        if (_stream is null || _version + batch.Count > EventsPerStream)
+        {
+            _stream = $"usage:{DateTime.UtcNow:yyyyMMddHHmmss}:{Guid.NewGuid():N}";
+            _version = 0;
+            command.BatchCommands.Add(Command(CreateStream, _stream));
+        }
+        var serializer = store.Options.Serializer();
+        var ids = new Guid[batch.Count];
+        var versions = new long[batch.Count];
+        var data = new string[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            ids[i] = Guid.CreateVersion7();
+            versions[i] = _version + i + 1;
+            data[i] = serializer.ToJson(batch[i].Record);
+        }
+        command.BatchCommands.Add(Command(InsertEvents, _stream, DotNetType, ids, versions, data));
+        command.BatchCommands.Add(Command(AdvanceStream, _stream, _version + batch.Count));
+        var held = batch.Where(p => p.Record.ReservedUsd is not null).Select(p => p.Record.RequestId).ToArray();
+        if (held.Length > 0)
+        {
+            // Wrapped: a bare string[] would be taken as the params array itself.
+            command.BatchCommands.Add(Command(DeleteHolds, new object[] { held }));
+        }
+        await command.ExecuteNonQueryAsync();
+        _version += batch.Count;
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+        return command;
     }
 
     /// <summary>While unavailable: write whatever arrives, or check the database each second.</summary>
@@ -115,8 +178,9 @@ public sealed partial class UsageLedger(IDocumentStore store, IOptions<LedgerOpt
         {
             try
             {
-                await using var session = store.QuerySession();
-                await session.QueryAsync<int>("select 1");
+                await using var connection = await database.Source.OpenConnectionAsync();
+                await using var probe = new NpgsqlCommand($"SELECT 1 FROM {Schema}.mt_events LIMIT 1", connection);
+                await probe.ExecuteScalarAsync();
                 _available = true;
                 LogRecovered(logger);
             }

@@ -84,7 +84,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(
             CredentialKey.Load(builder.Configuration, settings)));
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddSingleton(new BudgetDatabase(connectionString));
+        builder.Services.AddSingleton(new LedgerDatabase(connectionString));
         builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
         builder.Services.AddHostedService<AdminBootstrap>();

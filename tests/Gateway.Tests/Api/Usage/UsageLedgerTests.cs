@@ -1,5 +1,8 @@
 using System.Net;
 using Gateway.Tests.Infrastructure;
+using Gateway.Projections.Usage;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Gateway.Tests.Api.Usage;
@@ -50,6 +53,28 @@ public sealed class UsageLedgerTests(GatewayFixture gateway)
         await using var count = new NpgsqlCommand("SELECT count(*) FROM gateway.mt_events WHERE data ->> 'request_id' = $1", check);
         count.Parameters.AddWithValue(withheldId);
         Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Marten_reads_the_ledgers_events_back_whole()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("[input:1234][output:56] read me", model: "claude-haiku-4-5")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var requestId = Requests.RequestId(response);
+
+        var store = gateway.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession();
+        var events = await session.Events.QueryAllRawEvents().Where(e => e.EventTypeName == "usage_recorded").ToListAsync();
+        var recorded = Assert.Single(events.Select(e => e.Data).OfType<UsageRecorded>(), r => r.RequestId == requestId);
+
+        Assert.Equal(tenant.KeyId, recorded.KeyId);
+        Assert.Equal(1_234, recorded.InputTokens);
+        Assert.Equal(56, recorded.OutputTokens);
+        Assert.Equal((1_234 * 1m + 56 * 5m) / 1_000_000m, recorded.CostUsd);
+        Assert.Equal(UsageOutcomes.Completed, recorded.Outcome);
+        var stream = await session.Events.FetchStreamAsync(events.Single(e => ((UsageRecorded)e.Data).RequestId == requestId).StreamKey!);
+        Assert.Contains(stream, e => e.Data is UsageRecorded r && r.RequestId == requestId);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)

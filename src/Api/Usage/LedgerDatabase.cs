@@ -1,0 +1,29 @@
+using Npgsql;
+
+namespace Gateway.Api.Usage;
+
+/// <summary>
+/// The ledger's and budgets' connections: one pool whose commits wait for fsync (usage events), one whose commits
+/// do not (budget reservation rows, which must outlive a silo, not a crash of PostgreSQL itself).
+/// </summary>
+public sealed class LedgerDatabase : IAsyncDisposable
+{
+    public LedgerDatabase(string connectionString)
+    {
+        // Small pools: the ledger has one writer and reservations are short statements; the database's connections are
+        // shared with Orleans and Marten.
+        Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 8 }.ConnectionString);
+        var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 24, Options = "-c synchronous_commit=off" };
+        AsyncCommit = NpgsqlDataSource.Create(asyncCommit.ConnectionString);
+    }
+
+    public NpgsqlDataSource Source { get; }
+
+    public NpgsqlDataSource AsyncCommit { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Source.DisposeAsync();
+        await AsyncCommit.DisposeAsync();
+    }
+}
