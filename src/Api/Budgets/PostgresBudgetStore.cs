@@ -12,8 +12,13 @@ namespace Gateway.Api.Budgets;
 /// Reservation rows are written with asynchronous commit (no fsync wait): they must outlive the silo that
 /// holds the budget grain, which they do; only a crash of PostgreSQL itself in the same instant could lose one.
 /// </summary>
-public sealed class PostgresBudgetStore(LedgerDatabase database, IDocumentStore events) : IBudgetStore
+public sealed class PostgresBudgetStore(LedgerDatabase database, IDocumentStore events) : IBudgetStore, IAsyncDisposable
 {
+    private const int MaxHoldBatch = 500;
+    private readonly System.Threading.Channels.Channel<PendingHold> _holds =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingHold>(new() { SingleReader = true });
+    private Task? _writer;
+
     public async Task<BudgetSnapshot> LoadAsync(string scope, DateTimeOffset periodStart, IReadOnlyCollection<decimal> alertThresholds, DateTimeOffset now)
     {
         var (field, id) = Filter(scope);
@@ -57,19 +62,76 @@ public sealed class PostgresBudgetStore(LedgerDatabase database, IDocumentStore 
         return new BudgetSnapshot(spent, holds, raised);
     }
 
-    public async Task HoldAsync(string scope, string requestId, decimal amount, DateTimeOffset periodStart, DateTimeOffset expiresAt)
+    public Task HoldAsync(string scope, string requestId, decimal amount, DateTimeOffset periodStart, DateTimeOffset expiresAt)
     {
-        await using var command = database.AsyncCommit.CreateCommand($"""
-            INSERT INTO {LedgerSchema.Schema}.budget_holds (scope, request_id, amount_usd, period_start, expires_at)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (scope, request_id) DO UPDATE SET amount_usd = excluded.amount_usd, expires_at = excluded.expires_at
-            """);
-        command.Parameters.AddWithValue(scope);
-        command.Parameters.AddWithValue(requestId);
-        command.Parameters.AddWithValue(amount);
-        command.Parameters.AddWithValue(periodStart);
-        command.Parameters.AddWithValue(expiresAt);
-        await command.ExecuteNonQueryAsync();
+        var hold = new PendingHold(scope, requestId, amount, periodStart, expiresAt);
+        if (!_holds.Writer.TryWrite(hold))
+        {
+            throw new InvalidOperationException("The budget store is shut down.");
+        }
+        EnsureWriter();
+        return hold.Written.Task;
+    }
+
+    /// <summary>
+    /// Reservations from every budget grain of this process are written together: whatever is waiting when a
+    /// write ends goes into the next one, so concurrent requests share a statement instead of each paying for one.
+    /// </summary>
+    private async Task WriteHoldsAsync()
+    {
+        var reader = _holds.Reader;
+        var batch = new List<PendingHold>(MaxHoldBatch);
+        while (await reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxHoldBatch && reader.TryRead(out var hold))
+            {
+                batch.Add(hold);
+            }
+            try
+            {
+                await using var command = database.AsyncCommit.CreateCommand(
+                    $"INSERT INTO {LedgerSchema.Schema}.budget_holds (scope, request_id, amount_usd, period_start, expires_at) " +
+                    "SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::timestamptz[], $5::timestamptz[]) " +
+                    "ON CONFLICT (scope, request_id) DO UPDATE SET amount_usd = excluded.amount_usd, expires_at = excluded.expires_at");
+                command.Parameters.AddWithValue(batch.Select(h => h.Scope).ToArray());
+                command.Parameters.AddWithValue(batch.Select(h => h.RequestId).ToArray());
+                command.Parameters.AddWithValue(batch.Select(h => h.Amount).ToArray());
+                command.Parameters.AddWithValue(batch.Select(h => h.PeriodStart).ToArray());
+                command.Parameters.AddWithValue(batch.Select(h => h.ExpiresAt).ToArray());
+                await command.ExecuteNonQueryAsync();
+                batch.ForEach(h => h.Written.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(h => h.Written.TrySetException(e));
+            }
+            batch.Clear();
+        }
+    }
+
+    private void EnsureWriter()
+    {
+        if (_writer is null)
+        {
+            lock (_holds)
+            {
+                _writer ??= Task.Run(WriteHoldsAsync);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _holds.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer;
+        }
+    }
+
+    private sealed record PendingHold(string Scope, string RequestId, decimal Amount, DateTimeOffset PeriodStart, DateTimeOffset ExpiresAt)
+    {
+        public TaskCompletionSource Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public async Task ReleaseAsync(string scope, string requestId)

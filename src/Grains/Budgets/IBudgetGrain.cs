@@ -13,10 +13,16 @@ public interface IBudgetGrain : IGrainWithStringKey
     /// <summary>Admits the request if the budget can hold its reservation and the rate limits allow it.</summary>
     Task<BudgetVerdict> ReserveAsync(BudgetHold hold);
 
-    /// <summary>Replaces the request's reservation by what it cost (its usage event is already in the ledger).</summary>
+    /// <summary>
+    /// Replaces the request's reservation by what it cost (its usage event is already in the ledger). One-way: the
+    /// answer has been released already and nothing waits on this; a settlement lost with a silo is recovered from
+    /// the ledger when the budget activates again.
+    /// </summary>
+    [OneWay]
     Task SettleAsync(string requestId, decimal cost, long tokens);
 
     /// <summary>Drops a reservation whose request never ran (another scope refused it).</summary>
+    [OneWay]
     Task ReleaseAsync(string requestId);
 
     /// <summary>Extends the lease of requests that are still running.</summary>
