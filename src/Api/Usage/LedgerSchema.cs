@@ -3,8 +3,9 @@ using Npgsql;
 namespace Gateway.Api.Usage;
 
 /// <summary>
-/// The ledger's own SQL next to Marten's tables: durable budget reservations, and the indexes that let a budget
-/// grain sum a scope's spend in a period straight from the usage events (no asynchronous projection, no lag).
+/// The ledger's own SQL next to Marten's tables: budget allowances (a durable bound of each scope's outstanding
+/// reservations), and the indexes that let a budget grain sum a scope's spend in a period straight from the usage
+/// events (no asynchronous projection, no lag).
 /// Applied at start, after Marten's schema, idempotently.
 /// </summary>
 public static class LedgerSchema
@@ -19,14 +20,11 @@ public static class LedgerSchema
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"""
-            CREATE TABLE IF NOT EXISTS {Schema}.budget_holds (
-                scope        text        NOT NULL,
-                request_id   text        NOT NULL,
-                amount_usd   numeric     NOT NULL,
+            CREATE TABLE IF NOT EXISTS {Schema}.budget_allowances (
+                scope        text        PRIMARY KEY,
                 period_start timestamptz NOT NULL,
-                expires_at   timestamptz NOT NULL,
-                PRIMARY KEY (scope, request_id));
-            CREATE INDEX IF NOT EXISTS budget_holds_by_request ON {Schema}.budget_holds (request_id);
+                amount_usd   numeric     NOT NULL,
+                expires_at   timestamptz NOT NULL);
             CREATE INDEX IF NOT EXISTS mt_events_usage_by_key ON {Schema}.mt_events
                 ((data ->> 'key_id'), ((data ->> 'started_at_ms')::bigint)) WHERE type = '{UsageEventType}';
             CREATE INDEX IF NOT EXISTS mt_events_usage_by_workspace ON {Schema}.mt_events

@@ -10,8 +10,7 @@ namespace Gateway.Api.Usage;
 
 /// <summary>
 /// Appends usage events to Marten's event store with group commit: one writer per process drains whatever
-/// requests are waiting into one transaction, deletes their budget reservation rows in the same transaction, and
-/// completes each request's task once committed. While the database refuses writes the ledger reports itself
+/// requests are waiting into one transaction and completes each request's task once committed. While the database refuses writes the ledger reports itself
 /// unavailable, and the front refuses new requests with 503 rather than run them unrecorded.
 /// </summary>
 /// <remarks>
@@ -38,8 +37,6 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 
     private static readonly string CreateStream =
         $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
-
-    private static readonly string DeleteHolds = $"DELETE FROM {Schema}.budget_holds WHERE request_id = ANY($1)";
 
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _available = true;
@@ -122,7 +119,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         }
     }
 
-    /// <summary>One round trip, one implicit transaction: the events, the stream's version, the reservations' deletion.</summary>
+    /// <summary>One round trip, one implicit transaction: the events and the stream's version.</summary>
     private async Task WriteAsync(List<Pending> batch)
     {
         await using var connection = await database.Source.OpenConnectionAsync();
@@ -145,12 +142,6 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         }
         command.BatchCommands.Add(Command(InsertEvents, _stream, DotNetType, ids, versions, data));
         command.BatchCommands.Add(Command(AdvanceStream, _stream, _version + batch.Count));
-        var held = batch.Where(p => p.Record.ReservedUsd is not null).Select(p => p.Record.RequestId).ToArray();
-        if (held.Length > 0)
-        {
-            // Wrapped: a bare string[] would be taken as the params array itself.
-            command.BatchCommands.Add(Command(DeleteHolds, new object[] { held }));
-        }
         await command.ExecuteNonQueryAsync();
         _version += batch.Count;
     }

@@ -5,8 +5,16 @@ namespace Gateway.Grains.Budgets;
 
 /// <summary>
 /// Reentrant on purpose: every decision (check and update) happens between two awaits, so it is atomic in the
-/// grain's single thread, while the durable write of one reservation does not hold up the next request.
+/// grain's single thread, while a durable write does not hold up the requests behind it.
 /// </summary>
+/// <remarks>
+/// Reservations live in memory; what outlives a crash is the scope's <em>allowance</em>, a durable upper bound of
+/// the reservations outstanding, written before a reservation may exceed it (growing geometrically, so a busy
+/// budget writes it a handful of times, not per request) and valid for two leases. An activation that finds an
+/// unexpired allowance from a predecessor counts all of it as reserved (the <em>carry-over</em>) until it expires
+/// — the predecessor's requests may still be running — and counts the cost of every such request that settles
+/// here, which at worst counts one twice: the error is always towards refusing, never towards overspending.
+/// </remarks>
 [Reentrant]
 public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, ILogger<BudgetGrain> logger) : Grain, IBudgetGrain
 {
@@ -22,20 +30,27 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
     private DateTimeOffset _nextExpiryScan;
 
     // The budget period loaded from the store, and what it holds.
+    private Budget? _budget;
     private BudgetPeriod? _period;
     private DateTimeOffset _periodStart;
     private decimal _spent;
     private decimal _reserved;
     private HashSet<decimal> _alerted = [];
-    private Budget? _budget;
 
-    // While the store is read, reservations wait and settlements queue (see LoadAsync).
+    // The durable bound of _reserved + _carryOver, and a predecessor's reservations that may still be running.
+    private decimal _allowance;
+    private DateTimeOffset _allowanceExpiresAt;
+    private decimal _carryOver;
+    private DateTimeOffset _carryOverExpiresAt;
+    private Task? _allowanceWrite;
+
+    // While the store is read, reservations wait and settlements queue.
     private Task? _loading;
     private List<(string RequestId, decimal Cost)>? _settledWhileLoading;
-    private int _pendingWrites;
-    private TaskCompletionSource? _writesDrained;
 
     private string Scope => this.ResourceId();
+
+    private decimal Outstanding => _reserved + _carryOver;
 
     public async Task<BudgetVerdict> ReserveAsync(BudgetHold hold)
     {
@@ -45,14 +60,13 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         {
             await EnsurePeriodAsync(budget, hold.AdmittedAt, now);
         }
-        ExpireHolds(now);
+        Expire(now);
 
         if (policy.RateLimits is { } limits && RateLimited(limits, now) is { } limited)
         {
             return limited;
         }
-
-        if (policy.Budget is { } limit && _spent + _reserved + hold.Amount > limit.LimitUsd)
+        if (policy.Budget is { } limit && _spent + Outstanding + hold.Amount > limit.LimitUsd)
         {
             return BudgetVerdict.Deny(402, "billing_error", Exhausted(limit, hold.Amount, now));
         }
@@ -60,40 +74,31 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         // A request stamped just before a rollover belongs to the older period, as its ledger event will.
         var periodStart = policy.Budget is { } counting ? BudgetPeriods.StartOf(counting.Period, hold.AdmittedAt) : default;
         var counted = policy.Budget is not null && periodStart == _periodStart;
-        var held = new Held(policy.Budget is null ? 0 : hold.Amount, periodStart, now + hold.Lease, Durable: policy.Budget is not null);
-        _held[hold.RequestId] = held;
+        _held[hold.RequestId] = new Held(policy.Budget is null ? 0 : hold.Amount, periodStart, now + hold.Lease, Budgeted: policy.Budget is not null);
         if (counted)
         {
-            _reserved += held.Amount;
+            _reserved += hold.Amount;
         }
         if (policy.RateLimits is { Rpm: not null })
         {
             _requestTimes.Enqueue(now);
         }
-        if (!held.Durable)
+        if (policy.Budget is not { } bounded)
         {
             return BudgetVerdict.Admit;
         }
 
-        // Durable before the provider is called: if this silo dies now, whoever activates the budget next sees it.
-        _pendingWrites++;
+        // Durable before the provider is called: if this silo dies now, whoever activates the budget next counts it.
         try
         {
-            await store.HoldAsync(Scope, hold.RequestId, held.Amount, held.PeriodStart, held.ExpiresAt);
+            await CoverAsync(bounded, hold.Amount, hold.Lease);
             return BudgetVerdict.Admit;
         }
         catch (Exception e)
         {
-            LogHoldFailed(logger, e, Scope);
+            LogAllowanceFailed(logger, e, Scope);
             Drop(hold.RequestId);
             return BudgetVerdict.Deny(503, "overloaded_error", "The gateway cannot record budget reservations right now; try again shortly.", 1);
-        }
-        finally
-        {
-            if (--_pendingWrites == 0)
-            {
-                _writesDrained?.TrySetResult();
-            }
         }
     }
 
@@ -110,37 +115,36 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
             queued.Add((requestId, cost));
             return Task.CompletedTask;
         }
-        Apply(requestId, cost);
+        Apply(requestId, cost, now);
         RaiseAlerts(now);
         return Task.CompletedTask;
     }
 
-    public async Task ReleaseAsync(string requestId)
+    public Task ReleaseAsync(string requestId)
     {
-        if (Drop(requestId) is { Durable: true })
-        {
-            await store.ReleaseAsync(Scope, requestId);
-        }
+        Drop(requestId);
+        return Task.CompletedTask;
     }
 
     public async Task RenewAsync(ImmutableArray<string> requestIds, TimeSpan lease)
     {
-        var expiresAt = clock.GetUtcNow() + lease;
-        var durable = new List<string>();
+        var now = clock.GetUtcNow();
         foreach (var id in requestIds)
         {
             if (_held.TryGetValue(id, out var held))
             {
-                _held[id] = held with { ExpiresAt = expiresAt };
-                if (held.Durable)
-                {
-                    durable.Add(id);
-                }
+                _held[id] = held with { ExpiresAt = now + lease };
+            }
+            else
+            {
+                // A predecessor's request is still running (this activation may not even have loaded yet): its share
+                // of the carry-over stays.
+                _carryOverExpiresAt = Max(_carryOverExpiresAt, now + lease);
             }
         }
-        if (durable.Count > 0)
+        if (_budget is { } budget)
         {
-            await store.RenewAsync(Scope, durable, expiresAt);
+            await CoverAsync(budget, 0, lease);
         }
     }
 
@@ -149,12 +153,47 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         var now = clock.GetUtcNow();
         if (policy.Budget is not { } budget)
         {
-            ExpireHolds(now);
+            Expire(now);
             return new BudgetStatus(0, 0, DateTimeOffset.UnixEpoch, null, _held.Count);
         }
         await EnsurePeriodAsync(budget, now, now);
-        ExpireHolds(now);
-        return new BudgetStatus(_spent, _reserved, _periodStart, BudgetPeriods.ResetsAt(budget.Period, now), _held.Count);
+        Expire(now);
+        return new BudgetStatus(_spent, Outstanding, _periodStart, BudgetPeriods.ResetsAt(budget.Period, now), _held.Count);
+    }
+
+    /// <summary>
+    /// Makes the durable allowance cover what is outstanding, for at least one more lease. It grows to twice what
+    /// is needed (or eight more requests like this one), never past what the budget could still hold.
+    /// </summary>
+    private async Task CoverAsync(Budget budget, decimal amount, TimeSpan lease)
+    {
+        while (true)
+        {
+            var now = clock.GetUtcNow();
+            var needed = Outstanding;
+            if (needed <= _allowance && _allowanceExpiresAt >= now + lease)
+            {
+                return;
+            }
+            if (_allowanceWrite is { } pending)
+            {
+                await pending;
+                continue;
+            }
+            var target = Math.Max(needed, Math.Min(budget.LimitUsd - _spent, Math.Max(needed * 2, needed + amount * 8)));
+            var expiresAt = Max(now + lease * 2, _carryOverExpiresAt);
+            _allowanceWrite = store.SetAllowanceAsync(Scope, _periodStart, target, expiresAt);
+            try
+            {
+                await _allowanceWrite;
+                _allowance = target;
+                _allowanceExpiresAt = expiresAt;
+            }
+            finally
+            {
+                _allowanceWrite = null;
+            }
+        }
     }
 
     private BudgetVerdict? RateLimited(RateLimits limits, DateTimeOffset now)
@@ -201,7 +240,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
     private string Exhausted(Budget budget, decimal amount, DateTimeOffset now)
     {
         var resets = BudgetPeriods.ResetsAt(budget.Period, now) is { } at ? $"It resets at {at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}." : "It does not reset (total budget).";
-        return $"Budget exhausted for {Describe()}: {_spent:0.######} USD spent and {_reserved:0.######} USD reserved of its " +
+        return $"Budget exhausted for {Describe()}: {_spent:0.######} USD spent and {Outstanding:0.######} USD reserved of its " +
                $"{budget.Period.ToString().ToLowerInvariant()} limit of {budget.LimitUsd:0.######} USD; this request could cost up to " +
                $"{amount:0.######} USD. {resets}";
     }
@@ -209,6 +248,8 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
     private string Describe() => BudgetScopes.Describe(Scope);
 
     private static int SecondsUntil(DateTimeOffset at, DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((at - now).TotalSeconds));
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>Loads the budget's period from the store on first use, when the period rolls over or its kind changes.</summary>
     private async Task EnsurePeriodAsync(Budget budget, DateTimeOffset admittedAt, DateTimeOffset now)
@@ -240,40 +281,34 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
     }
 
     /// <summary>
-    /// Reads spend and outstanding reservations from one snapshot of the store. Reservations wait meanwhile and
-    /// writes already under way finish first, so every reservation this grain has admitted is either a row in the
-    /// snapshot or (its request recorded and its row deleted in the same transaction) part of the ledger's spend.
-    /// Settlements arriving meanwhile are applied afterwards, to the reservations the snapshot holds.
+    /// Reads the period's spend from the ledger and the allowance left by whoever held this budget before.
+    /// Reservations wait meanwhile and settlements queue (applied afterwards).
     /// </summary>
     private async Task LoadAsync(Budget budget, DateTimeOffset periodStart, DateTimeOffset now)
     {
         _settledWhileLoading = [];
         try
         {
-            while (_pendingWrites > 0)
+            while (_allowanceWrite is { } pending)
             {
-                _writesDrained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                await _writesDrained.Task;
+                await pending;
             }
             var snapshot = await store.LoadAsync(Scope, periodStart, budget.AlertAt, now);
-
-            foreach (var id in _held.Where(h => h.Value.Durable).Select(h => h.Key).ToList())
-            {
-                _held.Remove(id);
-            }
-            foreach (var hold in snapshot.Holds)
-            {
-                _held[hold.RequestId] = new Held(hold.Amount, hold.PeriodStart, hold.ExpiresAt, Durable: true);
-            }
+            var own = _held.Values.Where(h => h.Budgeted && h.PeriodStart == periodStart).Sum(h => h.Amount);
             _period = budget.Period;
             _periodStart = periodStart;
             _spent = snapshot.Spent;
-            _reserved = _held.Values.Where(h => h.Durable && h.PeriodStart == periodStart).Sum(h => h.Amount);
+            _reserved = own;
+            // Whatever the stored allowance covers beyond this activation's own reservations may still be running.
+            _carryOver = Math.Max(0, snapshot.Allowance - own);
+            _carryOverExpiresAt = Max(snapshot.AllowanceExpiresAt, _carryOverExpiresAt);
+            _allowance = snapshot.Allowance;
+            _allowanceExpiresAt = snapshot.AllowanceExpiresAt;
             _alerted = [.. snapshot.AlertsRaised];
             _expired.Clear();
             foreach (var (requestId, cost) in _settledWhileLoading)
             {
-                Apply(requestId, cost);
+                Apply(requestId, cost, now);
             }
         }
         finally
@@ -283,17 +318,26 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         RaiseAlerts(now);
     }
 
-    private void Apply(string requestId, decimal cost)
+    private void Apply(string requestId, decimal cost, DateTimeOffset now)
     {
         if (Drop(requestId) is { } held)
         {
-            if (held.Durable && held.PeriodStart == _periodStart)
+            if (held.Budgeted && held.PeriodStart == _periodStart)
             {
                 _spent += cost;
             }
         }
-        else if (_expired.Remove(requestId, out var periodStart) && periodStart == _periodStart)
+        else if (_expired.Remove(requestId, out var periodStart))
         {
+            if (periodStart == _periodStart)
+            {
+                _spent += cost;
+            }
+        }
+        else if (_carryOver > 0 && _carryOverExpiresAt > now)
+        {
+            // A predecessor's request: its cost may already be in the spend this activation loaded; counting it
+            // again errs towards refusing, and the carry-over ends when its lease does.
             _spent += cost;
         }
         // Otherwise the request is already in the spend this activation loaded from the ledger.
@@ -305,15 +349,15 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         {
             return null;
         }
-        if (held.Durable && held.PeriodStart == _periodStart)
+        if (held.Budgeted && held.PeriodStart == _periodStart)
         {
             _reserved -= held.Amount;
         }
         return held;
     }
 
-    /// <summary>A reservation whose request died (its silo was killed) stops counting when its lease ends.</summary>
-    private void ExpireHolds(DateTimeOffset now)
+    /// <summary>Reservations whose request died (its silo was killed) stop counting when their lease ends.</summary>
+    private void Expire(DateTimeOffset now)
     {
         if (now < _nextExpiryScan)
         {
@@ -324,6 +368,10 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         {
             Drop(id);
             _expired[id] = held.PeriodStart;
+        }
+        if (_carryOver > 0 && _carryOverExpiresAt <= now)
+        {
+            _carryOver = 0;
         }
     }
 
@@ -356,10 +404,10 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         }
     }
 
-    private readonly record struct Held(decimal Amount, DateTimeOffset PeriodStart, DateTimeOffset ExpiresAt, bool Durable);
+    private readonly record struct Held(decimal Amount, DateTimeOffset PeriodStart, DateTimeOffset ExpiresAt, bool Budgeted);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record a budget reservation for {Scope}")]
-    private static partial void LogHoldFailed(ILogger logger, Exception exception, string scope);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the budget allowance of {Scope}")]
+    private static partial void LogAllowanceFailed(ILogger logger, Exception exception, string scope);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {Scope} spent {Spent} USD, {Threshold:P0} of its limit of {Limit} USD")]
     private static partial void LogAlert(ILogger logger, string scope, decimal threshold, decimal spent, decimal limit);

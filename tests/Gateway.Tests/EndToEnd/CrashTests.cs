@@ -63,11 +63,13 @@ public sealed class CrashTests : IAsyncLifetime
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
-        // A fresh process: the budget grain activates here, from the ledger and the reservation rows alone.
+        // A fresh process: the budget grain activates here, from the ledger and the allowance its predecessor left
+        // (all of which counts as reserved until it expires: the dead processes' requests may still have been running).
         await using var c = GatewayProcess.Start(environment);
         await c.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         var ledger = await LedgerAsync(connectionString, keyId);
-        var held = await HeldAsync(connectionString, keyId);
+        var held = await AllowanceAsync(connectionString, keyId);
+        Assert.True(held > 0, "the budget left no allowance behind");
         var budget = await BudgetAsync(c.BaseUrl, keyId);
         Assert.Equal(ledger.Cost, budget["spent_usd"]!.GetValue<decimal>());
         Assert.Equal(held, budget["reserved_usd"]!.GetValue<decimal>());
@@ -163,12 +165,12 @@ public sealed class CrashTests : IAsyncLifetime
         return (reader.GetInt64(0), reader.GetDecimal(1));
     }
 
-    private static async Task<decimal> HeldAsync(string connectionString, string keyId)
+    private static async Task<decimal> AllowanceAsync(string connectionString, string keyId)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT coalesce(sum(amount_usd), 0) FROM gateway.budget_holds WHERE scope = $1 AND expires_at > now()", connection);
+            "SELECT coalesce(sum(amount_usd), 0) FROM gateway.budget_allowances WHERE scope = $1 AND expires_at > now()", connection);
         command.Parameters.AddWithValue("key:" + keyId);
         return (decimal)(await command.ExecuteScalarAsync())!;
     }
