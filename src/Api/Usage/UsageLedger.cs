@@ -38,10 +38,8 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     private static readonly string CreateStream =
         $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
 
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private volatile bool _available = true;
-    private string? _stream;
-    private long _version;
 
     /// <summary>False while the database refuses the ledger's writes.</summary>
     public bool Available => _available;
@@ -60,7 +58,12 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // A few writers, each with its own stream and connection: while one batch waits for its commit to reach the
+    // disk, the next one is already being written, and PostgreSQL flushes their commits together.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.Writers)).Select(_ => Task.Run(() => WriteLoopAsync(new StreamCursor()))));
+
+    private async Task WriteLoopAsync(StreamCursor cursor)
     {
         var reader = _queue.Reader;
         var batch = new List<Pending>(options.Value.MaxBatch);
@@ -78,18 +81,18 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             {
                 batch.Add(pending);
             }
-            await CommitAsync(batch);
+            await CommitAsync(batch, cursor);
             batch.Clear();
         }
     }
 
-    private async Task CommitAsync(List<Pending> batch)
+    private async Task CommitAsync(List<Pending> batch, StreamCursor cursor)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await WriteAsync(batch);
+                await WriteAsync(batch, cursor);
                 _available = true;
                 foreach (var pending in batch)
                 {
@@ -100,13 +103,13 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             catch (Exception e) when (attempt < options.Value.Attempts)
             {
                 // Whether a failed commit took effect is unknown: the next attempt writes to a fresh stream.
-                _stream = null;
+                cursor.Stream = null;
                 LogRetry(logger, e, batch.Count, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
             catch (Exception e)
             {
-                _stream = null;
+                cursor.Stream = null;
                 _available = false;
                 LogFailed(logger, e, batch.Count);
                 var failure = new LedgerUnavailableException("The usage ledger could not be written.", e);
@@ -120,15 +123,15 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     }
 
     /// <summary>One round trip, one implicit transaction: the events and the stream's version.</summary>
-    private async Task WriteAsync(List<Pending> batch)
+    private async Task WriteAsync(List<Pending> batch, StreamCursor cursor)
     {
         await using var connection = await database.Source.OpenConnectionAsync();
         await using var command = connection.CreateBatch();
-        if (_stream is null || _version + batch.Count > EventsPerStream)
+        if (cursor.Stream is null || cursor.Version + batch.Count > EventsPerStream)
         {
-            _stream = $"usage:{DateTime.UtcNow:yyyyMMddHHmmss}:{Guid.NewGuid():N}";
-            _version = 0;
-            command.BatchCommands.Add(Command(CreateStream, _stream));
+            cursor.Stream = $"usage:{DateTime.UtcNow:yyyyMMddHHmmss}:{Guid.NewGuid():N}";
+            cursor.Version = 0;
+            command.BatchCommands.Add(Command(CreateStream, cursor.Stream));
         }
         var serializer = store.Options.Serializer();
         var ids = new Guid[batch.Count];
@@ -137,13 +140,13 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         for (var i = 0; i < batch.Count; i++)
         {
             ids[i] = Guid.CreateVersion7();
-            versions[i] = _version + i + 1;
+            versions[i] = cursor.Version + i + 1;
             data[i] = serializer.ToJson(batch[i].Record);
         }
-        command.BatchCommands.Add(Command(InsertEvents, _stream, DotNetType, ids, versions, data));
-        command.BatchCommands.Add(Command(AdvanceStream, _stream, _version + batch.Count));
+        command.BatchCommands.Add(Command(InsertEvents, cursor.Stream, DotNetType, ids, versions, data));
+        command.BatchCommands.Add(Command(AdvanceStream, cursor.Stream, cursor.Version + batch.Count));
         await command.ExecuteNonQueryAsync();
-        _version += batch.Count;
+        cursor.Version += batch.Count;
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)
@@ -181,6 +184,13 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             }
             return false;
         }
+    }
+
+    /// <summary>The stream a writer alone appends to, and its last version.</summary>
+    private sealed class StreamCursor
+    {
+        public string? Stream { get; set; }
+        public long Version { get; set; }
     }
 
     private sealed class Pending(UsageRecorded record)
