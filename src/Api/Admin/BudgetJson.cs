@@ -30,18 +30,10 @@ public static class BudgetJson
     /// <summary>Absent: not set; null: cleared; an object: the new budget.</summary>
     public static (bool Set, Budget? Budget) ReadBudget(JsonElement element)
     {
-        switch (element.ValueKind)
+        if (ReadOptional<BudgetRequest>(element, "budget", "{limit_usd, period, alert_at?}") is not { } request)
         {
-            case JsonValueKind.Undefined:
-                return (false, null);
-            case JsonValueKind.Null:
-                return (true, null);
-            case JsonValueKind.Object:
-                break;
-            default:
-                throw AdminException.Invalid("budget: must be an object {limit_usd, period, alert_at?} or null.");
+            return (element.ValueKind == JsonValueKind.Null, null);
         }
-        var request = Deserialize<BudgetRequest>(element, "budget");
         if (request.LimitUsd is not { } limit || limit < 0)
         {
             throw AdminException.Invalid("budget.limit_usd: required, a non-negative amount in USD.");
@@ -64,18 +56,10 @@ public static class BudgetJson
 
     public static (bool Set, RateLimits? Limits) ReadRateLimits(JsonElement element)
     {
-        switch (element.ValueKind)
+        if (ReadOptional<RateLimitsRequest>(element, "rate_limits", "{rpm?, tpm?, concurrency?}") is not { } request)
         {
-            case JsonValueKind.Undefined:
-                return (false, null);
-            case JsonValueKind.Null:
-                return (true, null);
-            case JsonValueKind.Object:
-                break;
-            default:
-                throw AdminException.Invalid("rate_limits: must be an object {rpm?, tpm?, concurrency?} or null.");
+            return (element.ValueKind == JsonValueKind.Null, null);
         }
-        var request = Deserialize<RateLimitsRequest>(element, "rate_limits");
         if (request.Rpm is <= 0 || request.Tpm is <= 0 || request.Concurrency is <= 0)
         {
             throw AdminException.Invalid("rate_limits: rpm, tpm and concurrency must be positive when set.");
@@ -95,6 +79,14 @@ public static class BudgetJson
         return new BudgetView(budget.LimitUsd, budget.Period.ToString().ToLowerInvariant(), budget.AlertAt, status.SpentUsd, status.ReservedUsd,
             Math.Max(0, budget.LimitUsd - status.SpentUsd - status.ReservedUsd), status.PeriodStart, status.ResetsAt);
     }
+
+    /// <summary>The object, or null when the field is absent or null; anything else is a 400 naming the field.</summary>
+    private static T? ReadOptional<T>(JsonElement element, string field, string shape) where T : class => element.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.Object => Deserialize<T>(element, field),
+        _ => throw AdminException.Invalid($"{field}: must be an object {shape} or null."),
+    };
 
     private static T Deserialize<T>(JsonElement element, string field)
     {
