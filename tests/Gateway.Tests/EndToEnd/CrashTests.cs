@@ -9,7 +9,10 @@ using Npgsql;
 
 namespace Gateway.Tests.EndToEnd;
 
-/// <summary>Gateways killed with SIGKILL under load: no answered request unrecorded, no budget exceeded.</summary>
+/// <summary>
+/// Budgets across separate gateway processes of one cluster: exact under concurrent load, and after processes are
+/// killed with SIGKILL no answered request is unrecorded and no budget exceeded.
+/// </summary>
 public sealed class CrashTests : IAsyncLifetime
 {
     private const string AdminToken = "crash-admin-token";
@@ -21,21 +24,41 @@ public sealed class CrashTests : IAsyncLifetime
     public async Task DisposeAsync() => await _fake.DisposeAsync();
 
     [Fact]
-    public async Task Killing_gateways_under_load_loses_no_answered_request_and_the_budget_restarts_from_the_ledger()
+    public async Task Two_gateway_processes_sharing_one_budget_admit_exactly_as_many_concurrent_requests_as_fit()
     {
-        var connectionString = await TestPostgres.CreateDatabaseAsync("crash");
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Gateway"] = connectionString,
-            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
-            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
-            ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-crash-keys"),
-            ["Gateway__Cluster__Id"] = "crash-" + Guid.NewGuid().ToString("N")[..8],
-        };
+        var environment = Environment(await TestPostgres.CreateDatabaseAsync("split"));
         await using var a = GatewayProcess.Start(environment);
         await using var b = GatewayProcess.Start(environment);
         await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
-        var (keyId, secret) = await CreateBudgetedKeyAsync(a.BaseUrl);
+        var (keyId, secret) = await CreateBudgetedKeyAsync(a.BaseUrl, limit: 1.00m);
+        var (body, cost) = Requests.ExactCost(maxTokens: 2_100);
+        var fit = (int)decimal.Floor(1.00m / cost);
+
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 1_000).Select(async i =>
+        {
+            using var request = Requests.Messages(secret, body);
+            request.RequestUri = new Uri(i % 2 == 0 ? a.BaseUrl : b.BaseUrl, "/v1/messages");
+            using var response = await client.SendAsync(request);
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(fit, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(1_000 - fit, statuses.Count(s => s == HttpStatusCode.PaymentRequired));
+        var ledger = await LedgerAsync(environment["ConnectionStrings__Gateway"], keyId);
+        Assert.Equal(fit * cost, ledger.Cost);
+        Assert.Equal(ledger.Cost, (await BudgetAsync(b.BaseUrl, keyId))["spent_usd"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task Killing_gateways_under_load_loses_no_answered_request_and_the_budget_restarts_from_the_ledger()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("crash");
+        var environment = Environment(connectionString);
+        await using var a = GatewayProcess.Start(environment);
+        await using var b = GatewayProcess.Start(environment);
+        await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
+        var (keyId, secret) = await CreateBudgetedKeyAsync(a.BaseUrl, Limit);
         // Streams of a few paced events, so requests are in flight on both processes when one dies.
         var (body, reservation) = Requests.ExactCost(maxTokens: 1_500, stream: true, markers: "[words:6][delay:15]");
 
@@ -92,6 +115,15 @@ public sealed class CrashTests : IAsyncLifetime
         Assert.True(reservation > 0);
     }
 
+    private static Dictionary<string, string> Environment(string connectionString) => new()
+    {
+        ["ConnectionStrings__Gateway"] = connectionString,
+        ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
+        ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
+        ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-crash-keys"),
+        ["Gateway__Cluster__Id"] = "crash-" + Guid.NewGuid().ToString("N")[..8],
+    };
+
     /// <summary>One streaming request; its request id when the client read it to <c>message_stop</c>, else null.</summary>
     private static async Task<string?> StreamAsync(HttpClient client, Uri gateway, string secret, string body)
     {
@@ -122,7 +154,7 @@ public sealed class CrashTests : IAsyncLifetime
         }
     }
 
-    private async Task<(string KeyId, string Secret)> CreateBudgetedKeyAsync(Uri gateway)
+    private async Task<(string KeyId, string Secret)> CreateBudgetedKeyAsync(Uri gateway, decimal limit)
     {
         using var admin = new HttpClient { BaseAddress = gateway };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
@@ -138,7 +170,7 @@ public sealed class CrashTests : IAsyncLifetime
         {
             workspace = "crash",
             name = "crash",
-            budget = new { limit_usd = Limit, period = "monthly" },
+            budget = new { limit_usd = limit, period = "monthly" },
         });
         key.EnsureSuccessStatusCode();
         var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;
