@@ -28,12 +28,12 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
     private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
 
-    private static readonly string InsertEvents =
-        $"INSERT INTO {Schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived) " +
+    // One statement: the events, and the stream's version moved to the last of them.
+    private static readonly string AppendEvents =
+        $"WITH appended AS (INSERT INTO {Schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived) " +
         $"SELECT nextval('{Schema}.mt_events_sequence'), u.id, $1, u.version, u.data::jsonb, '{LedgerSchema.UsageEventType}', now(), '*DEFAULT*', $2, false " +
-        "FROM unnest($3::uuid[], $4::bigint[], $5::text[]) AS u(id, version, data)";
-
-    private static readonly string AdvanceStream = $"UPDATE {Schema}.mt_streams SET version = $2, timestamp = now() WHERE id = $1";
+        "FROM unnest($3::uuid[], $4::bigint[], $5::text[]) AS u(id, version, data)) " +
+        $"UPDATE {Schema}.mt_streams SET version = $6, timestamp = now() WHERE id = $1";
 
     private static readonly string CreateStream =
         $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
@@ -122,14 +122,14 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         }
     }
 
-    /// <summary>One round trip, one implicit transaction: the events and the stream's version.</summary>
+    /// <summary>One round trip, one implicit transaction (the stream's creation when it is new, then the append).</summary>
     private async Task WriteAsync(List<Pending> batch, StreamCursor cursor)
     {
         await using var connection = await database.Source.OpenConnectionAsync();
         await using var command = connection.CreateBatch();
         if (cursor.Stream is null || cursor.Version + batch.Count > EventsPerStream)
         {
-            cursor.Stream = $"usage:{DateTime.UtcNow:yyyyMMddHHmmss}:{Guid.NewGuid():N}";
+            cursor.Stream = $"usage:{Guid.CreateVersion7():N}";
             cursor.Version = 0;
             command.BatchCommands.Add(Command(CreateStream, cursor.Stream));
         }
@@ -143,8 +143,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             versions[i] = cursor.Version + i + 1;
             data[i] = serializer.ToJson(batch[i].Record);
         }
-        command.BatchCommands.Add(Command(InsertEvents, cursor.Stream, DotNetType, ids, versions, data));
-        command.BatchCommands.Add(Command(AdvanceStream, cursor.Stream, cursor.Version + batch.Count));
+        command.BatchCommands.Add(Command(AppendEvents, cursor.Stream, DotNetType, ids, versions, data, cursor.Version + batch.Count));
         await command.ExecuteNonQueryAsync();
         cursor.Version += batch.Count;
     }

@@ -73,8 +73,11 @@ public sealed class UsageLedgerTests(GatewayFixture gateway)
         Assert.Equal(56, recorded.OutputTokens);
         Assert.Equal((1_234 * 1m + 56 * 5m) / 1_000_000m, recorded.CostUsd);
         Assert.Equal(UsageOutcomes.Completed, recorded.Outcome);
-        var stream = await session.Events.FetchStreamAsync(events.Single(e => ((UsageRecorded)e.Data).RequestId == requestId).StreamKey!);
+        var streamKey = events.Single(e => ((UsageRecorded)e.Data).RequestId == requestId).StreamKey!;
+        var stream = await session.Events.FetchStreamAsync(streamKey);
         Assert.Contains(stream, e => e.Data is UsageRecorded r && r.RequestId == requestId);
+        // The stream's recorded version is its last event's, as Marten keeps it for its own appends.
+        Assert.Equal(stream[^1].Version, (await session.Events.FetchStreamStateAsync(streamKey))!.Version);
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
