@@ -4,13 +4,13 @@ namespace Gateway.Api.Usage;
 
 /// <summary>
 /// The ledger's and budgets' connections: one pool whose commits wait for fsync (usage events), one whose commits
-/// do not (budget reservation rows, which must outlive a silo, not a crash of PostgreSQL itself).
+/// do not (budget allowances, which must outlive a silo, not a crash of PostgreSQL itself).
 /// </summary>
 public sealed class LedgerDatabase : IAsyncDisposable
 {
     public LedgerDatabase(string connectionString)
     {
-        // Small pools: the ledger has one writer and reservations are short statements; the database's connections are
+        // Small pools: the ledger has few writers and allowances are rare, short statements; the database's connections are
         // shared with Orleans and Marten.
         // The same few statements run for every request: prepared once per connection, they skip planning.
         Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)

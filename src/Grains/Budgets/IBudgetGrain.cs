@@ -6,7 +6,7 @@ namespace Gateway.Grains.Budgets;
 /// The single writer of one scope's spend (a key's or a workspace's): it holds a reservation for each admitted
 /// request before the provider is called and settles it to the actual cost afterwards, so a budget is never
 /// exceeded however many requests run at once on however many silos. It starts from what the usage ledger says
-/// was spent in the period, plus the reservations still outstanding, and enforces the scope's rate limits.
+/// was spent in the period, plus what its predecessor may still have outstanding, and enforces the scope's rate limits.
 /// </summary>
 public interface IBudgetGrain : IGrainWithStringKey
 {
