@@ -415,6 +415,44 @@ done
 # ---------------------------------------------------------------------------------------------------
 # Report
 
+# PASS/FAIL per mode: p50 of <target> minus p50 of <base> at c=1 is at most <limit> ms. Sets FAILED on a FAIL.
+check_added_p50() { # target base limit label
+  local target=$1 base=$2 limit=$3 label=$4 mode t b value verdict
+  for mode in non-stream stream; do
+    t="$mode,1,$target" b="$mode,1,$base"
+    if [[ -z "${P50[$t]:-}" || -z "${P50[$b]:-}" ]]; then
+      printf '  SKIP  %s, %-10s (not measured)\n' "$label" "$mode"
+      continue
+    fi
+    value=$(awk -v g="${P50[$t]}" -v b="${P50[$b]}" 'BEGIN{printf "%.3f", g - b}')
+    verdict=$(awk -v v="$value" -v l="$limit" 'BEGIN{print (v <= l) ? "PASS" : "FAIL"}')
+    [[ "${ERRORS[$t]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
+    [[ $verdict == PASS ]] || FAILED=1
+    printf '  %s  %s, %-10s %8s ms  (%s %s - %s %s ms; target <= %s ms%s)\n' \
+      "$verdict" "$label" "$mode:" "$value" "$target" "${P50[$t]}" "$base" "${P50[$b]}" "$limit" \
+      "$(awk -v v="$value" -v l="$limit" 'BEGIN{if (v > l) printf "; over by %.3f ms", v - l}')"
+  done
+}
+
+# PASS/FAIL per mode: req/s of <target> at the high concurrency is at least <min> % of <base>'s. Sets FAILED on a FAIL.
+check_throughput() { # target base min label
+  local target=$1 base=$2 min=$3 label=$4 mode t b value verdict
+  for mode in non-stream stream; do
+    t="$mode,$HIGH_CONC,$target" b="$mode,$HIGH_CONC,$base"
+    if [[ -z "${RPS[$t]:-}" || -z "${RPS[$b]:-}" ]]; then
+      printf '  SKIP  %s, %-10s (not measured)\n' "$label" "$mode"
+      continue
+    fi
+    value=$(awk -v g="${RPS[$t]}" -v b="${RPS[$b]}" 'BEGIN{printf "%.1f", 100 * g / b}')
+    verdict=$(awk -v v="$value" -v m="$min" 'BEGIN{print (v >= m) ? "PASS" : "FAIL"}')
+    [[ "${ERRORS[$t]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
+    [[ $verdict == PASS ]] || FAILED=1
+    printf '  %s  %s, %-10s %7s%% of %s  (%s %s / %s %s req/s; target >= %s%%%s)\n' \
+      "$verdict" "$label" "$mode:" "$value" "$base" "$target" "${RPS[$t]}" "$base" "${RPS[$b]}" "$min" \
+      "$(awk -v v="$value" -v m="$min" 'BEGIN{if (v < m) printf "; short by %.1f points", m - v}')"
+  done
+}
+
 report() {
   local cell mode conc target d rel_rps add50 add99
   echo "Gateway benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(
@@ -451,54 +489,10 @@ report() {
   echo
   echo "Targets:"
   FAILED=0
-  for mode in non-stream stream; do
-    local g="$mode,1,gateway" b="$mode,1,direct" verdict value
-    if [[ -z "${P50[$g]:-}" || -z "${P50[$b]:-}" ]]; then
-      printf '  SKIP  added p50 at c=1, %-10s (not measured)\n' "$mode"
-    else
-      value=$(awk -v g="${P50[$g]}" -v b="${P50[$b]}" 'BEGIN{printf "%.3f", g - b}')
-      verdict=$(awk -v v="$value" -v t="$TARGET_ADDED_P50_MS" 'BEGIN{print (v <= t) ? "PASS" : "FAIL"}')
-      [[ "${ERRORS[$g]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
-      [[ $verdict == PASS ]] || FAILED=1
-      printf '  %s  added p50 at c=1, %-10s %8s ms  (gateway %s - direct %s ms; target <= %s ms%s)\n' \
-        "$verdict" "$mode:" "$value" "${P50[$g]}" "${P50[$b]}" "$TARGET_ADDED_P50_MS" \
-        "$(awk -v v="$value" -v t="$TARGET_ADDED_P50_MS" 'BEGIN{if (v > t) printf "; over by %.3f ms", v - t}')"
-    fi
-  done
-  for mode in non-stream stream; do
-    local g="$mode,$HIGH_CONC,gateway" b="$mode,$HIGH_CONC,direct" verdict value
-    if [[ -z "${RPS[$g]:-}" || -z "${RPS[$b]:-}" ]]; then
-      printf '  SKIP  throughput at c=%s, %-10s (not measured)\n' "$HIGH_CONC" "$mode"
-    else
-      value=$(awk -v g="${RPS[$g]}" -v b="${RPS[$b]}" 'BEGIN{printf "%.1f", 100 * g / b}')
-      verdict=$(awk -v v="$value" -v t="$TARGET_THROUGHPUT_PCT" 'BEGIN{print (v >= t) ? "PASS" : "FAIL"}')
-      [[ "${ERRORS[$g]}" == 0 && "${ERRORS[$b]}" == 0 ]] || verdict=FAIL
-      [[ $verdict == PASS ]] || FAILED=1
-      printf '  %s  throughput at c=%s, %-10s %7s%% of direct  (gateway %s / direct %s req/s; target >= %s%%%s)\n' \
-        "$verdict" "$HIGH_CONC" "$mode:" "$value" "${RPS[$g]}" "${RPS[$b]}" "$TARGET_THROUGHPUT_PCT" \
-        "$(awk -v v="$value" -v t="$TARGET_THROUGHPUT_PCT" 'BEGIN{if (v < t) printf "; short by %.1f points", t - v}')"
-    fi
-  done
-  for mode in non-stream stream; do
-    local x="$mode,1,budget" b="$mode,1,direct" verdict value
-    [[ -n "${P50[$x]:-}" && -n "${P50[$b]:-}" ]] || continue
-    value=$(awk -v g="${P50[$x]}" -v b="${P50[$b]}" 'BEGIN{printf "%.3f", g - b}')
-    verdict=$(awk -v v="$value" -v t="$TARGET_BUDGET_ADDED_P50_MS" 'BEGIN{print (v <= t) ? "PASS" : "FAIL"}')
-    [[ "${ERRORS[$x]}" == 0 ]] || verdict=FAIL
-    [[ $verdict == PASS ]] || FAILED=1
-    printf '  %s  added p50 at c=1 with budgets and rate limits, %-10s %8s ms  (budget %s - direct %s ms; target <= %s ms)\n' \
-      "$verdict" "$mode:" "$value" "${P50[$x]}" "${P50[$b]}" "$TARGET_BUDGET_ADDED_P50_MS"
-  done
-  for mode in non-stream stream; do
-    local x="$mode,$HIGH_CONC,budget" g="$mode,$HIGH_CONC,gateway" verdict value
-    [[ -n "${RPS[$x]:-}" && -n "${RPS[$g]:-}" ]] || continue
-    value=$(awk -v a="${RPS[$x]}" -v b="${RPS[$g]}" 'BEGIN{printf "%.1f", 100 * a / b}')
-    verdict=$(awk -v v="$value" -v t="$TARGET_BUDGET_THROUGHPUT_PCT" 'BEGIN{print (v >= t) ? "PASS" : "FAIL"}')
-    [[ "${ERRORS[$x]}" == 0 ]] || verdict=FAIL
-    [[ $verdict == PASS ]] || FAILED=1
-    printf '  %s  throughput at c=%s with budgets and rate limits, %-10s %7s%% of the gateway without them  (%s / %s req/s; target >= %s%%)\n' \
-      "$verdict" "$HIGH_CONC" "$mode:" "$value" "${RPS[$x]}" "${RPS[$g]}" "$TARGET_BUDGET_THROUGHPUT_PCT"
-  done
+  check_added_p50 gateway direct "$TARGET_ADDED_P50_MS" "added p50 at c=1"
+  check_throughput gateway direct "$TARGET_THROUGHPUT_PCT" "throughput at c=$HIGH_CONC"
+  check_added_p50 budget direct "$TARGET_BUDGET_ADDED_P50_MS" "added p50 at c=1 with budgets and rate limits"
+  check_throughput budget gateway "$TARGET_BUDGET_THROUGHPUT_PCT" "throughput at c=$HIGH_CONC with budgets and rate limits"
   for cell in "${CELLS[@]}"; do
     [[ "${ERRORS[$cell]}" == 0 ]] || echo "  note: $cell had ${ERRORS[$cell]} wrk errors (non-2xx, socket errors or timeouts); its targets count as FAIL"
   done

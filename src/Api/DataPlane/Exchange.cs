@@ -16,6 +16,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     private long? _firstByte;
 
     public HttpContext Context { get; } = context;
+
+    /// <summary>The gateway's id for the request (the <c>request-id</c> header, the ledger's key).</summary>
+    public string RequestId { get; } = RequestIds.Get(context) ?? "";
     public string Endpoint { get; } = endpoint;
     public string? KeyId { get; set; }
     public string? Workspace { get; set; }
@@ -51,7 +54,7 @@ internal sealed class Exchange(HttpContext context, string endpoint)
 
     private UsageRecorded ToRecord(int status, string outcome, string? errorType, string? errorMessage, UsageMeter? usage, TokenUsage tokens) => new()
     {
-        RequestId = RequestIds.Get(Context) ?? "",
+        RequestId = RequestId,
         StartedAt = _startedAt,
         StartedAtMs = _startedAt.ToUnixTimeMilliseconds(),
         Endpoint = Endpoint,

@@ -51,7 +51,7 @@ public sealed partial class MessagesProxy(
         if (!ledger.Available)
         {
             // Nothing may run unrecorded; this refusal itself cannot be recorded either, only logged.
-            LogLedgerUnavailable(logger, RequestIds.Get(context) ?? "");
+            LogLedgerUnavailable(logger, exchange.RequestId);
             context.Response.Headers.RetryAfter = "1";
             await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot record usage right now; try again shortly.");
             return;
@@ -150,7 +150,7 @@ public sealed partial class MessagesProxy(
                 "the request cannot be admitted until the model is priced.");
         }
         var amount = exchange.Price is { } price ? bound.Cost(price) : 0;
-        var verdict = await budgets.ReserveAsync(RequestIds.Get(exchange.Context) ?? "", scopes, amount, bound.TotalTokens, exchange.StartedAt);
+        var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, bound.TotalTokens, exchange.StartedAt);
         if (verdict is null)
         {
             exchange.Holds = scopes;
@@ -166,14 +166,13 @@ public sealed partial class MessagesProxy(
         {
             return;
         }
-        var requestId = RequestIds.Get(exchange.Context) ?? "";
         if (exchange.Recorded is not { } record)
         {
-            budgets.Abandon(requestId);
+            budgets.Abandon(exchange.RequestId);
             return;
         }
         var tokens = record.InputTokens + record.CacheCreationInputTokens + record.CacheReadInputTokens + record.OutputTokens;
-        await budgets.SettleAsync(requestId, exchange.Holds, record.CostUsd ?? 0, tokens);
+        await budgets.SettleAsync(exchange.RequestId, exchange.Holds, record.CostUsd ?? 0, tokens);
     }
 
     private async Task ForwardAsync(Exchange exchange, ProviderConnection provider, HttpRequestMessage upstreamRequest, TimeSpan timeout)

@@ -98,7 +98,7 @@ public sealed class CrashTests : IAsyncLifetime
         Assert.Equal(held, budget["reserved_usd"]!.GetValue<decimal>());
 
         // Every stream a client received to its end has its usage event.
-        var recorded = await RecordedAsync(connectionString, [.. completed]);
+        var recorded = await LedgerQueries.RecordedAsync(connectionString, completed);
         Assert.Empty(completed.Except(recorded));
 
         // Spend what is left through the new process: it stops before the limit, whatever died with its holds.
@@ -184,18 +184,8 @@ public sealed class CrashTests : IAsyncLifetime
         return (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/keys/{keyId}"))!["budget"]!.AsObject();
     }
 
-    private static async Task<(long Count, decimal Cost)> LedgerAsync(string connectionString, string keyId)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*), coalesce(sum((data ->> 'cost_usd')::numeric), 0) FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'key_id' = $1",
-            connection);
-        command.Parameters.AddWithValue(keyId);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return (reader.GetInt64(0), reader.GetDecimal(1));
-    }
+    private static Task<(long Count, decimal Cost)> LedgerAsync(string connectionString, string keyId) =>
+        LedgerQueries.SumAsync(connectionString, "key_id", keyId);
 
     private static async Task<decimal> AllowanceAsync(string connectionString, string keyId)
     {
@@ -205,21 +195,5 @@ public sealed class CrashTests : IAsyncLifetime
             "SELECT coalesce(sum(amount_usd), 0) FROM gateway.budget_allowances WHERE scope = $1 AND expires_at > now()", connection);
         command.Parameters.AddWithValue("key:" + keyId);
         return (decimal)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<HashSet<string>> RecordedAsync(string connectionString, string[] requestIds)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT data ->> 'request_id' FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'request_id' = ANY($1)", connection);
-        command.Parameters.AddWithValue(requestIds);
-        var found = new HashSet<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            found.Add(reader.GetString(0));
-        }
-        return found;
     }
 }

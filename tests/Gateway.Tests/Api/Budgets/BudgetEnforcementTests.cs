@@ -276,28 +276,13 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         return [.. answers];
     }
 
-    private async Task<(int Count, decimal Cost)> LedgerAsync(string field, string value)
-    {
-        await using var connection = new NpgsqlConnection(gateway.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            $"SELECT count(*), coalesce(sum((data ->> 'cost_usd')::numeric), 0) FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> '{field}' = $1",
-            connection);
-        command.Parameters.AddWithValue(value);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.ReadAsync();
-        return ((int)reader.GetInt64(0), reader.GetDecimal(1));
-    }
+    private Task<(long Count, decimal Cost)> LedgerAsync(string field, string value) =>
+        LedgerQueries.SumAsync(gateway.ConnectionString, field, value);
 
     private async Task AssertEveryAnswerIsInTheLedgerAsync(IEnumerable<Answer> answers)
     {
-        var answered = answers.Where(a => a.Status == HttpStatusCode.OK).Select(a => a.RequestId).ToArray();
-        await using var connection = new NpgsqlConnection(gateway.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'request_id' = ANY($1)", connection);
-        command.Parameters.AddWithValue(answered);
-        Assert.Equal((long)answered.Length, (long)(await command.ExecuteScalarAsync())!);
+        var answered = answers.Where(a => a.Status == HttpStatusCode.OK).Select(a => a.RequestId).ToList();
+        Assert.Empty(answered.Except(await LedgerQueries.RecordedAsync(gateway.ConnectionString, answered)));
     }
 
     private async Task<JsonObject> BudgetOfAsync(string path) =>

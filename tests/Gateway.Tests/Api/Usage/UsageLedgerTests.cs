@@ -48,11 +48,7 @@ public sealed class UsageLedgerTests(GatewayFixture gateway)
             status = response.StatusCode;
         }
         Assert.Equal(HttpStatusCode.OK, status);
-        await using var check = new NpgsqlConnection(gateway.ConnectionString);
-        await check.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM gateway.mt_events WHERE data ->> 'request_id' = $1", check);
-        count.Parameters.AddWithValue(withheldId);
-        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        Assert.Empty(await LedgerQueries.RecordedAsync(gateway.ConnectionString, [withheldId]));
     }
 
     [Fact]
