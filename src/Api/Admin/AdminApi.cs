@@ -1,3 +1,5 @@
+using Gateway.Api.Logs;
+using Gateway.Api.Spend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,7 +16,12 @@ public static class AdminApi
             .MapWorkspacesApi()
             .MapProvidersApi()
             .MapConfigsApi()
-            .MapKeysApi();
+            .MapKeysApi()
+            .MapAdminTokensApi()
+            .MapAuditApi()
+            .MapLogsApi()
+            .MapSpendApi()
+            .MapChargebackApi();
         return app;
     }
 }

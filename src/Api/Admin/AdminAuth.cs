@@ -8,6 +8,19 @@ using Microsoft.Extensions.Configuration;
 namespace Gateway.Api.Admin;
 
 /// <summary>
+/// Endpoint metadata: workspace admins and analysts may use the endpoint too, seeing only their workspaces' data
+/// (<see cref="AdminPrincipal.Sees"/>). Every other admin endpoint is for org admins only.
+/// </summary>
+public sealed class WorkspaceReports
+{
+    public static readonly WorkspaceReports Instance = new();
+
+    private WorkspaceReports()
+    {
+    }
+}
+
+/// <summary>
 /// Admin API authentication (<c>Authorization: Bearer</c>): the org-admin token from <c>GATEWAY_ADMIN_TOKEN</c>,
 /// or a token held by the admin-tokens grain. Also turns grain refusals into Anthropic-shaped errors.
 /// </summary>
@@ -30,14 +43,14 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         AdminPrincipal? principal = null;
         if (_configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
         {
-            principal = new AdminPrincipal("env", "GATEWAY_ADMIN_TOKEN", AdminRoles.OrgAdmin);
+            principal = new AdminPrincipal("env", "GATEWAY_ADMIN_TOKEN", AdminRoles.OrgAdmin, []);
         }
         principal ??= await grains.AdminTokens().FindAsync(hash);
         if (principal is null)
         {
             return new AnthropicErrorResult(401, "authentication_error", "Invalid admin token.");
         }
-        if (principal.Role != AdminRoles.OrgAdmin)
+        if (!principal.IsOrgAdmin && http.GetEndpoint()?.Metadata.GetMetadata<WorkspaceReports>() is null)
         {
             return new AnthropicErrorResult(403, "permission_error", "This admin token may not use this endpoint.");
         }

@@ -3,7 +3,14 @@ using Gateway.Api.Health;
 using Gateway.Api.Hosting;
 using Gateway.Grains;
 using Gateway.Grains.Providers;
+using Gateway.Grains.Pricing;
+using Gateway.Projections;
 using Gateway.Projections.Audit;
+using Gateway.Projections.Logs;
+using Gateway.Projections.Spend;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten.Events.Daemon;
 using Gateway.Silo.Database;
 using JasperFx;
 using JasperFx.Events;
@@ -90,7 +97,11 @@ public static class GatewayHost
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
 
-        builder.Services.AddMarten(options => ConfigureMarten(options, connectionString)).UseLightweightSessions();
+        // The read side's projections run in Marten's async daemon; HotCold: one process of the cluster runs them
+        // (a PostgreSQL advisory lock elects it), another takes over when it dies.
+        builder.Services.AddMarten(options => ConfigureMarten(options, connectionString))
+            .UseLightweightSessions()
+            .AddAsyncDaemon(DaemonMode.HotCold);
 
         var orleansConnection = DatabaseMigrator.OrleansConnectionString(connectionString);
         var advertised = settings.AdvertisedAddress();
@@ -120,6 +131,7 @@ public static class GatewayHost
         {
             await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
             await LedgerSchema.ApplyAsync(connectionString, cancellationToken);
+            await ReadSchema.ApplyAsync(connectionString, cancellationToken);
         });
         app.UseGatewayApi();
         return app;
@@ -157,6 +169,17 @@ public static class GatewayHost
         options.Events.AddEventType<AdminActionRecorded>();
         options.Events.AddEventType<UsageRecorded>();
         options.Events.AddEventType<BudgetAlertRaised>();
+
+        var repricing = new Repricing(PriceTable.Shipped.Version, usage => usage.Model is { } model
+            ? PriceTable.Shipped.Find(model)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
+                usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
+            : null);
+        options.Projections.Add(new RequestLogProjection(repricing), ProjectionLifecycle.Async, RequestLogProjection.Name,
+            o => o.DeleteDataInTableOnTeardown(ReadSchema.RequestLog));
+        options.Projections.Add(new SpendProjection(repricing), ProjectionLifecycle.Async, SpendProjection.Name,
+            o => o.DeleteDataInTableOnTeardown(ReadSchema.SpendDaily));
+        options.Projections.Add(new AuditProjection(), ProjectionLifecycle.Async, AuditProjection.Name,
+            o => o.DeleteDataInTableOnTeardown(ReadSchema.AuditLog));
     }
 
     private static Serilog.Core.Logger CreateLogger(IConfiguration configuration) =>

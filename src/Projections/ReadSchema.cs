@@ -1,0 +1,80 @@
+using Npgsql;
+
+namespace Gateway.Projections;
+
+/// <summary>
+/// The read side's tables, next to Marten's in the <c>gateway</c> schema: plain relational tables (real columns,
+/// real indexes) because logs are filtered and spend is summed over millions of rows. Their rows are written only by
+/// the projections in this project, and a projection rebuild empties and refills them.
+/// Applied at start, after Marten's schema, idempotently.
+/// </summary>
+public static class ReadSchema
+{
+    public const string Schema = "gateway";
+    public const string RequestLog = Schema + ".request_log";
+    public const string SpendDaily = Schema + ".spend_daily";
+    public const string AuditLog = Schema + ".audit_log";
+
+    public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
+            CREATE TABLE IF NOT EXISTS {RequestLog} (
+                request_id                  text             PRIMARY KEY,
+                created_at                  timestamptz      NOT NULL,
+                endpoint                    text             NOT NULL,
+                workspace                   text,
+                key_id                      text,
+                model                       text,
+                provider                    text,
+                status                      integer          NOT NULL,
+                outcome                     text             NOT NULL,
+                stream                      boolean          NOT NULL,
+                error_type                  text,
+                error_message               text,
+                stop_reason                 text,
+                input_tokens                bigint           NOT NULL,
+                output_tokens               bigint           NOT NULL,
+                cache_creation_input_tokens bigint           NOT NULL,
+                cache_read_input_tokens     bigint           NOT NULL,
+                cost_usd                    numeric,
+                price_version               text,
+                price_missing               boolean          NOT NULL,
+                latency_ms                  double precision NOT NULL,
+                time_to_first_byte_ms       double precision,
+                metadata                    jsonb            NOT NULL);
+            CREATE INDEX IF NOT EXISTS request_log_newest ON {RequestLog} (created_at DESC, request_id DESC);
+            CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
+            CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);
+            CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops);
+
+            CREATE TABLE IF NOT EXISTS {SpendDaily} (
+                day                         date    NOT NULL,
+                workspace                   text    NOT NULL,
+                key_id                      text    NOT NULL,
+                model                       text    NOT NULL,
+                provider                    text    NOT NULL,
+                metadata                    jsonb   NOT NULL,
+                requests                    bigint  NOT NULL,
+                input_tokens                bigint  NOT NULL,
+                output_tokens               bigint  NOT NULL,
+                cache_creation_input_tokens bigint  NOT NULL,
+                cache_read_input_tokens     bigint  NOT NULL,
+                cost_usd                    numeric NOT NULL,
+                PRIMARY KEY (day, workspace, key_id, model, provider, metadata));
+
+            CREATE TABLE IF NOT EXISTS {AuditLog} (
+                seq_id        bigint      PRIMARY KEY,
+                at            timestamptz NOT NULL,
+                actor         text        NOT NULL,
+                action        text        NOT NULL,
+                resource_type text        NOT NULL,
+                resource_id   text        NOT NULL,
+                details       text);
+            CREATE INDEX IF NOT EXISTS audit_log_newest ON {AuditLog} (at DESC, seq_id DESC);
+            CREATE INDEX IF NOT EXISTS audit_log_by_resource ON {AuditLog} (resource_type, resource_id, at DESC);
+            """, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Api.Logs;
+
+[Collection(GatewayCollection.Name)]
+public sealed class LogsApiTests(GatewayFixture gateway)
+{
+    [Fact]
+    public async Task A_request_is_logged_with_its_usage_cost_and_metadata()
+    {
+        var tenant = await gateway.CreateTenantAsync(keyFields: new JsonObject { ["metadata"] = new JsonObject { ["team"] = "finance" } });
+        using var request = Requests.Messages(tenant.Secret, Requests.MessagesBody("Log me [cache-read:300] [output:42]", model: "claude-sonnet-4-5"));
+        request.Headers.TryAddWithoutValidation("x-gateway-metadata", "{\"user\":\"dora\"}");
+        using var response = await gateway.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var usage = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!;
+        var requestId = Requests.RequestId(response);
+        await Reports.CatchUpAsync(gateway);
+
+        var row = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+
+        Assert.Equal(requestId, row["request_id"]!.GetValue<string>());
+        Assert.Equal(tenant.Workspace, row["workspace"]!.GetValue<string>());
+        Assert.Equal(tenant.KeyId, row["key_id"]!.GetValue<string>());
+        Assert.Equal("claude-sonnet-4-5", row["model"]!.GetValue<string>());
+        Assert.Equal(tenant.Provider, row["provider"]!.GetValue<string>());
+        Assert.Equal(200, row["status"]!.GetValue<int>());
+        Assert.False(row["stream"]!.GetValue<bool>());
+        Assert.Equal(usage["input_tokens"]!.GetValue<long>(), row["input_tokens"]!.GetValue<long>());
+        Assert.Equal(42, row["output_tokens"]!.GetValue<long>());
+        Assert.Equal(300, row["cache_read_input_tokens"]!.GetValue<long>());
+        // Sonnet 4.5: $3 input, $0.30 cache read, $15 output per million tokens.
+        var expected = (usage["input_tokens"]!.GetValue<long>() * 3m + 300 * 0.30m + 42 * 15m) / 1_000_000m;
+        Assert.Equal(expected, row["cost_usd"]!.GetValue<decimal>());
+        Assert.Equal("finance", row["metadata"]!["team"]!.GetValue<string>());
+        Assert.Equal("dora", row["metadata"]!["user"]!.GetValue<string>());
+        Assert.True(row["latency_ms"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
+    public async Task Filters_narrow_the_log_and_cursor_paging_walks_it_newest_first_without_gaps_or_repeats()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            using var request = Requests.Messages(tenant.Secret,
+                Requests.MessagesBody(i == 3 ? "fail [status:529]" : $"hello {i}", stream: i % 2 == 1, model: i == 5 ? "claude-haiku-4-5" : "claude-sonnet-4-5"));
+            request.Headers.TryAddWithoutValidation("x-gateway-metadata", i < 2 ? "{\"user\":\"erin\"}" : "{\"user\":\"finn\"}");
+            using var response = await gateway.Client.SendAsync(request);
+            await response.Content.ReadAsStringAsync();
+            ids.Add(Requests.RequestId(response));
+        }
+        await Reports.CatchUpAsync(gateway);
+
+        var all = await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}", pageSize: 2);
+        Assert.Equal(Enumerable.Reverse(ids), all.Select(r => r["request_id"]!.GetValue<string>()));
+        var times = all.Select(r => r["created_at"]!.GetValue<DateTimeOffset>()).ToList();
+        Assert.Equal(times.OrderDescending(), times);
+
+        Assert.Equal([ids[3]], (await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&status=529")).Select(Id));
+        Assert.Equal([ids[5]], (await Reports.AllLogsAsync(gateway.Admin, $"key={tenant.KeyId}&model=claude-haiku-4-5")).Select(Id));
+        Assert.Equal([ids[1], ids[0]], (await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&metadata.user=erin")).Select(Id));
+        Assert.Empty(await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&from={DateTime.UtcNow.AddMinutes(5):O}"));
+        Assert.Equal(7, (await Reports.AllLogsAsync(gateway.Admin, $"provider={tenant.Provider}&to={DateTime.UtcNow.AddMinutes(5):O}")).Count);
+    }
+
+    [Fact]
+    public async Task An_analyst_of_workspace_a_gets_nothing_of_workspace_b()
+    {
+        var a = await gateway.CreateTenantAsync();
+        var b = await gateway.CreateTenantAsync();
+        var inA = await SendAsync(a.Secret);
+        var inB = await SendAsync(b.Secret);
+        await Reports.CatchUpAsync(gateway);
+        using var analyst = Reports.AdminClient(gateway, await Reports.CreateTokenAsync(gateway, "analyst", a.Workspace));
+
+        var visible = await Reports.AllLogsAsync(analyst, "", pageSize: 1000);
+        Assert.Contains(inA, visible.Select(Id));
+        Assert.All(visible, r => Assert.Equal(a.Workspace, r["workspace"]!.GetValue<string>()));
+        Assert.Empty(await Reports.AllLogsAsync(analyst, $"workspace={b.Workspace}"));
+        using (var other = await analyst.GetAsync($"/admin/v1/logs/{inB}"))
+        {
+            await AnthropicError.ReadAsync(other, HttpStatusCode.NotFound, "not_found_error");
+        }
+        var spend = await Reports.GetAsync(analyst, "/admin/v1/spend?group_by=workspace");
+        Assert.All(spend["data"]!.AsArray(), r => Assert.Equal(a.Workspace, r!["group"]!.GetValue<string>()));
+        var chargeback = await Reports.GetAsync(analyst, $"/admin/v1/chargeback?month={Reports.CurrentMonth()}");
+        Assert.Equal([a.Workspace], chargeback["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()));
+
+        // An analyst reads reports; it administers nothing.
+        foreach (var path in new[] { "/admin/v1/keys", "/admin/v1/workspaces", "/admin/v1/audit" })
+        {
+            using var refused = await analyst.GetAsync(path);
+            await AnthropicError.ReadAsync(refused, HttpStatusCode.Forbidden, "permission_error");
+        }
+        // The org admin sees both.
+        Assert.Equal(inB, Id(await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{inB}")));
+    }
+
+    [Theory]
+    [InlineData("status=ok", "status")]
+    [InlineData("from=last-week", "from")]
+    [InlineData("cursor=bm9wZQ", "cursor")]
+    [InlineData("limit=0", "limit")]
+    public async Task Bad_log_filters_are_a_clear_400(string query, string field)
+    {
+        using var response = await gateway.Admin.GetAsync($"/admin/v1/logs?{query}");
+        var error = await AnthropicError.ReadAsync(response, HttpStatusCode.BadRequest, "invalid_request_error");
+        Assert.StartsWith($"{field}: ", error.Message);
+    }
+
+    private async Task<string> SendAsync(string key)
+    {
+        using var response = await gateway.Client.SendAsync(Requests.Messages(key, Requests.MessagesBody("hi")));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return Requests.RequestId(response);
+    }
+
+    private static string Id(JsonObject row) => row["request_id"]!.GetValue<string>();
+}

@@ -1,0 +1,60 @@
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using Marten;
+using Marten.Events;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gateway.Tests.Infrastructure;
+
+/// <summary>Reading the admin API's reports (logs, spend, chargeback) in tests.</summary>
+public static class Reports
+{
+    /// <summary>Waits until the async daemon has projected every event appended so far.</summary>
+    public static Task CatchUpAsync(GatewayFixture gateway) =>
+        gateway.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>An admin client holding <paramref name="token"/>.</summary>
+    public static HttpClient AdminClient(GatewayFixture gateway, string token)
+    {
+        var client = new HttpClient { BaseAddress = gateway.BaseUrl };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Creates an admin token with the role and workspaces; returns its value.</summary>
+    public static async Task<string> CreateTokenAsync(GatewayFixture gateway, string role, params string[] workspaces)
+    {
+        var body = new JsonObject { ["name"] = $"{role} for tests", ["role"] = role };
+        if (workspaces.Length > 0)
+        {
+            body["workspaces"] = new JsonArray([.. workspaces.Select(w => (JsonNode)w)]);
+        }
+        return (await gateway.PostAsync("/admin/v1/admin-tokens", body))["token"]!.GetValue<string>();
+    }
+
+    /// <summary>GETs a JSON report, failing the test unless it is 200.</summary>
+    public static async Task<JsonObject> GetAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path} -> {(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>Every log row of a filtered query, page after page.</summary>
+    public static async Task<List<JsonObject>> AllLogsAsync(HttpClient client, string query, int pageSize = 100)
+    {
+        var rows = new List<JsonObject>();
+        string? cursor = null;
+        do
+        {
+            var page = await GetAsync(client, $"/admin/v1/logs?{query}&limit={pageSize}" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
+            rows.AddRange(page["data"]!.AsArray().Select(r => r!.AsObject()));
+            cursor = page["next_cursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        return rows;
+    }
+
+    public static string CurrentMonth() => DateTime.UtcNow.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
+}
