@@ -32,11 +32,7 @@ internal static class LedgerBench
                 connection = embedded.ConnectionString;
             }
             await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connection));
-            await DatabaseMigrator.MigrateAsync(connection, NullLogger.Instance, async cancellationToken =>
-            {
-                await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-                await LedgerSchema.ApplyAsync(connection, cancellationToken);
-            });
+            await GatewayHost.MigrateAsync(store, connection, NullLogger.Instance, CancellationToken.None);
 
             Console.WriteLine($"ledger benchmark: {writers} concurrent writers, {seconds}s per mode, PostgreSQL {(embedded is null ? "from --connection" : "embedded, fsync on")}");
             var baseline = await MeasureAsync("one transaction per event", writers, seconds, async record =>

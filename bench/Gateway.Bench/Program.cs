@@ -11,9 +11,20 @@ if (args.Length > 0 && args[0] == "ledger" && !OperatingSystem.IsWindows())
         int.Parse(Option("--seconds") ?? "10", System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(Option("--writers") ?? "256", System.Globalization.CultureInfo.InvariantCulture));
 }
+// Usage: Gateway.Bench reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N]
+//   Measures log, full-text and chargeback queries over N logged requests, and projection lag (see ReportsBench).
+if (args.Length > 0 && args[0] == "reports" && !OperatingSystem.IsWindows())
+{
+    return await Gateway.Bench.ReportsBench.RunAsync(Option("--connection"),
+        int.Parse(Option("--rows") ?? "1000000", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--queries") ?? "200", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--rate") ?? "2000", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--rate-seconds") ?? "60", System.Globalization.CultureInfo.InvariantCulture));
+}
 if (args.Length == 0 || args[0] != "fake-upstream")
 {
-    Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K] | ledger [--connection CS] [--seconds N] [--writers N]");
+    Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K] | ledger [--connection CS] [--seconds N] [--writers N]" +
+        " | reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N]");
     return 2;
 }
 var port = Option("--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;

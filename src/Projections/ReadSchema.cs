@@ -14,6 +14,10 @@ public static class ReadSchema
     public const string RequestLog = Schema + ".request_log";
     public const string SpendDaily = Schema + ".spend_daily";
     public const string AuditLog = Schema + ".audit_log";
+    public const string RequestContent = Schema + ".request_content";
+
+    /// <summary>Marten's name for <see cref="Logs.RequestContentRecorded"/> events.</summary>
+    public const string ContentEventType = "request_content_recorded";
 
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -48,6 +52,22 @@ public static class ReadSchema
             CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops);
+
+            CREATE TABLE IF NOT EXISTS {RequestContent} (
+                request_id text        PRIMARY KEY,
+                workspace  text,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz,
+                redacted   boolean     NOT NULL,
+                request    jsonb,
+                response   jsonb,
+                omitted    text,
+                search     tsvector    NOT NULL);
+            CREATE INDEX IF NOT EXISTS request_content_search ON {RequestContent} USING gin (search);
+            CREATE INDEX IF NOT EXISTS request_content_expiry ON {RequestContent} (expires_at) WHERE expires_at IS NOT NULL;
+            -- Retention removes expired bodies from the event store too (a rebuild must not bring them back).
+            CREATE INDEX IF NOT EXISTS mt_events_content_expiry ON {Schema}.mt_events (((data ->> 'expires_at_ms')::bigint))
+                WHERE type = '{ContentEventType}';
 
             CREATE TABLE IF NOT EXISTS {SpendDaily} (
                 day                         date    NOT NULL,

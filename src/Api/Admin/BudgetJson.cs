@@ -81,7 +81,7 @@ public static class BudgetJson
     }
 
     /// <summary>The object, or null when the field is absent or null; anything else is a 400 naming the field.</summary>
-    private static T? ReadOptional<T>(JsonElement element, string field, string shape) where T : class => element.ValueKind switch
+    internal static T? ReadOptional<T>(JsonElement element, string field, string shape) where T : class => element.ValueKind switch
     {
         JsonValueKind.Undefined or JsonValueKind.Null => null,
         JsonValueKind.Object => Deserialize<T>(element, field),

@@ -4,6 +4,7 @@ using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
+using Gateway.Grains.Logging;
 using Gateway.Grains.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -31,14 +32,16 @@ public static class WorkspacesApi
         Dictionary<string, string>? Metadata,
         string? DefaultConfig,
         JsonElement Budget,
-        JsonElement RateLimits);
+        JsonElement RateLimits,
+        JsonElement Logging);
 
     public sealed record UpdateWorkspaceRequest(
         string? Name,
         Dictionary<string, string>? Metadata,
         JsonElement DefaultConfig,
         JsonElement Budget,
-        JsonElement RateLimits);
+        JsonElement RateLimits,
+        JsonElement Logging);
 
     /// <summary>A workspace as reads show it: its budget with the current period's spend.</summary>
     public sealed record WorkspaceResponse(
@@ -48,13 +51,14 @@ public static class WorkspacesApi
         string? DefaultConfig,
         BudgetJson.BudgetView? Budget,
         RateLimits? RateLimits,
+        LogPolicy Logging,
         DateTimeOffset CreatedAt,
         DateTimeOffset UpdatedAt)
     {
         public static async Task<WorkspaceResponse> FromAsync(IGrainFactory grains, WorkspaceView view) => new(
             view.Id, view.Name, view.Metadata, view.DefaultConfig,
             await BudgetJson.ShowAsync(grains, BudgetScopes.Workspace(view.Id), view.Budget, view.RateLimits),
-            view.RateLimits, view.CreatedAt, view.UpdatedAt);
+            view.RateLimits, view.Logging, view.CreatedAt, view.UpdatedAt);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -67,6 +71,7 @@ public static class WorkspacesApi
         Slugs.Require(request!.Id, "id");
         var (_, budget) = BudgetJson.ReadBudget(request.Budget);
         var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
+        var logging = LogPolicyJson.Read(request.Logging);
         if (request.DefaultConfig is { } config)
         {
             Slugs.Require(config, "default_config");
@@ -76,7 +81,8 @@ public static class WorkspacesApi
             request.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty,
             request.DefaultConfig,
             budget,
-            limits));
+            limits,
+            logging));
         await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}");
         return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options, statusCode: StatusCodes.Status201Created);
     }
@@ -106,6 +112,7 @@ public static class WorkspacesApi
         }
         var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
         var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
+        var logging = LogPolicyJson.Read(request.Logging);
         string? defaultConfig = null;
         var clear = false;
         switch (request.DefaultConfig.ValueKind)
@@ -123,8 +130,17 @@ public static class WorkspacesApi
                 return new AnthropicErrorResult(400, "invalid_request_error", "default_config: must be a config slug or null.");
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
-            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits));
-        await audit.RecordAsync(context, "workspace", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
+            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging));
+        var changes = new List<string>();
+        if (setBudget)
+        {
+            changes.Add($"budget: {budget?.LimitUsd.ToString() ?? "none"}");
+        }
+        if (logging is not null)
+        {
+            changes.Add($"logging: {JsonNamingPolicy.SnakeCaseLower.ConvertName(logging.Mode.ToString())}, retention {logging.RetentionDays?.ToString() ?? "unlimited"} days");
+        }
+        await audit.RecordAsync(context, "workspace", id, "updated", changes.Count == 0 ? null : string.Join("; ", changes));
         return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options);
     }
 

@@ -42,6 +42,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     /// <summary>The event the ledger committed for the request, once it has.</summary>
     public UsageRecorded? Recorded { get; set; }
 
+    /// <summary>The request's bodies for the request log; null when its workspace logs metadata only.</summary>
+    public Logs.ContentCapture? Capture { get; set; }
+
     public void MarkFirstByte() => _firstByte = Stopwatch.GetTimestamp();
 
     /// <param name="usage">Usage read from the answer, when there was one; its error (an SSE error event) wins.</param>

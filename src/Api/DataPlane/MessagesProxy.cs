@@ -3,6 +3,8 @@ using System.Collections.Immutable;
 using System.Net.Sockets;
 using Gateway.Api.Budgets;
 using Gateway.Api.Errors;
+using Gateway.Api.Logs;
+using Gateway.Grains.Logging;
 using Gateway.Api.Usage;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
@@ -26,6 +28,8 @@ public sealed partial class MessagesProxy(
     UsageLedger ledger,
     BudgetGate budgets,
     IUsageSink usage,
+    ContentLog contentLog,
+    IOptions<LogsOptions> logsOptions,
     IOptions<DataPlaneOptions> options,
     ILogger<MessagesProxy> logger)
 {
@@ -111,6 +115,10 @@ public sealed partial class MessagesProxy(
             return;
         }
         exchange.Model = model;
+        if (shape == MessagesRequest.Shape.Messages && admitted.Logging.Mode != LogMode.MetadataOnly)
+        {
+            exchange.Capture = new ContentCapture(admitted.Logging, body.Span, exchange.Stream, logsOptions.Value.MaxBodyBytes);
+        }
         exchange.Price = PriceTable.Shipped.Find(model);
         exchange.PriceVersion = PriceTable.Shipped.Version;
 
@@ -136,6 +144,10 @@ public sealed partial class MessagesProxy(
         finally
         {
             await SettleAsync(exchange);
+            if (exchange.Capture is { } capture && exchange.Recorded is not null)
+            {
+                contentLog.Enqueue(exchange.RequestId, exchange.Workspace, exchange.StartedAt, capture);
+            }
         }
     }
 
@@ -241,7 +253,7 @@ public sealed partial class MessagesProxy(
     {
         var context = exchange.Context;
         context.Response.Headers.CacheControl = "no-cache";
-        var meter = new UsageMeter();
+        var meter = new UsageMeter { Capture = exchange.Capture };
         RelayOutcome outcome;
         var recorded = false;
         await using (var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted))
@@ -297,6 +309,7 @@ public sealed partial class MessagesProxy(
         {
             meter.ReadMessage(bytes);
         }
+        exchange.Capture?.SetResponse(bytes);
         // Recorded before the client can see the body: an answered request always has its record.
         if (!await RecordAsync(exchange, exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter)))
         {
@@ -320,6 +333,10 @@ public sealed partial class MessagesProxy(
             // The status alone still says what happened.
         }
         var (status, type, message) = ProviderErrors.Map(provider.Slug, (int)response.StatusCode, body);
+        if (body is not null)
+        {
+            exchange.Capture?.SetResponse(body);
+        }
         await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.ProviderError, type, message));
         ProviderErrors.CopyRetryHeaders(response, exchange.Context.Response);
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);

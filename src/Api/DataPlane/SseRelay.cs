@@ -216,6 +216,7 @@ public static class SseRelay
             }
         }
 
+        meter.Capture?.AddEvent(data);
         var wasCompleted = meter.Completed;
         if (name.IsEmpty || name.SequenceEqual("message_start"u8) || name.SequenceEqual("message_delta"u8)
             || name.SequenceEqual("message_stop"u8) || name.SequenceEqual("error"u8))

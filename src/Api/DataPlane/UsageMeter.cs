@@ -18,6 +18,9 @@ public sealed class UsageMeter
     public string? MessageId { get; private set; }
     public string? ResponseModel { get; private set; }
 
+    /// <summary>Where a streamed answer's events are copied for the request log, when its workspace logs bodies.</summary>
+    public Logs.ContentCapture? Capture { get; set; }
+
     /// <summary>True once a message's usage has been seen.</summary>
     public bool HasUsage { get; private set; }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Gateway.Grains.Admin;
+using Gateway.Projections;
 using Microsoft.AspNetCore.Http;
 using Npgsql;
 using NpgsqlTypes;
@@ -68,10 +69,10 @@ public sealed class LogQuery
         {
             result.Add("metadata @> {0}::jsonb", JsonSerializer.Serialize(metadata));
         }
-        if (query["q"].FirstOrDefault() is { Length: > 0 })
+        if (query["q"].FirstOrDefault() is { Length: > 0 } text)
         {
-            error = "q: full-text search over request and response bodies is not available yet.";
-            return null;
+            // Web-search syntax: words, "a quoted phrase", OR, -excluded; matched against prompt and answer text.
+            result.Add($"request_id IN (SELECT c.request_id FROM {ReadSchema.RequestContent} c WHERE c.search @@ websearch_to_tsquery('simple', {{0}}))", text);
         }
         if (!principal.IsOrgAdmin)
         {
@@ -91,7 +92,7 @@ public sealed class LogQuery
 
     public NpgsqlCommand ToCommand(NpgsqlDataSource database)
     {
-        var sql = new StringBuilder($"SELECT {LogRows.Columns} FROM {Gateway.Projections.ReadSchema.RequestLog}");
+        var sql = new StringBuilder($"SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog}");
         if (_conditions.Count > 0)
         {
             sql.Append(" WHERE ").AppendJoin(" AND ", _conditions);

@@ -3,6 +3,8 @@ using Gateway.Projections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 
 namespace Gateway.Api.Logs;
@@ -44,12 +46,30 @@ public static class LogsApi
 
     private static async Task<IResult> GetAsync(string requestId, HttpContext context, NpgsqlDataSource database)
     {
-        await using var command = database.CreateCommand($"SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog} WHERE request_id = $1");
+        await using var command = database.CreateCommand(
+            $"SELECT l.*, c.request::text, c.response::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL " +
+            $"FROM (SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog} WHERE request_id = $1) l " +
+            $"LEFT JOIN {ReadSchema.RequestContent} c ON c.request_id = l.request_id");
         command.Parameters.Add(new NpgsqlParameter { Value = requestId });
-        var rows = await LogRows.ReadAsync(command, context.RequestAborted);
+        await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
         // Another workspace's request is answered like a missing one: its existence is not this admin's to know.
-        return rows is [var row] && AdminAuth.Principal(context).Sees(row.Workspace)
-            ? TypedResults.Json(row, AdminJson.Options)
-            : new AnthropicErrorResult(404, "not_found_error", $"No logged request '{requestId}' (logs appear within seconds of the request).");
+        if (!await reader.ReadAsync(context.RequestAborted) || LogRows.Read(reader) is not { } row || !AdminAuth.Principal(context).Sees(row.Workspace))
+        {
+            return new AnthropicErrorResult(404, "not_found_error", $"No logged request '{requestId}' (logs appear within seconds of the request).");
+        }
+        var first = LogRows.ColumnCount;
+        var noContent = reader.GetBoolean(first + 5);
+        // The SPEC's detail is the row plus the bodies and the attempts.
+        var detail = JsonSerializer.SerializeToNode(row, AdminJson.Options)!.AsObject();
+        detail["request"] = Json(reader, first);
+        detail["response"] = Json(reader, first + 1);
+        detail["redacted"] = reader.GetBoolean(first + 2);
+        detail["bodies_omitted"] = noContent ? null : reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3);
+        detail["bodies_expire_at"] = reader.IsDBNull(first + 4) ? null : new DateTimeOffset(reader.GetDateTime(first + 4), TimeSpan.Zero);
+        detail["attempts"] = JsonSerializer.SerializeToNode(
+            new[] { new LogAttempt(row.Provider, row.Model, row.Status, row.Outcome, row.ErrorType, row.LatencyMs) }, AdminJson.Options);
+        return TypedResults.Json(detail, AdminJson.Options);
     }
+
+    private static JsonNode? Json(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : JsonNode.Parse(reader.GetString(ordinal));
 }

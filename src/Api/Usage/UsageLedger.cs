@@ -14,30 +14,16 @@ namespace Gateway.Api.Usage;
 /// unavailable, and the front refuses new requests with 503 rather than run them unrecorded.
 /// </summary>
 /// <remarks>
-/// The events go into Marten's own tables, serialized by Marten's serializer under Marten's type names, in a
-/// stream this writer alone owns (so appends never conflict), and Marten reads them like any other event. They
-/// are written with one multi-row statement rather than through a Marten session: on this project's 2-core
-/// machine a session's append cost some 2.5 ms per transaction and topped out near 2,500 events/s, which made
-/// the ledger the gateway's bottleneck.
+/// The events go into Marten's own tables through <see cref="EventStreamWriter{T}"/>, in a stream each writer alone
+/// owns (so appends never conflict), and Marten reads them like any other event.
 /// </remarks>
 public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase database, IOptions<LedgerOptions> options, ILogger<UsageLedger> logger)
     : BackgroundService
 {
-    private const int EventsPerStream = 1_000_000;
     private const string Schema = LedgerSchema.Schema;
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
-    private static readonly string DotNetType = $"{typeof(UsageRecorded).FullName}, {typeof(UsageRecorded).Assembly.GetName().Name}";
 
-    // One statement: the events, and the stream's version moved to the last of them.
-    private static readonly string AppendEvents =
-        $"WITH appended AS (INSERT INTO {Schema}.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived) " +
-        $"SELECT nextval('{Schema}.mt_events_sequence'), u.id, $1, u.version, u.data::jsonb, '{LedgerSchema.UsageEventType}', now(), '*DEFAULT*', $2, false " +
-        "FROM unnest($3::uuid[], $4::bigint[], $5::text[]) AS u(id, version, data)) " +
-        $"UPDATE {Schema}.mt_streams SET version = $6, timestamp = now() WHERE id = $1";
-
-    private static readonly string CreateStream =
-        $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
-
+    private readonly EventStreamWriter<UsageRecorded> _writer = new(store, LedgerSchema.UsageEventType, "usage");
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private volatile bool _available = true;
 
@@ -92,7 +78,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         {
             try
             {
-                await WriteAsync(batch, cursor);
+                await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record));
                 _available = true;
                 foreach (var pending in batch)
                 {
@@ -102,14 +88,11 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             }
             catch (Exception e) when (attempt < options.Value.Attempts)
             {
-                // Whether a failed commit took effect is unknown: the next attempt writes to a fresh stream.
-                cursor.Stream = null;
                 LogRetry(logger, e, batch.Count, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
             }
             catch (Exception e)
             {
-                cursor.Stream = null;
                 _available = false;
                 LogFailed(logger, e, batch.Count);
                 var failure = new LedgerUnavailableException("The usage ledger could not be written.", e);
@@ -120,42 +103,6 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
                 return;
             }
         }
-    }
-
-    /// <summary>One round trip, one implicit transaction (the stream's creation when it is new, then the append).</summary>
-    private async Task WriteAsync(List<Pending> batch, StreamCursor cursor)
-    {
-        await using var connection = await database.Source.OpenConnectionAsync();
-        await using var command = connection.CreateBatch();
-        if (cursor.Stream is null || cursor.Version + batch.Count > EventsPerStream)
-        {
-            cursor.Stream = $"usage:{Guid.CreateVersion7():N}";
-            cursor.Version = 0;
-            command.BatchCommands.Add(Command(CreateStream, cursor.Stream));
-        }
-        var serializer = store.Options.Serializer();
-        var ids = new Guid[batch.Count];
-        var versions = new long[batch.Count];
-        var data = new string[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            ids[i] = Guid.CreateVersion7();
-            versions[i] = cursor.Version + i + 1;
-            data[i] = serializer.ToJson(batch[i].Record);
-        }
-        command.BatchCommands.Add(Command(AppendEvents, cursor.Stream, DotNetType, ids, versions, data, cursor.Version + batch.Count));
-        await command.ExecuteNonQueryAsync();
-        cursor.Version += batch.Count;
-    }
-
-    private static NpgsqlBatchCommand Command(string sql, params object[] values)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-        return command;
     }
 
     /// <summary>While unavailable: write whatever arrives, or check the database each second.</summary>
@@ -183,13 +130,6 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             }
             return false;
         }
-    }
-
-    /// <summary>The stream a writer alone appends to, and its last version.</summary>
-    private sealed class StreamCursor
-    {
-        public string? Stream { get; set; }
-        public long Version { get; set; }
     }
 
     private sealed class Pending(UsageRecorded record)

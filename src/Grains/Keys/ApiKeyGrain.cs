@@ -193,7 +193,8 @@ public sealed class ApiKeyGrain(
         {
             scopes.Add(new ScopedPolicy(BudgetScopes.Workspace(key.Workspace), workspace.Policy));
         }
-        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels, scopes.ToImmutable()));
+        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels, scopes.ToImmutable(),
+            workspace.Logging));
     }
 
     private async Task<(RouteConfig?, string?)> FindImplicitRouteAsync(string workspace)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Grains.Budgets;
+using Gateway.Grains.Logging;
 using Gateway.Grains.Configs;
 
 namespace Gateway.Grains.Keys;
@@ -100,4 +101,5 @@ public sealed record AdmittedRequest(
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] RouteConfig Route,
     [property: Id(4)] ImmutableArray<string>? Models,
-    [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes);
+    [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes,
+    [property: Id(6)] LogPolicy Logging);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Grains.Budgets;
+using Gateway.Grains.Logging;
 
 namespace Gateway.Grains.Workspaces;
 
@@ -37,7 +38,8 @@ public sealed record WorkspaceDraft(
     [property: Id(1)] ImmutableDictionary<string, string> Metadata,
     [property: Id(2)] string? DefaultConfig,
     [property: Id(3)] Budget? Budget = null,
-    [property: Id(4)] RateLimits? RateLimits = null);
+    [property: Id(4)] RateLimits? RateLimits = null,
+    [property: Id(5)] LogPolicy? Logging = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -49,7 +51,8 @@ public sealed record WorkspacePatch(
     [property: Id(4)] bool SetBudget = false,
     [property: Id(5)] Budget? Budget = null,
     [property: Id(6)] bool SetRateLimits = false,
-    [property: Id(7)] RateLimits? RateLimits = null);
+    [property: Id(7)] RateLimits? RateLimits = null,
+    [property: Id(8)] LogPolicy? Logging = null);
 
 /// <summary>A workspace as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -61,7 +64,8 @@ public sealed record WorkspaceView(
     [property: Id(4)] DateTimeOffset CreatedAt,
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] Budget? Budget,
-    [property: Id(7)] RateLimits? RateLimits);
+    [property: Id(7)] RateLimits? RateLimits,
+    [property: Id(8)] LogPolicy Logging);
 
 /// <summary>The workspace's answer for one request.</summary>
 [GenerateSerializer, Immutable]
@@ -69,4 +73,5 @@ public sealed record WorkspaceAdmission(
     [property: Id(0)] bool Active,
     [property: Id(1)] string? DefaultConfig,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
-    [property: Id(3)] ScopePolicy Policy);
+    [property: Id(3)] ScopePolicy Policy,
+    [property: Id(4)] LogPolicy Logging);

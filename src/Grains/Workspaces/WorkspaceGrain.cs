@@ -3,6 +3,7 @@ using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
+using Gateway.Grains.Logging;
 
 namespace Gateway.Grains.Workspaces;
 
@@ -10,7 +11,7 @@ public sealed class WorkspaceGrain(
     [PersistentState("workspace", GatewayStorage.Name)] IPersistentState<WorkspaceState> state,
     TimeProvider clock) : Grain, IWorkspaceGrain
 {
-    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty, ScopePolicy.None);
+    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty, ScopePolicy.None, LogPolicy.Default);
 
     private WorkspaceAdmission? _admission;
 
@@ -32,6 +33,7 @@ public sealed class WorkspaceGrain(
             DefaultConfig = draft.DefaultConfig,
             Budget = draft.Budget,
             RateLimits = draft.RateLimits,
+            Logging = draft.Logging,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -55,6 +57,7 @@ public sealed class WorkspaceGrain(
         current.DefaultConfig = patch.ClearDefaultConfig ? null : patch.DefaultConfig ?? current.DefaultConfig;
         current.Budget = patch.SetBudget ? patch.Budget : current.Budget;
         current.RateLimits = patch.SetRateLimits ? patch.RateLimits : current.RateLimits;
+        current.Logging = patch.Logging ?? current.Logging;
         current.UpdatedAt = clock.GetUtcNow();
         _admission = null;
         await state.WriteStateAsync();
@@ -94,10 +97,10 @@ public sealed class WorkspaceGrain(
 
     public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
         !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary(),
-            new ScopePolicy(state.State.Budget, state.State.RateLimits)));
+            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default));
 
     private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
-        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits);
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default);
 }
 
 public sealed class WorkspaceState
@@ -107,6 +110,7 @@ public sealed class WorkspaceState
     public string? DefaultConfig { get; set; }
     public Budget? Budget { get; set; }
     public RateLimits? RateLimits { get; set; }
+    public LogPolicy? Logging { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

@@ -54,6 +54,10 @@ public static class GatewayHost
                 connectionString = embedded.ConnectionString;
             }
 
+            if (args is [ProjectionRebuild.Command, .. var names])
+            {
+                return await ProjectionRebuild.RunAsync(connectionString, names, log, CancellationToken.None);
+            }
             await using var app = await BuildAsync(builder,
                 settings with { ConnectionString = connectionString, EmbeddedDatabase = embedded is not null }, log);
             await app.RunAsync();
@@ -126,16 +130,20 @@ public static class GatewayHost
         });
 
         var app = builder.Build();
-        var store = app.Services.GetRequiredService<IDocumentStore>();
-        await DatabaseMigrator.MigrateAsync(connectionString, log, async cancellationToken =>
-        {
-            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-            await LedgerSchema.ApplyAsync(connectionString, cancellationToken);
-            await ReadSchema.ApplyAsync(connectionString, cancellationToken);
-        });
+        await MigrateAsync(app.Services.GetRequiredService<IDocumentStore>(), connectionString, log, CancellationToken.None);
         app.UseGatewayApi();
         return app;
     }
+
+    /// <summary>Creates or migrates every schema the gateway uses (Orleans, Marten, ledger, read side), under one lock.</summary>
+    public static Task MigrateAsync(IDocumentStore store, string connectionString, Microsoft.Extensions.Logging.ILogger log,
+        CancellationToken cancellationToken) =>
+        DatabaseMigrator.MigrateAsync(connectionString, log, async ct =>
+        {
+            await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+            await LedgerSchema.ApplyAsync(connectionString, ct);
+            await ReadSchema.ApplyAsync(connectionString, ct);
+        }, cancellationToken);
 
     /// <summary>
     /// Orleans' ADO.NET clustering and grain storage on the gateway's PostgreSQL schema (the connection string
@@ -169,6 +177,7 @@ public static class GatewayHost
         options.Events.AddEventType<AdminActionRecorded>();
         options.Events.AddEventType<UsageRecorded>();
         options.Events.AddEventType<BudgetAlertRaised>();
+        options.Events.AddEventType<RequestContentRecorded>();
 
         var repricing = new Repricing(PriceTable.Shipped.Version, usage => usage.Model is { } model
             ? PriceTable.Shipped.Find(model)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
@@ -176,6 +185,8 @@ public static class GatewayHost
             : null);
         options.Projections.Add(new RequestLogProjection(repricing), ProjectionLifecycle.Async, RequestLogProjection.Name,
             o => o.DeleteDataInTableOnTeardown(ReadSchema.RequestLog));
+        options.Projections.Add(new RequestContentProjection(), ProjectionLifecycle.Async, RequestContentProjection.Name,
+            o => o.DeleteDataInTableOnTeardown(ReadSchema.RequestContent));
         options.Projections.Add(new SpendProjection(repricing), ProjectionLifecycle.Async, SpendProjection.Name,
             o => o.DeleteDataInTableOnTeardown(ReadSchema.SpendDaily));
         options.Projections.Add(new AuditProjection(), ProjectionLifecycle.Async, AuditProjection.Name,

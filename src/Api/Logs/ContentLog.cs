@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Gateway.Api.Usage;
+using Gateway.Grains.Logging;
+using Gateway.Projections.Logs;
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Gateway.Api.Logs;
+
+/// <summary>
+/// Writes requests' bodies to the event store as <see cref="RequestContentRecorded"/> events, in batches, behind
+/// the requests: nobody waits for it, and its commits do not wait for the disk (a body lost in a crash costs the
+/// log a body; the request's usage is in the ledger either way). Streamed answers are assembled and redaction is
+/// applied here, so the proxy only copies bytes.
+/// </summary>
+public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase database, IOptions<LogsOptions> options, TimeProvider clock,
+    ILogger<ContentLog> logger) : BackgroundService
+{
+    private const int MaxBatch = 200;
+    private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(options.Value.QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly EventStreamWriter<RequestContentRecorded> _writer = new(store, Gateway.Projections.ReadSchema.ContentEventType, "content");
+    private long _dropped;
+
+    /// <summary>Queues a request's bodies; drops them (and counts it) when the writer is too far behind.</summary>
+    public void Enqueue(string requestId, string? workspace, DateTimeOffset startedAt, ContentCapture capture)
+    {
+        if (!_queue.Writer.TryWrite(new Entry(requestId, workspace, startedAt, capture)))
+        {
+            if (Interlocked.Increment(ref _dropped) % 1000 == 1)
+            {
+                LogDropped(logger, Interlocked.Read(ref _dropped));
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cursor = new StreamCursor();
+        var batch = new List<RequestContentRecorded>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var entry))
+            {
+                batch.Add(ToEvent(entry));
+            }
+            await WriteAsync(batch, cursor);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<RequestContentRecorded> batch, StreamCursor cursor)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _writer.WriteAsync(database.AsyncCommit, cursor, batch);
+                return;
+            }
+            catch (Exception e) when (attempt < 3)
+            {
+                LogRetry(logger, e, batch.Count, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+            catch (Exception e)
+            {
+                LogLost(logger, e, batch.Count);
+                return;
+            }
+        }
+    }
+
+    private RequestContentRecorded ToEvent(Entry entry)
+    {
+        var capture = entry.Capture;
+        var policy = capture.Policy;
+        var omitted = capture.Omitted;
+        var request = Parse(capture.Request, ref omitted, "request");
+        JsonNode? response = null;
+        if (capture.Response is { } answer)
+        {
+            response = capture.Stream ? StreamedMessage.Assemble(answer.Span) : Parse(answer.ToArray(), ref omitted, "response");
+        }
+        JsonStrings.RemoveNul(request);
+        JsonStrings.RemoveNul(response);
+        var redacted = policy.Mode == LogMode.Redacted;
+        if (redacted)
+        {
+            Redactor.Apply(request, policy.Redact);
+            Redactor.Apply(response, policy.Redact);
+        }
+        return new RequestContentRecorded
+        {
+            RequestId = entry.RequestId,
+            Workspace = entry.Workspace,
+            StartedAt = entry.StartedAt,
+            ExpiresAtMs = policy.RetentionDays is { } days ? clock.GetUtcNow().AddDays(days).ToUnixTimeMilliseconds() : null,
+            Redacted = redacted,
+            Request = ToElement(request),
+            Response = ToElement(response),
+            Omitted = omitted,
+        };
+    }
+
+    private static JsonNode? Parse(byte[]? body, ref string? omitted, string what)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonNode.Parse(body);
+        }
+        catch (JsonException)
+        {
+            omitted = omitted is null ? $"{what} is not JSON" : $"{omitted}; {what} is not JSON";
+            return null;
+        }
+    }
+
+    private static JsonElement? ToElement(JsonNode? node) => node is null ? null : JsonSerializer.SerializeToElement(node);
+
+    private sealed record Entry(string RequestId, string? Workspace, DateTimeOffset StartedAt, ContentCapture Capture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: the body writer is behind; {Dropped} requests' bodies dropped so far (their usage is recorded)")]
+    private static partial void LogDropped(ILogger logger, long dropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: writing {Count} requests' bodies failed (attempt {Attempt}); retrying")]
+    private static partial void LogRetry(ILogger logger, Exception exception, int count, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Request log: {Count} requests' bodies could not be written and are lost (their usage is recorded)")]
+    private static partial void LogLost(ILogger logger, Exception exception, int count);
+}

@@ -1,0 +1,16 @@
+namespace Gateway.Api.Logs;
+
+/// <summary><c>Gateway:Logs</c>: how request bodies reach the request log.</summary>
+public sealed class LogsOptions
+{
+    public const string Section = "Gateway:Logs";
+
+    /// <summary>Largest request or response body stored; a larger one is logged without it (and says so).</summary>
+    public int MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Requests whose bodies may wait for the writer; beyond this their bodies are dropped (usage is not).</summary>
+    public int QueueCapacity { get; set; } = 20_000;
+
+    /// <summary>How often expired bodies are removed.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+}

@@ -1,0 +1,63 @@
+using Gateway.Projections.Audit;
+using Gateway.Projections.Logs;
+using Gateway.Projections.Spend;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Gateway.Silo.Hosting;
+
+/// <summary>
+/// <c>rebuild-projections [name…]</c>: empties read-side tables and replays the event store into them — a new view,
+/// a fixed projection, or history re-priced after a price-table change. Refuses while a gateway of the cluster is
+/// running, whose daemon would project the same events at the same time.
+/// </summary>
+public static class ProjectionRebuild
+{
+    public const string Command = "rebuild-projections";
+
+    public static IReadOnlyList<string> Names { get; } =
+        [RequestLogProjection.Name, RequestContentProjection.Name, SpendProjection.Name, AuditProjection.Name];
+
+    /// <summary>Rebuilds the named projections (all when none is named); returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string connectionString, IReadOnlyList<string> names, ILogger log, CancellationToken cancellationToken)
+    {
+        if (names.FirstOrDefault(n => !Names.Contains(n)) is { } unknown)
+        {
+            log.LogError("Unknown projection '{Name}'; the projections are: {Names}", unknown, string.Join(", ", Names));
+            return 2;
+        }
+        if (await RunningGatewaysAsync(connectionString, cancellationToken) is > 0 and var running)
+        {
+            log.LogError("{Count} gateway process(es) of this cluster are running; stop them before rebuilding projections", running);
+            return 3;
+        }
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString));
+        await GatewayHost.MigrateAsync(store, connectionString, log, cancellationToken);
+        using var daemon = await store.BuildProjectionDaemonAsync();
+        foreach (var name in names.Count == 0 ? Names : names)
+        {
+            var started = DateTimeOffset.UtcNow;
+            await daemon.RebuildProjectionAsync(name, TimeSpan.FromMinutes(10), cancellationToken);
+            log.LogInformation("Rebuilt projection {Name} in {Seconds:F1} s", name, (DateTimeOffset.UtcNow - started).TotalSeconds);
+        }
+        return 0;
+    }
+
+    /// <summary>Silos the Orleans membership table lists as active with a heartbeat in the last 30 seconds.</summary>
+    private static async Task<long> RunningGatewaysAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT count(*) FROM orleans.cluster_member WHERE status = 3 AND i_am_alive_time > now() - interval '30 seconds'", connection);
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections.Immutable;
+using Gateway.Api.Usage;
+using Gateway.Grains.Pricing;
+using Gateway.Projections.Usage;
+using Gateway.Silo.Hosting;
+using Gateway.Tests.Infrastructure;
+using Marten;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Gateway.Tests.Silo.Hosting;
+
+public sealed class ProjectionRebuildTests
+{
+    [Fact]
+    public async Task A_rebuild_re_prices_history_with_the_current_price_table_and_can_run_again()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("rebuild");
+        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+            var now = DateTimeOffset.UtcNow;
+            var sonnet = PriceTable.Shipped.Find("claude-sonnet-4-5")!;
+            var current = sonnet.Cost(TokenUsage.FromAnthropic(1_000, 0, null, null, 0, 100));
+            await using var database = new LedgerDatabase(connectionString);
+            var writer = new EventStreamWriter<UsageRecorded>(store, "usage_recorded", "usage");
+            await writer.WriteAsync(database.Source, new StreamCursor(),
+            [
+                Usage("req_current", now, "claude-sonnet-4-5", PriceTable.Shipped.Version, current),
+                // Priced under an older table at another figure: a rebuild books today's price.
+                Usage("req_old_price", now, "claude-sonnet-4-5", "2025-01-01", 1.00m),
+                Usage("req_unpriced", now, "claude-3-haiku-20240307", null, null),
+            ]);
+
+            Assert.Equal(0, await ProjectionRebuild.RunAsync(connectionString, [], NullLogger.Instance, CancellationToken.None));
+            Assert.Equal((3, 2 * current), await SpendAsync(connectionString));
+            Assert.Equal(current, await LoggedCostAsync(connectionString, "req_old_price"));
+
+            // Rebuilding again replaces what the first rebuild wrote rather than adding to it.
+            Assert.Equal(0, await ProjectionRebuild.RunAsync(connectionString, ["spend"], NullLogger.Instance, CancellationToken.None));
+            Assert.Equal((3, 2 * current), await SpendAsync(connectionString));
+        }
+    }
+
+    [Fact]
+    public async Task A_rebuild_refuses_while_a_gateway_of_the_cluster_is_running_or_for_an_unknown_projection()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("rebuild");
+        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+        }
+        Assert.Equal(2, await ProjectionRebuild.RunAsync(connectionString, ["spnd"], NullLogger.Instance, CancellationToken.None));
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var alive = new NpgsqlCommand("""
+            INSERT INTO orleans.cluster_version (deployment_id) VALUES ('test');
+            INSERT INTO orleans.cluster_member (deployment_id, address, port, generation, silo_name, host_name, status, start_time, i_am_alive_time)
+            VALUES ('test', '127.0.0.1', 11111, 1, 'silo', 'host', 3, now(), now());
+            """, connection);
+        await alive.ExecuteNonQueryAsync();
+
+        Assert.Equal(3, await ProjectionRebuild.RunAsync(connectionString, [], NullLogger.Instance, CancellationToken.None));
+    }
+
+    private static UsageRecorded Usage(string id, DateTimeOffset at, string model, string? priceVersion, decimal? cost) => new()
+    {
+        RequestId = id,
+        StartedAt = at,
+        StartedAtMs = at.ToUnixTimeMilliseconds(),
+        Endpoint = "messages",
+        KeyId = "key_rebuild",
+        Workspace = "rebuild",
+        Provider = "anthropic",
+        Model = model,
+        Status = 200,
+        Outcome = UsageOutcomes.Completed,
+        InputTokens = 1_000,
+        OutputTokens = 100,
+        CostUsd = cost,
+        PriceVersion = priceVersion,
+        PriceMissing = cost is null,
+        Metadata = ImmutableDictionary<string, string>.Empty,
+    };
+
+    private static async Task<(long Requests, decimal Cost)> SpendAsync(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT sum(requests)::bigint, sum(cost_usd) FROM gateway.spend_daily", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetDecimal(1));
+    }
+
+    private static async Task<decimal> LoggedCostAsync(string connectionString, string requestId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT cost_usd FROM gateway.request_log WHERE request_id = $1", connection);
+        command.Parameters.AddWithValue(requestId);
+        return (decimal)(await command.ExecuteScalarAsync())!;
+    }
+}
