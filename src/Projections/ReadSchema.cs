@@ -55,12 +55,11 @@ public static class ReadSchema
 
             CREATE TABLE IF NOT EXISTS {RequestContent} (
                 request_id text        PRIMARY KEY,
+                seq_id     bigint      NOT NULL,
                 workspace  text,
                 created_at timestamptz NOT NULL,
                 expires_at timestamptz,
                 redacted   boolean     NOT NULL,
-                request    jsonb,
-                response   jsonb,
                 omitted    text,
                 search     tsvector    NOT NULL);
             CREATE INDEX IF NOT EXISTS request_content_search ON {RequestContent} USING gin (search);

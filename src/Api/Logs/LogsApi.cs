@@ -47,9 +47,11 @@ public static class LogsApi
     private static async Task<IResult> GetAsync(string requestId, HttpContext context, NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand(
-            $"SELECT l.*, c.request::text, c.response::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL " +
+            $"SELECT l.*, (e.data -> 'request')::text, (e.data -> 'response')::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL " +
             $"FROM (SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog} WHERE request_id = $1) l " +
-            $"LEFT JOIN {ReadSchema.RequestContent} c ON c.request_id = l.request_id");
+            $"LEFT JOIN {ReadSchema.RequestContent} c ON c.request_id = l.request_id " +
+            // The bodies stay in their event; the projection only knows where it is.
+            $"LEFT JOIN {ReadSchema.Schema}.mt_events e ON e.seq_id = c.seq_id");
         command.Parameters.Add(new NpgsqlParameter { Value = requestId });
         await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
         // Another workspace's request is answered like a missing one: its existence is not this admin's to know.

@@ -7,76 +7,76 @@ using Marten.Events.Projections;
 namespace Gateway.Projections.Logs;
 
 /// <summary>
-/// One <c>request_content</c> row per <see cref="RequestContentRecorded"/> event: the bodies a log entry shows, and
-/// the full-text index over the prompt's and the answer's text (PostgreSQL's <c>simple</c> configuration: every
-/// word as written, whatever the language).
+/// One <c>request_content</c> row per <see cref="RequestContentRecorded"/> event: the full-text index over the
+/// prompt's and the answer's text (PostgreSQL's <c>simple</c> configuration: every word as written, whatever the
+/// language), and where the bodies are — the event itself (its sequence number), not a second copy of them.
 /// </summary>
 public sealed class RequestContentProjection : IProjection
 {
     public const string Name = "request_content";
 
-    /// <summary>Text indexed per request, at most (a tsvector holds up to 1 MB).</summary>
-    private const int MaxSearchChars = 200_000;
+    /// <summary>Text indexed per request, at most: half for the prompt, the rest for the answer.</summary>
+    private const int MaxSearchChars = 32_000;
 
     private static readonly string Insert = $"""
-        INSERT INTO {ReadSchema.RequestContent} (request_id, workspace, created_at, expires_at, redacted, request, response, omitted, search)
-        SELECT r.request_id, r.workspace, r.created_at, r.expires_at, r.redacted, r.request::jsonb, r.response::jsonb, r.omitted,
-               to_tsvector('simple', r.search)
-        FROM unnest(^::text[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::boolean[], ^::text[], ^::text[], ^::text[], ^::text[])
-            AS r(request_id, workspace, created_at, expires_at, redacted, request, response, omitted, search)
+        INSERT INTO {ReadSchema.RequestContent} (request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
+        SELECT r.request_id, r.seq_id, r.workspace, r.created_at, r.expires_at, r.redacted, r.omitted, to_tsvector('simple', r.search)
+        FROM unnest(^::text[], ^::bigint[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::boolean[], ^::text[], ^::text[])
+            AS r(request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
         ON CONFLICT (request_id) DO NOTHING
         """;
 
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var rows = events.Select(e => e.Data).OfType<RequestContentRecorded>().ToList();
-        if (rows.Count > 0)
+        var recorded = events.Where(e => e.Data is RequestContentRecorded).ToList();
+        if (recorded.Count > 0)
         {
+            var rows = recorded.ConvertAll(e => (RequestContentRecorded)e.Data);
             operations.QueueSqlCommand('^', Insert,
                 rows.Select(r => r.RequestId).ToArray(),
+                recorded.Select(e => e.Sequence).ToArray(),
                 rows.Select(r => r.Workspace).ToArray(),
                 rows.Select(r => r.StartedAt.ToUniversalTime()).ToArray(),
                 rows.Select(r => r.ExpiresAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null).ToArray(),
                 rows.Select(r => r.Redacted).ToArray(),
-                rows.Select(r => r.Request?.GetRawText()).ToArray(),
-                rows.Select(r => r.Response?.GetRawText()).ToArray(),
                 rows.Select(r => r.Omitted).ToArray(),
                 rows.Select(SearchText).ToArray());
         }
         return Task.CompletedTask;
     }
 
-    /// <summary>The words of the system prompt, the messages and the answer (text, thinking, tool input and results).</summary>
+    /// <summary>
+    /// The words of the request's last user message and of the answer (text, thinking, tool input and results). Not
+    /// the system prompt or the earlier turns: a conversation resends them with every turn, and indexing them again
+    /// each time would make the index grow with the square of a conversation's length; each turn is found by what
+    /// it added.
+    /// </summary>
     public static string SearchText(RequestContentRecorded content)
     {
         var text = new StringBuilder();
-        if (content.Request is { ValueKind: JsonValueKind.Object } request)
+        if (content.Request is { ValueKind: JsonValueKind.Object } request
+            && request.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
-            if (request.TryGetProperty("system", out var system))
+            foreach (var message in messages.EnumerateArray().Reverse())
             {
-                AppendContent(text, system);
-            }
-            if (request.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var message in messages.EnumerateArray())
+                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("role", out var role) && role.ValueEquals("user")
+                    && message.TryGetProperty("content", out var body))
                 {
-                    if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var body))
-                    {
-                        AppendContent(text, body);
-                    }
+                    AppendContent(text, body, MaxSearchChars / 2);
+                    break;
                 }
             }
         }
         if (content.Response is { ValueKind: JsonValueKind.Object } response && response.TryGetProperty("content", out var answer))
         {
-            AppendContent(text, answer);
+            AppendContent(text, answer, MaxSearchChars);
         }
         return text.Length > MaxSearchChars ? text.ToString(0, MaxSearchChars) : text.ToString();
     }
 
-    private static void AppendContent(StringBuilder text, JsonElement content)
+    private static void AppendContent(StringBuilder text, JsonElement content, int upTo)
     {
-        if (text.Length > MaxSearchChars)
+        if (text.Length > upTo)
         {
             return;
         }
@@ -88,7 +88,7 @@ public sealed class RequestContentProjection : IProjection
             case JsonValueKind.Array:
                 foreach (var block in content.EnumerateArray())
                 {
-                    AppendContent(text, block);
+                    AppendContent(text, block, upTo);
                 }
                 break;
             case JsonValueKind.Object:
@@ -96,7 +96,7 @@ public sealed class RequestContentProjection : IProjection
                 {
                     if (content.TryGetProperty(field, out var value))
                     {
-                        AppendContent(text, value);
+                        AppendContent(text, value, upTo);
                     }
                 }
                 if (content.TryGetProperty("input", out var input) && input.ValueKind == JsonValueKind.Object)

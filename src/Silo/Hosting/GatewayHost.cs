@@ -7,6 +7,7 @@ using Gateway.Grains.Pricing;
 using Gateway.Projections;
 using Gateway.Projections.Audit;
 using Gateway.Projections.Logs;
+using Marten.Events.Projections;
 using Gateway.Projections.Spend;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
@@ -183,14 +184,26 @@ public static class GatewayHost
             ? PriceTable.Shipped.Find(model)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
                 usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
             : null);
-        options.Projections.Add(new RequestLogProjection(repricing), ProjectionLifecycle.Async, RequestLogProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(ReadSchema.RequestLog));
-        options.Projections.Add(new RequestContentProjection(), ProjectionLifecycle.Async, RequestContentProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(ReadSchema.RequestContent));
-        options.Projections.Add(new SpendProjection(repricing), ProjectionLifecycle.Async, SpendProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(ReadSchema.SpendDaily));
-        options.Projections.Add(new AuditProjection(), ProjectionLifecycle.Async, AuditProjection.Name,
-            o => o.DeleteDataInTableOnTeardown(ReadSchema.AuditLog));
+        AddReadProjection<UsageRecorded>(options, new RequestLogProjection(repricing), RequestLogProjection.Name, ReadSchema.RequestLog);
+        AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(), RequestContentProjection.Name, ReadSchema.RequestContent);
+        AddReadProjection<UsageRecorded>(options, new SpendProjection(repricing), SpendProjection.Name, ReadSchema.SpendDaily);
+        AddReadProjection<AdminActionRecorded>(options, new AuditProjection(), AuditProjection.Name, ReadSchema.AuditLog);
+    }
+
+    /// <summary>
+    /// A read-side projection in the async daemon: it is handed only events of <typeparamref name="TEvent"/> (the
+    /// daemon filters them in its query, so a shard never loads the others' bodies), in pages of up to 1,000, and a
+    /// rebuild empties its table first.
+    /// </summary>
+    private static void AddReadProjection<TEvent>(StoreOptions options, IProjection projection, string name, string table)
+    {
+        var source = new ProjectionWrapper<IDocumentOperations, IQuerySession>(projection, ProjectionLifecycle.Async) { Name = name };
+        source.IncludeType<TEvent>();
+        options.Projections.Add(source, ProjectionLifecycle.Async, o =>
+        {
+            o.BatchSize = 1_000;
+            o.DeleteDataInTableOnTeardown(table);
+        });
     }
 
     private static Serilog.Core.Logger CreateLogger(IConfiguration configuration) =>

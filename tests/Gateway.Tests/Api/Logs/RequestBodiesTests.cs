@@ -60,9 +60,10 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         Assert.Contains("[REDACTED:card_number]", detail["request"]!["messages"]![0]!["content"]!.GetValue<string>());
         // The fake echoes the prompt: the answer is masked too.
         Assert.Contains("[REDACTED:email]", detail["response"]!["content"]![0]!["text"]!.GetValue<string>());
-        // Nowhere in the database either: not in the event store, not in the projection.
+        // Nowhere in the database either: not in the event store, not in the search index.
         Assert.Equal(0, await CountAsync($"SELECT count(*) FROM gateway.mt_events WHERE data::text LIKE '%{email}%'"));
-        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM gateway.request_content WHERE request::text LIKE '%{email}%' OR response::text LIKE '%{email}%'"));
+        Assert.Equal(0, await CountAsync($"SELECT count(*) FROM gateway.request_content WHERE search::text LIKE '%jane.doe%'"));
+        Assert.Equal(1, await CountAsync($"SELECT count(*) FROM gateway.request_content WHERE request_id = '{requestId}'"));
     }
 
     [Fact]
