@@ -18,6 +18,9 @@ public sealed class LogQuery
     private readonly List<string> _conditions = [];
     private readonly List<NpgsqlParameter> _parameters = [];
 
+    /// <summary>The table whose (created_at, request_id) orders and pages the result: the log, or the bodies for a search.</summary>
+    private string _order = "l";
+
     private LogQuery()
     {
     }
@@ -28,12 +31,18 @@ public sealed class LogQuery
     public static LogQuery? TryRead(IQueryCollection query, AdminPrincipal principal, int limit, string? cursor, out string? error)
     {
         error = null;
-        var result = new LogQuery { Limit = limit };
+        var search = query["q"].FirstOrDefault() is { Length: > 0 } text ? text : null;
+        var result = new LogQuery { Limit = limit, _order = search is null ? "l" : "c" };
+        if (search is not null)
+        {
+            // Web-search syntax: words, "a quoted phrase", OR, -excluded; matched against prompt and answer text.
+            result.Add("c.search @@ websearch_to_tsquery('simple', {0})", search);
+        }
         foreach (var (name, column) in new[] { ("workspace", "workspace"), ("key", "key_id"), ("model", "model"), ("provider", "provider") })
         {
             if (query[name].FirstOrDefault() is { Length: > 0 } value)
             {
-                result.Add($"{column} = {{0}}", value);
+                result.Add($"l.{column} = {{0}}", value);
             }
         }
         if (query["status"].FirstOrDefault() is { Length: > 0 } status)
@@ -43,7 +52,7 @@ public sealed class LogQuery
                 error = "status: must be an HTTP status code.";
                 return null;
             }
-            result.Add("status = {0}", code);
+            result.Add("l.status = {0}", code);
         }
         if (!TryReadTime(query, "from", out var from, out error) || !TryReadTime(query, "to", out var to, out error))
         {
@@ -51,11 +60,11 @@ public sealed class LogQuery
         }
         if (from is not null)
         {
-            result.Add("created_at >= {0}", from.Value.UtcDateTime);
+            result.Add($"{result._order}.created_at >= {{0}}", from.Value.UtcDateTime);
         }
         if (to is not null)
         {
-            result.Add("created_at < {0}", to.Value.UtcDateTime);
+            result.Add($"{result._order}.created_at < {{0}}", to.Value.UtcDateTime);
         }
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, values) in query)
@@ -67,16 +76,11 @@ public sealed class LogQuery
         }
         if (metadata.Count > 0)
         {
-            result.Add("metadata @> {0}::jsonb", JsonSerializer.Serialize(metadata));
-        }
-        if (query["q"].FirstOrDefault() is { Length: > 0 } text)
-        {
-            // Web-search syntax: words, "a quoted phrase", OR, -excluded; matched against prompt and answer text.
-            result.Add($"request_id IN (SELECT c.request_id FROM {ReadSchema.RequestContent} c WHERE c.search @@ websearch_to_tsquery('simple', {{0}}))", text);
+            result.Add("l.metadata @> {0}::jsonb", JsonSerializer.Serialize(metadata));
         }
         if (!principal.IsOrgAdmin)
         {
-            result.Add("workspace = ANY({0}::text[])", (object)principal.Workspaces.ToArray());
+            result.Add("l.workspace = ANY({0}::text[])", (object)principal.Workspaces.ToArray());
         }
         if (cursor is not null)
         {
@@ -85,19 +89,24 @@ public sealed class LogQuery
                 error = "cursor: not a cursor this API returned.";
                 return null;
             }
-            result.Add("(created_at, request_id) < ({0}, {1})", at, id);
+            result.Add($"({result._order}.created_at, {result._order}.request_id) < ({{0}}, {{1}})", at, id);
         }
         return result;
     }
 
     public NpgsqlCommand ToCommand(NpgsqlDataSource database)
     {
-        var sql = new StringBuilder($"SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog}");
+        // A search is driven by the matching bodies, newest first (their own time index lets PostgreSQL stop after a
+        // page for a common word, or collect a rare word's few matches from the full-text index).
+        var sql = new StringBuilder($"SELECT {LogRows.Qualified("l")} FROM ");
+        sql.Append(_order == "c"
+            ? $"{ReadSchema.RequestContent} c JOIN {ReadSchema.RequestLog} l ON l.request_id = c.request_id"
+            : $"{ReadSchema.RequestLog} l");
         if (_conditions.Count > 0)
         {
             sql.Append(" WHERE ").AppendJoin(" AND ", _conditions);
         }
-        sql.Append($" ORDER BY created_at DESC, request_id DESC LIMIT {Limit + 1}");
+        sql.Append($" ORDER BY {_order}.created_at DESC, {_order}.request_id DESC LIMIT {Limit + 1}");
         var command = database.CreateCommand(sql.ToString());
         command.Parameters.AddRange(_parameters.ToArray());
         return command;

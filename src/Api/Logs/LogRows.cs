@@ -13,6 +13,10 @@ internal static class LogRows
 
     public const int ColumnCount = 23;
 
+    /// <summary><see cref="Columns"/> of the table aliased <paramref name="alias"/>.</summary>
+    public static string Qualified(string alias) =>
+        string.Join(", ", Columns.Split(", ").Select(column => $"{alias}.{column}"));
+
     public static async Task<List<LogRow>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         var rows = new List<LogRow>();
