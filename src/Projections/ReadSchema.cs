@@ -64,6 +64,7 @@ public static class ReadSchema
                 search     tsvector    NOT NULL);
             CREATE INDEX IF NOT EXISTS request_content_search ON {RequestContent} USING gin (search);
             CREATE INDEX IF NOT EXISTS request_content_newest ON {RequestContent} (created_at DESC, request_id DESC);
+            CREATE INDEX IF NOT EXISTS request_content_by_workspace ON {RequestContent} (workspace, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_content_expiry ON {RequestContent} (expires_at) WHERE expires_at IS NOT NULL;
             -- Retention removes expired bodies from the event store too (a rebuild must not bring them back).
             CREATE INDEX IF NOT EXISTS mt_events_content_expiry ON {Schema}.mt_events (((data ->> 'expires_at_ms')::bigint))

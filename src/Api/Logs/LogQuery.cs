@@ -16,10 +16,14 @@ namespace Gateway.Api.Logs;
 public sealed class LogQuery
 {
     private readonly List<string> _conditions = [];
+    private readonly List<string> _contentConditions = [];
     private readonly List<NpgsqlParameter> _parameters = [];
 
     /// <summary>The table whose (created_at, request_id) orders and pages the result: the log, or the bodies for a search.</summary>
     private string _order = "l";
+
+    /// <summary>A quoted phrase is searched for: see <see cref="ToCommand"/>.</summary>
+    private bool _phrase;
 
     private LogQuery()
     {
@@ -32,7 +36,7 @@ public sealed class LogQuery
     {
         error = null;
         var search = query["q"].FirstOrDefault() is { Length: > 0 } text ? text : null;
-        var result = new LogQuery { Limit = limit, _order = search is null ? "l" : "c" };
+        var result = new LogQuery { Limit = limit, _order = search is null ? "l" : "c", _phrase = search?.Contains('"') == true };
         if (search is not null)
         {
             // Web-search syntax: words, "a quoted phrase", OR, -excluded; matched against prompt and answer text.
@@ -42,7 +46,8 @@ public sealed class LogQuery
         {
             if (query[name].FirstOrDefault() is { Length: > 0 } value)
             {
-                result.Add($"l.{column} = {{0}}", value);
+                // While searching, the workspace is matched on the bodies' side, before their rows are joined.
+                result.Add(search is not null && column == "workspace" ? "c.workspace = {0}" : $"l.{column} = {{0}}", value);
             }
         }
         if (query["status"].FirstOrDefault() is { Length: > 0 } status)
@@ -80,7 +85,7 @@ public sealed class LogQuery
         }
         if (!principal.IsOrgAdmin)
         {
-            result.Add("l.workspace = ANY({0}::text[])", (object)principal.Workspaces.ToArray());
+            result.Add(search is not null ? "c.workspace = ANY({0}::text[])" : "l.workspace = ANY({0}::text[])", (object)principal.Workspaces.ToArray());
         }
         if (cursor is not null)
         {
@@ -96,15 +101,33 @@ public sealed class LogQuery
 
     public NpgsqlCommand ToCommand(NpgsqlDataSource database)
     {
-        // A search is driven by the matching bodies, newest first (their own time index lets PostgreSQL stop after a
-        // page for a common word, or collect a rare word's few matches from the full-text index).
-        var sql = new StringBuilder($"SELECT {LogRows.Qualified("l")} FROM ");
-        sql.Append(_order == "c"
-            ? $"{ReadSchema.RequestContent} c JOIN {ReadSchema.RequestLog} l ON l.request_id = c.request_id"
-            : $"{ReadSchema.RequestLog} l");
-        if (_conditions.Count > 0)
+        var sql = new StringBuilder();
+        if (_order == "l")
         {
-            sql.Append(" WHERE ").AppendJoin(" AND ", _conditions);
+            sql.Append($"SELECT {LogRows.Qualified("l")} FROM {ReadSchema.RequestLog} l");
+        }
+        else if (!_phrase)
+        {
+            // A search is driven by the matching bodies, newest first: their time index lets PostgreSQL stop after a page
+            // for a common word, and it collects a rare word's few matches from the full-text index instead.
+            sql.Append($"SELECT {LogRows.Qualified("l")} FROM {ReadSchema.RequestContent} c JOIN {ReadSchema.RequestLog} l ON l.request_id = c.request_id");
+        }
+        else
+        {
+            // A phrase's matches are collected from the full-text index first. PostgreSQL estimates a phrase to be as
+            // common as its words together, and would otherwise walk the newest bodies one by one looking for a phrase
+            // that only a handful contain.
+            sql.Append($"WITH c AS MATERIALIZED (SELECT c.request_id, c.created_at FROM {ReadSchema.RequestContent} c");
+            if (_contentConditions.Count > 0)
+            {
+                sql.Append(" WHERE ").AppendJoin(" AND ", _contentConditions);
+            }
+            sql.Append($") SELECT {LogRows.Qualified("l")} FROM c JOIN {ReadSchema.RequestLog} l ON l.request_id = c.request_id");
+        }
+        var conditions = _phrase ? _conditions : [.. _contentConditions, .. _conditions];
+        if (conditions.Count > 0)
+        {
+            sql.Append(" WHERE ").AppendJoin(" AND ", conditions);
         }
         sql.Append($" ORDER BY {_order}.created_at DESC, {_order}.request_id DESC LIMIT {Limit + 1}");
         var command = database.CreateCommand(sql.ToString());
@@ -164,6 +187,8 @@ public sealed class LogQuery
             _parameters.Add(new NpgsqlParameter { Value = values[i] });
             names[i] = $"${_parameters.Count}";
         }
-        _conditions.Add(string.Format(CultureInfo.InvariantCulture, condition, names));
+        var formatted = string.Format(CultureInfo.InvariantCulture, condition, names);
+        (formatted.StartsWith("c.", StringComparison.Ordinal) || formatted.StartsWith("(c.", StringComparison.Ordinal) ? _contentConditions : _conditions)
+            .Add(formatted);
     }
 }

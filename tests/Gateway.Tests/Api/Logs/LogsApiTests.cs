@@ -81,6 +81,14 @@ public sealed class LogsApiTests(GatewayFixture gateway)
         Assert.Contains(inA, visible.Select(Id));
         Assert.All(visible, r => Assert.Equal(a.Workspace, r["workspace"]!.GetValue<string>()));
         Assert.Empty(await Reports.AllLogsAsync(analyst, $"workspace={b.Workspace}"));
+        // Searching (by a word, by a phrase) stays within the analyst's workspaces too.
+        foreach (var q in new[] { "hi", "\"hello from the fake\"" })
+        {
+            var found = await Reports.AllLogsAsync(analyst, $"q={Uri.EscapeDataString(q)}", pageSize: 1000);
+            Assert.Contains(inA, found.Select(Id));
+            Assert.All(found, r => Assert.Equal(a.Workspace, r["workspace"]!.GetValue<string>()));
+            Assert.Empty(await Reports.AllLogsAsync(analyst, $"workspace={b.Workspace}&q={Uri.EscapeDataString(q)}"));
+        }
         using (var other = await analyst.GetAsync($"/admin/v1/logs/{inB}"))
         {
             await AnthropicError.ReadAsync(other, HttpStatusCode.NotFound, "not_found_error");
