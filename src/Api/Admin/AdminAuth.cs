@@ -55,6 +55,11 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
             return new AnthropicErrorResult(403, "permission_error", "This admin token may not use this endpoint.");
         }
         http.Items[PrincipalKey] = principal;
+        // PostgreSQL text cannot hold NUL: refused here rather than failing a query later.
+        if (http.Request.Query.FirstOrDefault(p => p.Value.Any(v => v?.Contains('\0') == true)) is { Key: { } field })
+        {
+            return new AnthropicErrorResult(400, "invalid_request_error", $"{field}: must not contain NUL characters.");
+        }
 
         try
         {

@@ -34,6 +34,9 @@ public sealed class ContentCapture
 
     public LogPolicy Policy { get; }
 
+    /// <summary>Bytes held (request and answer), for the writer's queue limit.</summary>
+    public long Bytes => (Request?.Length ?? 0) + (_response?.Length ?? 0) + (_transcript?.WrittenCount ?? 0);
+
     public byte[]? Request { get; }
 
     public bool Stream => _transcript is not null;

@@ -28,12 +28,17 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
     });
     private readonly EventStreamWriter<RequestContentRecorded> _writer = new(store, Gateway.Projections.ReadSchema.ContentEventType, "content");
     private long _dropped;
+    private long _queuedBytes;
 
     /// <summary>Queues a request's bodies; drops them (and counts it) when the writer is too far behind.</summary>
     public void Enqueue(string requestId, string? workspace, DateTimeOffset startedAt, ContentCapture capture)
     {
-        if (!_queue.Writer.TryWrite(new Entry(requestId, workspace, startedAt, capture)))
+        // Bounded by bytes as well as by count: a writer that falls behind must not hold gigabytes of bodies.
+        var bytes = capture.Bytes;
+        if (Interlocked.Add(ref _queuedBytes, bytes) > options.Value.QueueBytes
+            || !_queue.Writer.TryWrite(new Entry(requestId, workspace, startedAt, capture)))
         {
+            Interlocked.Add(ref _queuedBytes, -bytes);
             if (Interlocked.Increment(ref _dropped) % 1000 == 1)
             {
                 LogDropped(logger, Interlocked.Read(ref _dropped));
@@ -56,7 +61,8 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         {
             while (batch.Count < MaxBatch && reader.TryRead(out var entry))
             {
-                batch.Add(ToEvent(entry));
+                Interlocked.Add(ref _queuedBytes, -entry.Capture.Bytes);
+                batch.Add(ToEventOrOmitted(entry));
             }
             await WriteAsync(batch, cursor);
             batch.Clear();
@@ -82,6 +88,27 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
                 LogLost(logger, e, batch.Count);
                 return;
             }
+        }
+    }
+
+    /// <summary>A body the writer cannot read (its JSON is valid yet not representable) is logged as omitted, never fatal.</summary>
+    private RequestContentRecorded ToEventOrOmitted(Entry entry)
+    {
+        try
+        {
+            return ToEvent(entry);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogUnreadable(logger, entry.RequestId, e.GetType().Name);
+            return new RequestContentRecorded
+            {
+                RequestId = entry.RequestId,
+                Workspace = entry.Workspace,
+                StartedAt = entry.StartedAt,
+                Redacted = entry.Capture.Policy.Mode == LogMode.Redacted,
+                Omitted = "bodies could not be read as JSON objects",
+            };
         }
     }
 
@@ -137,6 +164,9 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
     private static JsonElement? ToElement(JsonNode? node) => node is null ? null : JsonSerializer.SerializeToElement(node);
 
     private sealed record Entry(string RequestId, string? Workspace, DateTimeOffset StartedAt, ContentCapture Capture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: the bodies of {RequestId} could not be read ({Error}); logged without them")]
+    private static partial void LogUnreadable(ILogger logger, string requestId, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: the body writer is behind; {Dropped} requests' bodies dropped so far (their usage is recorded)")]
     private static partial void LogDropped(ILogger logger, long dropped);

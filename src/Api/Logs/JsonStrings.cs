@@ -42,5 +42,36 @@ public static class JsonStrings
     /// NUL characters replaced (U+FFFD): PostgreSQL's jsonb cannot hold <c>\u0000</c>, and one such body must not
     /// cost the other bodies of its batch their place in the log.
     /// </summary>
-    public static void RemoveNul(JsonNode? node) => Rewrite(node, text => text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text);
+    public static void RemoveNul(JsonNode? node)
+    {
+        RenameKeys(node);
+        Rewrite(node, Clean);
+    }
+
+    private static string Clean(string text) => text.Contains('\0') ? text.Replace('\0', '\uFFFD') : text;
+
+    private static void RenameKeys(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var name in obj.Select(p => p.Key).Where(k => k.Contains('\0')).ToList())
+                {
+                    var value = obj[name];
+                    obj.Remove(name);
+                    obj[Clean(name)] = value;
+                }
+                foreach (var (_, value) in obj)
+                {
+                    RenameKeys(value);
+                }
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    RenameKeys(item);
+                }
+                break;
+        }
+    }
 }

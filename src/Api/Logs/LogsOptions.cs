@@ -11,6 +11,9 @@ public sealed class LogsOptions
     /// <summary>Requests whose bodies may wait for the writer; beyond this their bodies are dropped (usage is not).</summary>
     public int QueueCapacity { get; set; } = 20_000;
 
+    /// <summary>Bytes of bodies that may wait for the writer; beyond this, bodies are dropped (usage is not).</summary>
+    public long QueueBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>How often expired bodies are removed.</summary>
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

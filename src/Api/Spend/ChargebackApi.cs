@@ -28,7 +28,8 @@ public static class ChargebackApi
     private static async Task<IResult> GetAsync(HttpContext context, NpgsqlDataSource database)
     {
         var query = context.Request.Query;
-        if (!DateOnly.TryParseExact(query["month"].FirstOrDefault(), "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month))
+        if (!DateOnly.TryParseExact(query["month"].FirstOrDefault(), "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month)
+            || month.Year >= 9999)
         {
             return SpendApi.Invalid("month: required, YYYY-MM (UTC).");
         }

@@ -44,6 +44,14 @@ public sealed record LogPolicy(
     public static LogPolicy Validate(LogMode mode, ImmutableArray<string> redact, int? retentionDays)
     {
         redact = redact.IsDefault ? [] : redact;
+        if (!Enum.IsDefined(mode))
+        {
+            throw AdminException.Invalid("logging.mode: must be full, metadata_only or redacted.");
+        }
+        if (redact.Any(string.IsNullOrWhiteSpace))
+        {
+            throw AdminException.Invalid("logging.redact: entries must be pattern names or regular expressions, not empty.");
+        }
         if (retentionDays is < 1 or > 36_500)
         {
             throw AdminException.Invalid("logging.retention_days: must be from 1 to 36500 days.");

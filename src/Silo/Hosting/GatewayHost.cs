@@ -166,7 +166,11 @@ public static class GatewayHost
     }
 
     /// <summary>Marten's setup: its own schema, string stream ids, snake_case JSON like the API.</summary>
-    public static void ConfigureMarten(StoreOptions options, string connectionString)
+    /// <param name="repriceHistory">
+    /// True for a rebuild: usage priced with another price-table version is re-priced with the shipped one. The live
+    /// daemon books what the ledger recorded, so reports match the ledger and the budgets whichever process projects.
+    /// </param>
+    public static void ConfigureMarten(StoreOptions options, string connectionString, bool repriceHistory = false)
     {
         options.Connection(connectionString);
         options.DatabaseSchemaName = "gateway";
@@ -180,7 +184,7 @@ public static class GatewayHost
         options.Events.AddEventType<BudgetAlertRaised>();
         options.Events.AddEventType<RequestContentRecorded>();
 
-        var repricing = new Repricing(PriceTable.Shipped.Version, usage => usage.Model is { } model
+        var repricing = !repriceHistory ? Repricing.AsRecorded : new Repricing(PriceTable.Shipped.Version, usage => usage.Model is { } model
             ? PriceTable.Shipped.Find(model)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
                 usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
             : null);

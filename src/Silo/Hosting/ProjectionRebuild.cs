@@ -32,7 +32,7 @@ public static class ProjectionRebuild
             log.LogError("{Count} gateway process(es) of this cluster are running; stop them before rebuilding projections", running);
             return 3;
         }
-        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString));
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString, repriceHistory: true));
         await GatewayHost.MigrateAsync(store, connectionString, log, cancellationToken);
         using var daemon = await store.BuildProjectionDaemonAsync();
         foreach (var name in names.Count == 0 ? Names : names)

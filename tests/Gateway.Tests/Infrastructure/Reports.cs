@@ -13,6 +13,26 @@ public static class Reports
     public static Task CatchUpAsync(GatewayFixture gateway) =>
         gateway.Services.GetRequiredService<IDocumentStore>().WaitForNonStaleProjectionDataAsync(TimeSpan.FromSeconds(60));
 
+    /// <summary>
+    /// Waits until the request's bodies are in the request log: they are written behind the request, so the
+    /// projection catch-up alone may run before they exist.
+    /// </summary>
+    public static async Task WaitForBodiesAsync(GatewayFixture gateway, string requestId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(gateway.ConnectionString);
+        await connection.OpenAsync();
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(50))
+        {
+            await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM gateway.request_content WHERE request_id = $1", connection);
+            command.Parameters.AddWithValue(requestId);
+            if ((long)(await command.ExecuteScalarAsync())! > 0)
+            {
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, $"the bodies of {requestId} did not reach the request log within 30 s");
+        }
+    }
+
     /// <summary>An admin client holding <paramref name="token"/>.</summary>
     public static HttpClient AdminClient(GatewayFixture gateway, string token)
     {

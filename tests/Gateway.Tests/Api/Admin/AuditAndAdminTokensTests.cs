@@ -46,6 +46,7 @@ public sealed class AuditAndAdminTokensTests(GatewayFixture gateway)
         }
         await Reports.CatchUpAsync(gateway);
         var audit = await Reports.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=admin_token&resource_id={id}");
+        Assert.Equal("admin_token.created", Assert.Single(audit["data"]!.AsArray())!["action"]!.GetValue<string>());
         Assert.DoesNotContain(created["token"]!.GetValue<string>(), audit.ToJsonString());
 
         using (var deleted = await gateway.Admin.DeleteAsync($"/admin/v1/admin-tokens/{id}"))

@@ -94,7 +94,7 @@ public sealed class LogsApiTests(GatewayFixture gateway)
             await AnthropicError.ReadAsync(other, HttpStatusCode.NotFound, "not_found_error");
         }
         var spend = await Reports.GetAsync(analyst, "/admin/v1/spend?group_by=workspace");
-        Assert.All(spend["data"]!.AsArray(), r => Assert.Equal(a.Workspace, r!["group"]!.GetValue<string>()));
+        Assert.Equal([a.Workspace], spend["data"]!.AsArray().Select(r => r!["group"]!.GetValue<string>()).Distinct());
         var chargeback = await Reports.GetAsync(analyst, $"/admin/v1/chargeback?month={Reports.CurrentMonth()}");
         Assert.Equal([a.Workspace], chargeback["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()));
 
@@ -113,6 +113,7 @@ public sealed class LogsApiTests(GatewayFixture gateway)
     [InlineData("from=last-week", "from")]
     [InlineData("cursor=bm9wZQ", "cursor")]
     [InlineData("limit=0", "limit")]
+    [InlineData("model=a%00b", "model")]
     public async Task Bad_log_filters_are_a_clear_400(string query, string field)
     {
         using var response = await gateway.Admin.GetAsync($"/admin/v1/logs?{query}");

@@ -21,7 +21,9 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var word = "zq" + Guid.NewGuid().ToString("N")[..8];
         var prompt = $"What is the weather where the {word} violin quartet plays? [tool]";
         var (requestId, streamedUsage) = await StreamWithToolAsync(tenant.Secret, prompt);
-        await SendAsync(tenant.Secret, "An unrelated question about spreadsheets");
+        var unrelated = await SendAsync(tenant.Secret, "An unrelated question about spreadsheets");
+        await Reports.WaitForBodiesAsync(gateway, requestId);
+        await Reports.WaitForBodiesAsync(gateway, unrelated);
         await Reports.CatchUpAsync(gateway);
 
         var byPrompt = await Reports.AllLogsAsync(gateway.Admin, $"q={Uri.EscapeDataString($"\"{word} violin quartet\"")}");
@@ -49,6 +51,7 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject { ["logging"] = new JsonObject { ["mode"] = "redacted" } });
         const string email = "jane.doe@example.com";
         var requestId = await SendAsync(tenant.Secret, $"Please email {email} the invoice for card 4111 1111 1111 1111 today");
+        await Reports.WaitForBodiesAsync(gateway, requestId);
         await Reports.CatchUpAsync(gateway);
 
         var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
@@ -71,6 +74,9 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
     {
         var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject { ["logging"] = new JsonObject { ["mode"] = "metadata_only" } });
         var requestId = await SendAsync(tenant.Secret, "Nothing of this may be kept");
+        // Bodies are written in order: once a later request's are in, this one's would have been too.
+        var later = await SendAsync((await gateway.CreateTenantAsync()).Secret, "A later request with bodies");
+        await Reports.WaitForBodiesAsync(gateway, later);
         await Reports.CatchUpAsync(gateway);
 
         var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
@@ -85,6 +91,7 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
     {
         var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject { ["logging"] = new JsonObject { ["retention_days"] = 3 } });
         var requestId = await SendAsync(tenant.Secret, "Keep me for three days");
+        await Reports.WaitForBodiesAsync(gateway, requestId);
         await Reports.CatchUpAsync(gateway);
         var before = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.NotNull(before["request"]);
@@ -107,8 +114,45 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         Assert.Equal(1, await CountAsync($"SELECT count(*) FROM gateway.mt_events WHERE data ->> 'request_id' = '{requestId}' AND type = 'usage_recorded'"));
     }
 
+    [Fact]
+    public async Task Bodies_json_cannot_represent_as_sent_are_logged_without_them_and_the_gateway_keeps_serving()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var odd = new[]
+        {
+            // Duplicate keys inside a message, an unpaired surrogate, a NUL in an object key.
+            """{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"first","content":"second"}]}""",
+            """{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"half a pair \ud800 here"}]}""",
+            """{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"nul key"}],"metadata":{"a\u0000b":"x"}}""",
+        };
+        var ids = new List<string>();
+        foreach (var body in odd)
+        {
+            using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, body));
+            await response.Content.ReadAsStringAsync();
+            ids.Add(Requests.RequestId(response));
+        }
+        var normal = await SendAsync(tenant.Secret, "Still serving after the odd ones");
+        foreach (var id in ids.Append(normal))
+        {
+            await Reports.WaitForBodiesAsync(gateway, id);
+        }
+        await Reports.CatchUpAsync(gateway);
+
+        foreach (var id in ids)
+        {
+            var entry = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{id}");
+            // Either stored (cleaned) or logged as omitted, never lost with the other bodies of its batch.
+            Assert.True(entry["request"] is not null || entry["bodies_omitted"] is not null, entry.ToJsonString());
+        }
+        Assert.Equal("nul key", (await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{ids[2]}"))["request"]!["messages"]![0]!["content"]!.GetValue<string>());
+        Assert.NotNull((await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{normal}"))["request"]);
+    }
+
     [Theory]
     [InlineData("{\"mode\":\"verbose\"}", "logging.mode")]
+    [InlineData("{\"mode\":7}", "logging.mode")]
+    [InlineData("{\"mode\":\"redacted\",\"redact\":[null]}", "logging.redact")]
     [InlineData("{\"mode\":\"full\",\"redact\":[\"email\"]}", "logging.redact")]
     [InlineData("{\"mode\":\"redacted\",\"redact\":[\"(unclosed\"]}", "logging.redact")]
     [InlineData("{\"retention_days\":0}", "logging.retention_days")]

@@ -84,6 +84,7 @@ public sealed class SpendReconciliationTests(GatewayFixture gateway)
 
     [Theory]
     [InlineData("/admin/v1/chargeback?month=2026-13")]
+    [InlineData("/admin/v1/chargeback?month=9999-12")]
     [InlineData("/admin/v1/chargeback")]
     [InlineData("/admin/v1/chargeback?month=2026-11&dimension=model")]
     [InlineData("/admin/v1/chargeback?month=2026-11&format=xml")]
