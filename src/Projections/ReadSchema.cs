@@ -14,10 +14,56 @@ public static class ReadSchema
     public const string RequestLog = Schema + ".request_log";
     public const string SpendDaily = Schema + ".spend_daily";
     public const string AuditLog = Schema + ".audit_log";
+    /// <summary>The full-text index of the request log: a view over its shards' tables (<see cref="ContentShard"/>).</summary>
     public const string RequestContent = Schema + ".request_content";
+
+    /// <summary>The full-text projection runs as this many daemon shards, each in its own table and backend.</summary>
+    public const int ContentShards = 2;
+
+    public static string ContentShard(int shard) => $"{RequestContent}_{shard}";
 
     /// <summary>Marten's name for <see cref="Logs.RequestContentRecorded"/> events.</summary>
     public const string ContentEventType = "request_content_recorded";
+
+    /// <summary>
+    /// One table per full-text shard (indexing text is the costliest projection step; two daemon backends share
+    /// it), and the view the queries read. A single table of an earlier version is replaced (the shards rebuild it).
+    /// </summary>
+    private static string ContentTables()
+    {
+        var sql = new System.Text.StringBuilder($"""
+            DO $$ BEGIN
+                IF EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = '{Schema}' AND tablename = 'request_content') THEN
+                    DROP TABLE {RequestContent};
+                END IF;
+            END $$;
+            """);
+        for (var shard = 0; shard < ContentShards; shard++)
+        {
+            var table = ContentShard(shard);
+            var name = $"request_content_{shard}";
+            sql.Append($"""
+
+                CREATE TABLE IF NOT EXISTS {table} (
+                    request_id text        PRIMARY KEY,
+                    seq_id     bigint      NOT NULL,
+                    workspace  text,
+                    created_at timestamptz NOT NULL,
+                    expires_at timestamptz,
+                    redacted   boolean     NOT NULL,
+                    omitted    text,
+                    search     tsvector    NOT NULL);
+                CREATE INDEX IF NOT EXISTS {name}_search ON {table} USING gin (search);
+                CREATE INDEX IF NOT EXISTS {name}_newest ON {table} (created_at DESC, request_id DESC);
+                CREATE INDEX IF NOT EXISTS {name}_by_workspace ON {table} (workspace, created_at DESC, request_id DESC);
+                CREATE INDEX IF NOT EXISTS {name}_expiry ON {table} (expires_at) WHERE expires_at IS NOT NULL;
+                """);
+        }
+        sql.Append($"\nCREATE OR REPLACE VIEW {RequestContent} AS ");
+        sql.AppendJoin(" UNION ALL ", Enumerable.Range(0, ContentShards).Select(shard => $"SELECT * FROM {ContentShard(shard)}"));
+        sql.Append(';');
+        return sql.ToString();
+    }
 
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -53,19 +99,7 @@ public static class ReadSchema
             CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops);
 
-            CREATE TABLE IF NOT EXISTS {RequestContent} (
-                request_id text        PRIMARY KEY,
-                seq_id     bigint      NOT NULL,
-                workspace  text,
-                created_at timestamptz NOT NULL,
-                expires_at timestamptz,
-                redacted   boolean     NOT NULL,
-                omitted    text,
-                search     tsvector    NOT NULL);
-            CREATE INDEX IF NOT EXISTS request_content_search ON {RequestContent} USING gin (search);
-            CREATE INDEX IF NOT EXISTS request_content_newest ON {RequestContent} (created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_content_by_workspace ON {RequestContent} (workspace, created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_content_expiry ON {RequestContent} (expires_at) WHERE expires_at IS NOT NULL;
+            {ContentTables()}
             -- Retention removes expired bodies from the event store too (a rebuild must not bring them back).
             CREATE INDEX IF NOT EXISTS mt_events_content_expiry ON {Schema}.mt_events (((data ->> 'expires_at_ms')::bigint))
                 WHERE type = '{ContentEventType}';

@@ -41,17 +41,20 @@ public sealed partial class RequestLogRetention(LedgerDatabase database, IOption
     {
         var now = clock.GetUtcNow();
         await using var batch = database.AsyncCommit.CreateBatch();
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {ReadSchema.RequestContent} WHERE expires_at <= $1")
+        for (var shard = 0; shard < ReadSchema.ContentShards; shard++)
         {
-            Parameters = { new NpgsqlParameter { Value = now } },
-        });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM {ReadSchema.ContentShard(shard)} WHERE expires_at <= $1")
+            {
+                Parameters = { new NpgsqlParameter { Value = now } },
+            });
+        }
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             $"DELETE FROM {ReadSchema.Schema}.mt_events WHERE type = '{ReadSchema.ContentEventType}' AND (data ->> 'expires_at_ms')::bigint <= $1")
         {
             Parameters = { new NpgsqlParameter { Value = now.ToUnixTimeMilliseconds() } },
         });
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return batch.BatchCommands[0].RecordsAffected;
+        return Enumerable.Range(0, ReadSchema.ContentShards).Sum(i => batch.BatchCommands[i].RecordsAffected);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Request log retention: removed the bodies of {Count} requests")]

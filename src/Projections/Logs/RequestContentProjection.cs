@@ -11,15 +11,19 @@ namespace Gateway.Projections.Logs;
 /// prompt's and the answer's text (PostgreSQL's <c>simple</c> configuration: every word as written, whatever the
 /// language), and where the bodies are — the event itself (its sequence number), not a second copy of them.
 /// </summary>
-public sealed class RequestContentProjection : IProjection
+/// <remarks>
+/// Runs as <see cref="ReadSchema.ContentShards"/> daemon shards: each takes the events whose sequence number falls
+/// to it and writes its own table, so the text indexing is spread over as many PostgreSQL backends.
+/// </remarks>
+public sealed class RequestContentProjection(int shard) : IProjection
 {
-    public const string Name = "request_content";
+    public static string NameOf(int shard) => $"request_content_{shard}";
 
     /// <summary>Text indexed per request, at most: half for the prompt, the rest for the answer.</summary>
     private const int MaxSearchChars = 32_000;
 
-    private static readonly string Insert = $"""
-        INSERT INTO {ReadSchema.RequestContent} (request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
+    private readonly string _insert = $"""
+        INSERT INTO {ReadSchema.ContentShard(shard)} (request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
         SELECT r.request_id, r.seq_id, r.workspace, r.created_at, r.expires_at, r.redacted, r.omitted, to_tsvector('simple', r.search)
         FROM unnest(^::text[], ^::bigint[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::boolean[], ^::text[], ^::text[])
             AS r(request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
@@ -28,11 +32,11 @@ public sealed class RequestContentProjection : IProjection
 
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var recorded = events.Where(e => e.Data is RequestContentRecorded).ToList();
+        var recorded = events.Where(e => e.Data is RequestContentRecorded && e.Sequence % ReadSchema.ContentShards == shard).ToList();
         if (recorded.Count > 0)
         {
             var rows = recorded.ConvertAll(e => (RequestContentRecorded)e.Data);
-            operations.QueueSqlCommand('^', Insert,
+            operations.QueueSqlCommand('^', _insert,
                 rows.Select(r => r.RequestId).ToArray(),
                 recorded.Select(e => e.Sequence).ToArray(),
                 rows.Select(r => r.Workspace).ToArray(),

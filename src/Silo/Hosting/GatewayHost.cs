@@ -189,7 +189,11 @@ public static class GatewayHost
                 usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
             : null);
         AddReadProjection<UsageRecorded>(options, new RequestLogProjection(repricing), RequestLogProjection.Name, ReadSchema.RequestLog);
-        AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(), RequestContentProjection.Name, ReadSchema.RequestContent);
+        for (var shard = 0; shard < ReadSchema.ContentShards; shard++)
+        {
+            AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(shard), RequestContentProjection.NameOf(shard),
+                ReadSchema.ContentShard(shard));
+        }
         AddReadProjection<UsageRecorded>(options, new SpendProjection(repricing), SpendProjection.Name, ReadSchema.SpendDaily);
         AddReadProjection<AdminActionRecorded>(options, new AuditProjection(), AuditProjection.Name, ReadSchema.AuditLog);
     }

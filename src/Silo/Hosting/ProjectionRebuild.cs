@@ -1,3 +1,4 @@
+using Gateway.Projections;
 using Gateway.Projections.Audit;
 using Gateway.Projections.Logs;
 using Gateway.Projections.Spend;
@@ -17,7 +18,8 @@ public static class ProjectionRebuild
     public const string Command = "rebuild-projections";
 
     public static IReadOnlyList<string> Names { get; } =
-        [RequestLogProjection.Name, RequestContentProjection.Name, SpendProjection.Name, AuditProjection.Name];
+        [RequestLogProjection.Name, .. Enumerable.Range(0, ReadSchema.ContentShards).Select(RequestContentProjection.NameOf), SpendProjection.Name,
+            AuditProjection.Name];
 
     /// <summary>Rebuilds the named projections (all when none is named); returns the process exit code.</summary>
     public static async Task<int> RunAsync(string connectionString, IReadOnlyList<string> names, ILogger log, CancellationToken cancellationToken)
