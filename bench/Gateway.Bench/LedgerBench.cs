@@ -20,43 +20,25 @@ internal static class LedgerBench
 {
     public static async Task<int> RunAsync(string? connection, int seconds, int writers)
     {
-        EmbeddedPostgres? embedded = null;
-        var folder = Path.Combine(Path.GetTempPath(), $"gateway-ledger-bench-{Environment.ProcessId}");
-        try
-        {
-            if (connection is null)
-            {
-                Directory.CreateDirectory(folder);
-                File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
-                embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(folder), NullLogger.Instance);
-                connection = embedded.ConnectionString;
-            }
-            await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connection));
-            await GatewayHost.MigrateAsync(store, connection, NullLogger.Instance, CancellationToken.None);
+        await using var postgres = await BenchDatabase.OpenAsync(connection, "ledger");
+        connection = postgres.ConnectionString;
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connection));
+        await GatewayHost.MigrateAsync(store, connection, NullLogger.Instance, CancellationToken.None);
 
-            Console.WriteLine($"ledger benchmark: {writers} concurrent writers, {seconds}s per mode, PostgreSQL {(embedded is null ? "from --connection" : "embedded, fsync on")}");
-            var baseline = await MeasureAsync("one transaction per event", writers, seconds, async record =>
-            {
-                await using var session = store.LightweightSession();
-                session.Events.Append(record.RequestId, record);
-                await session.SaveChangesAsync();
-            });
-            await using var database = new LedgerDatabase(connection);
-            var ledger = new UsageLedger(store, database, Options.Create(new LedgerOptions()), NullLogger<UsageLedger>.Instance);
-            await ledger.StartAsync(CancellationToken.None);
-            var grouped = await MeasureAsync("group-committed ledger", writers, seconds, ledger.AppendAsync);
-            await ledger.StopAsync(CancellationToken.None);
-            Console.WriteLine($"group commit: {grouped / baseline:F1}x the baseline");
-            return 0;
-        }
-        finally
+        Console.WriteLine($"ledger benchmark: {writers} concurrent writers, {seconds}s per mode, PostgreSQL {postgres.Description}");
+        var baseline = await MeasureAsync("one transaction per event", writers, seconds, async record =>
         {
-            if (embedded is not null)
-            {
-                await embedded.DisposeAsync();
-                Directory.Delete(folder, recursive: true);
-            }
-        }
+            await using var session = store.LightweightSession();
+            session.Events.Append(record.RequestId, record);
+            await session.SaveChangesAsync();
+        });
+        await using var database = new LedgerDatabase(connection);
+        var ledger = new UsageLedger(store, database, Options.Create(new LedgerOptions()), NullLogger<UsageLedger>.Instance);
+        await ledger.StartAsync(CancellationToken.None);
+        var grouped = await MeasureAsync("group-committed ledger", writers, seconds, ledger.AppendAsync);
+        await ledger.StopAsync(CancellationToken.None);
+        Console.WriteLine($"group commit: {grouped / baseline:F1}x the baseline");
+        return 0;
     }
 
     private static async Task<double> MeasureAsync(string name, int writers, int seconds, Func<UsageRecorded, Task> append)
@@ -66,7 +48,7 @@ internal static class LedgerBench
         var (count, latencies, elapsed) = await RunWritersAsync(writers, TimeSpan.FromSeconds(seconds), append);
         latencies.Sort();
         var rate = count / elapsed.TotalSeconds;
-        Console.WriteLine($"{name,-28} {rate,9:F0} events/s   append-to-commit p50 {Percentile(latencies, 0.50),7:F2} ms  p99 {Percentile(latencies, 0.99),7:F2} ms");
+        Console.WriteLine($"{name,-28} {rate,9:F0} events/s   append-to-commit p50 {BenchDatabase.Percentile(latencies, 0.50),7:F2} ms  p99 {BenchDatabase.Percentile(latencies, 0.99),7:F2} ms");
         return rate;
     }
 
@@ -90,7 +72,6 @@ internal static class LedgerBench
         return (all.Count, all, elapsed);
     }
 
-    private static double Percentile(List<double> sorted, double p) => sorted.Count == 0 ? 0 : sorted[(int)Math.Min(sorted.Count - 1, p * sorted.Count)];
 
     private static UsageRecorded Sample(int writer, int sequence)
     {

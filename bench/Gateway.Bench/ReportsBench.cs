@@ -38,61 +38,43 @@ internal static class ReportsBench
 
     public static async Task<int> RunAsync(string? connection, int rows, int queries, int rate, int rateSeconds)
     {
-        EmbeddedPostgres? embedded = null;
-        var folder = Path.Combine(Path.GetTempPath(), $"gateway-reports-bench-{Environment.ProcessId}");
-        try
-        {
-            if (connection is null)
-            {
-                Directory.CreateDirectory(folder);
-                File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
-                embedded = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(folder), NullLogger.Instance);
-                connection = embedded.ConnectionString;
-            }
-            Console.WriteLine($"reports benchmark: {rows:N0} logged requests, {queries} calls per query, then {rate:N0} requests/s for {rateSeconds} s; " +
-                $"PostgreSQL {(embedded is null ? "from --connection" : "embedded, fsync on")}");
-            var vocabulary = Vocabulary();
-            var month = DateTime.UtcNow.AddDays(-15);
-            var monthText = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
+        await using var postgres = await BenchDatabase.OpenAsync(connection, "reports");
+        connection = postgres.ConnectionString;
+        Console.WriteLine($"reports benchmark: {rows:N0} logged requests, {queries} calls per query, then {rate:N0} requests/s for {rateSeconds} s; " +
+            $"PostgreSQL {postgres.Description}");
+        var vocabulary = Vocabulary();
+        var month = DateTime.UtcNow.AddDays(-15);
+        var monthText = month.ToString("yyyy-MM", CultureInfo.InvariantCulture);
 
-            await LoadAsync(connection, rows, vocabulary);
-            await VacuumAsync(connection);
+        await LoadAsync(connection, rows, vocabulary);
+        await VacuumAsync(connection);
 
-            await using var gateway = await StartGatewayAsync(connection);
-            using var client = new HttpClient { BaseAddress = Address(gateway) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-            var random = new Random(7);
+        await using var gateway = await StartGatewayAsync(connection);
+        using var client = new HttpClient { BaseAddress = Address(gateway) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        var random = new Random(7);
 
-            Console.WriteLine($"{"query",-58} {"p50_ms",8} {"p95_ms",8} {"max_ms",8}  rows");
-            await MeasureAsync(client, "logs: workspace + model, newest 50", queries,
-                () => $"/admin/v1/logs?workspace=ws-{random.Next(Workspaces):D2}&model={Models[random.Next(Models.Length)]}&limit=50");
-            await MeasureAsync(client, "logs: key + metadata.user + status, newest 50", queries,
-                () => $"/admin/v1/logs?key=key-{random.Next(Workspaces * KeysPerWorkspace):D4}&metadata.user=user-{random.Next(Users):D4}&status=200&limit=50");
-            await MeasureAsync(client, "logs: provider + last 24 h, newest 50", queries,
-                () => $"/admin/v1/logs?provider=bedrock&from={DateTime.UtcNow.AddDays(-1):O}&limit=50");
-            await MeasureAsync(client, "full text: one word, newest 50", queries,
-                () => $"/admin/v1/logs?q={vocabulary[500 + random.Next(2_000)]}&limit=50");
-            await MeasureAsync(client, "full text: two-word phrase + workspace, newest 50", queries,
-                () => $"/admin/v1/logs?workspace=ws-{random.Next(Workspaces):D2}&q={Uri.EscapeDataString($"\"{vocabulary[random.Next(200)]} {vocabulary[random.Next(200)]}\"")}&limit=50");
-            await MeasureAsync(client, $"chargeback {monthText} by metadata.cost_centre (JSON)", Math.Max(5, queries / 10),
-                () => $"/admin/v1/chargeback?month={monthText}&dimension=metadata.cost_centre");
-            await MeasureAsync(client, $"chargeback {monthText} by workspace (CSV)", Math.Max(5, queries / 10),
-                () => $"/admin/v1/chargeback?month={monthText}&dimension=workspace&format=csv");
-            await MeasureAsync(client, "spend: by model per day, all time", Math.Max(5, queries / 10),
-                () => "/admin/v1/spend?group_by=model&interval=day");
+        Console.WriteLine($"{"query",-58} {"p50_ms",8} {"p95_ms",8} {"max_ms",8}  rows");
+        await MeasureAsync(client, "logs: workspace + model, newest 50", queries,
+            () => $"/admin/v1/logs?workspace=ws-{random.Next(Workspaces):D2}&model={Models[random.Next(Models.Length)]}&limit=50");
+        await MeasureAsync(client, "logs: key + metadata.user + status, newest 50", queries,
+            () => $"/admin/v1/logs?key=key-{random.Next(Workspaces * KeysPerWorkspace):D4}&metadata.user=user-{random.Next(Users):D4}&status=200&limit=50");
+        await MeasureAsync(client, "logs: provider + last 24 h, newest 50", queries,
+            () => $"/admin/v1/logs?provider=bedrock&from={DateTime.UtcNow.AddDays(-1):O}&limit=50");
+        await MeasureAsync(client, "full text: one word, newest 50", queries,
+            () => $"/admin/v1/logs?q={vocabulary[500 + random.Next(2_000)]}&limit=50");
+        await MeasureAsync(client, "full text: two-word phrase + workspace, newest 50", queries,
+            () => $"/admin/v1/logs?workspace=ws-{random.Next(Workspaces):D2}&q={Uri.EscapeDataString($"\"{vocabulary[random.Next(200)]} {vocabulary[random.Next(200)]}\"")}&limit=50");
+        await MeasureAsync(client, $"chargeback {monthText} by metadata.cost_centre (JSON)", Math.Max(5, queries / 10),
+            () => $"/admin/v1/chargeback?month={monthText}&dimension=metadata.cost_centre");
+        await MeasureAsync(client, $"chargeback {monthText} by workspace (CSV)", Math.Max(5, queries / 10),
+            () => $"/admin/v1/chargeback?month={monthText}&dimension=workspace&format=csv");
+        await MeasureAsync(client, "spend: by model per day, all time", Math.Max(5, queries / 10),
+            () => "/admin/v1/spend?group_by=model&interval=day");
 
-            await MeasureLagAsync(gateway, connection, rate, rateSeconds, vocabulary);
-            await gateway.StopAsync();
-            return 0;
-        }
-        finally
-        {
-            if (embedded is not null)
-            {
-                await embedded.DisposeAsync();
-                Directory.Delete(folder, recursive: true);
-            }
-        }
+        await MeasureLagAsync(gateway, connection, rate, rateSeconds, vocabulary);
+        await gateway.StopAsync();
+        return 0;
     }
 
     /// <summary>
@@ -236,7 +218,7 @@ internal static class ReportsBench
             }
         }
         latencies.Sort();
-        Console.WriteLine($"{name,-58} {Percentile(latencies, 0.50),8:F1} {Percentile(latencies, 0.95),8:F1} {latencies[^1],8:F1}  {rows / (double)calls:F1}");
+        Console.WriteLine($"{name,-58} {BenchDatabase.Percentile(latencies, 0.50),8:F1} {BenchDatabase.Percentile(latencies, 0.95),8:F1} {latencies[^1],8:F1}  {rows / (double)calls:F1}");
     }
 
     private static int CountRows(string json)
@@ -301,7 +283,7 @@ internal static class ReportsBench
         }
         lags.Sort();
         Console.WriteLine($"projection lag at {appended / (double)seconds:N0} requests/s ({2 * appended / (double)seconds:N0} events/s) for {seconds} s: " +
-            $"p50 {Percentile(lags, 0.50):F2} s, p95 {Percentile(lags, 0.95):F2} s, max {lags[^1]:F2} s; caught up {caughtUp.Elapsed.TotalSeconds:F1} s after the load stopped");
+            $"p50 {BenchDatabase.Percentile(lags, 0.50):F2} s, p95 {BenchDatabase.Percentile(lags, 0.95):F2} s, max {lags[^1]:F2} s; caught up {caughtUp.Elapsed.TotalSeconds:F1} s after the load stopped");
     }
 
     /// <summary>Age of the oldest event that some projection (a shard, <c>name:All</c>) has not processed yet (0 when all are done).</summary>
@@ -360,6 +342,4 @@ internal static class ReportsBench
     private static Uri Address(WebApplication app) =>
         new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
