@@ -25,7 +25,6 @@ public sealed class FakeAnthropic : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly FakeAnthropicOptions _options;
     private readonly ConcurrentQueue<string> _cancelledPrompts = new();
-    private int _messageCounter;
 
     private FakeAnthropic(WebApplication app, FakeAnthropicOptions options)
     {
@@ -81,6 +80,29 @@ public sealed class FakeAnthropic : IAsyncDisposable
         EventWaiting.Dispose();
     }
 
+    /// <summary>When set, every message request is answered with this error status (a provider that is down).</summary>
+    public int? FailAllWith { get; set; }
+
+    /// <summary>Message requests received, recorded or not.</summary>
+    public int MessageRequests => _messageRequests;
+
+    private int _messageRequests;
+    private readonly ConcurrentDictionary<string, int> _failures = new();
+
+    /// <summary>The status a request gets under <see cref="FailAllWith"/> and its markers, or null to answer it.</summary>
+    internal static int? FailureStatus(Markers markers, string prompt, ConcurrentDictionary<string, int> failures, int? failAll)
+    {
+        if (failAll is { } all)
+        {
+            return all;
+        }
+        if (markers.Status is { } status && markers.FailFirst > 0)
+        {
+            return failures.AddOrUpdate(prompt, 1, (_, n) => n + 1) <= markers.FailFirst ? status : null;
+        }
+        return markers.Status;
+    }
+
     /// <summary>Forgets the recorded requests.</summary>
     public void ClearRequests() => _requests.Clear();
 
@@ -103,6 +125,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
     private async Task MessagesAsync(HttpContext context)
     {
         var request = await RecordAsync(context);
+        Interlocked.Increment(ref _messageRequests);
         if (!await AuthorisedAsync(context))
         {
             return;
@@ -115,7 +138,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            await WriteErrorAsync(context, 400, "invalid_request_error", "There was an issue with the format or content of your request.");
+            await FakeClaude.WriteErrorAsync(context, 400, "invalid_request_error", "There was an issue with the format or content of your request.");
             return;
         }
 
@@ -123,20 +146,20 @@ public sealed class FakeAnthropic : IAsyncDisposable
         var resolved = FakeModels.Resolve(model);
         if (resolved is null)
         {
-            await WriteErrorAsync(context, 404, "not_found_error", $"model: {model}");
+            await FakeClaude.WriteErrorAsync(context, 404, "not_found_error", $"model: {model}");
             return;
         }
 
-        var prompt = LastUserText(body);
+        var prompt = FakeClaude.LastUserText(body);
         var markers = Markers.Parse(prompt);
-        if (markers.Status is { } status)
+        if (FailureStatus(markers, prompt, _failures, FailAllWith) is { } status)
         {
-            await WriteErrorAsync(context, status, ErrorType(status), $"Fake failure with status {status}.",
+            await FakeClaude.WriteErrorAsync(context, status, FakeClaude.ErrorType(status), $"Fake failure with status {status}.",
                 status is 429 or 529 ? "7" : null);
             return;
         }
 
-        var reply = BuildReply(body, model, prompt, markers);
+        var reply = FakeClaude.BuildReply(body, model, prompt, markers, _options.FixedText);
         try
         {
             if (markers.HangBeforeHeaders)
@@ -145,7 +168,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
             }
             if (body["stream"]?.GetValue<bool>() == true)
             {
-                await StreamAsync(context, reply, markers);
+                await FakeClaude.StreamAsync(context, reply, markers, EventGate, EventWaiting);
             }
             else
             {
@@ -157,41 +180,6 @@ public sealed class FakeAnthropic : IAsyncDisposable
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             _cancelledPrompts.Enqueue(prompt);
-        }
-    }
-
-    private async Task StreamAsync(HttpContext context, FakeReply reply, Markers markers)
-    {
-        context.Response.ContentType = "text/event-stream; charset=utf-8";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["request-id"] = "req_fake_" + reply.Id;
-        var events = reply.ToEvents(markers.MidStreamError);
-        var first = true;
-        foreach (var (name, data) in events)
-        {
-            if (!first && markers.Gated)
-            {
-                EventWaiting.Release();
-                await EventGate.WaitAsync(context.RequestAborted);
-            }
-            if (!first && markers.EventDelayMs > 0)
-            {
-                await Task.Delay(markers.EventDelayMs, context.RequestAborted);
-            }
-            await context.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString()}\n\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
-            if (first && markers.HangAfterFirstEvent)
-            {
-                await Task.Delay(Timeout.Infinite, context.RequestAborted);
-            }
-            if (first && markers.DropAfterFirstEvent)
-            {
-                // A reset discards what the peer has not read yet: give the first event time to be read.
-                await Task.Delay(300, context.RequestAborted);
-                context.Abort();
-                return;
-            }
-            first = false;
         }
     }
 
@@ -209,17 +197,17 @@ public sealed class FakeAnthropic : IAsyncDisposable
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            await WriteErrorAsync(context, 400, "invalid_request_error", "There was an issue with the format or content of your request.");
+            await FakeClaude.WriteErrorAsync(context, 400, "invalid_request_error", "There was an issue with the format or content of your request.");
             return;
         }
         var model = body["model"]?.GetValue<string>() ?? "";
         if (FakeModels.Resolve(model) is null)
         {
-            await WriteErrorAsync(context, 404, "not_found_error", $"model: {model}");
+            await FakeClaude.WriteErrorAsync(context, 404, "not_found_error", $"model: {model}");
             return;
         }
         context.Response.ContentType = "application/json";
-        await context.Response.WriteAsync(new JsonObject { ["input_tokens"] = InputTokens(body) }.ToJsonString());
+        await context.Response.WriteAsync(new JsonObject { ["input_tokens"] = FakeClaude.InputTokens(body) }.ToJsonString());
     }
 
     private async Task ListModels(HttpContext context)
@@ -265,7 +253,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
         var resolved = FakeModels.Resolve(id);
         if (resolved is null)
         {
-            await WriteErrorAsync(context, 404, "not_found_error", $"model: {id}");
+            await FakeClaude.WriteErrorAsync(context, 404, "not_found_error", $"model: {id}");
             return;
         }
         context.Response.ContentType = "application/json";
@@ -276,145 +264,17 @@ public sealed class FakeAnthropic : IAsyncDisposable
     {
         if (context.Request.Headers["x-api-key"] != _options.ApiKey)
         {
-            await WriteErrorAsync(context, 401, "authentication_error", "invalid x-api-key");
+            await FakeClaude.WriteErrorAsync(context, 401, "authentication_error", "invalid x-api-key");
             return false;
         }
         if (string.IsNullOrEmpty(context.Request.Headers["anthropic-version"]))
         {
-            await WriteErrorAsync(context, 400, "invalid_request_error", "anthropic-version: header is required");
+            await FakeClaude.WriteErrorAsync(context, 400, "invalid_request_error", "anthropic-version: header is required");
             return false;
         }
         return true;
     }
 
-    private FakeReply BuildReply(JsonObject body, string model, string prompt, Markers markers)
-    {
-        var id = $"msg_fake{Interlocked.Increment(ref _messageCounter):D6}";
-        var blocks = new List<JsonObject>();
-        if (body["thinking"]?["type"]?.GetValue<string>() == "enabled")
-        {
-            blocks.Add(new JsonObject
-            {
-                ["type"] = "thinking",
-                ["thinking"] = "The user wants a short answer. I will give one.",
-                ["signature"] = "fakesig" + Convert.ToBase64String(Encoding.UTF8.GetBytes(id)),
-            });
-        }
-
-        var wantsTool = body["tools"] is JsonArray { Count: > 0 } tools
-            && (markers.UseTool || body["tool_choice"]?["type"]?.GetValue<string>() is "any" or "tool");
-        string stopReason;
-        if (wantsTool)
-        {
-            var tool = ((JsonArray)body["tools"]!)[0]!;
-            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = "Let me look that up." });
-            blocks.Add(new JsonObject
-            {
-                ["type"] = "tool_use",
-                ["id"] = "toolu_" + id[4..],
-                ["name"] = tool["name"]?.GetValue<string>() ?? "tool",
-                ["input"] = new JsonObject { ["location"] = "Paris, France", ["unit"] = "celsius" },
-            });
-            stopReason = "tool_use";
-        }
-        else
-        {
-            var text = markers.Words > 0
-                ? string.Join(' ', Enumerable.Range(0, markers.Words).Select(i => $"word{i}"))
-                : _options.FixedText ?? $"Hello from the fake. You said: {Shorten(Markers.Strip(prompt), 80)}";
-            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = text });
-            stopReason = "end_turn";
-        }
-
-        var outputTokens = blocks.Sum(b => Math.Max(1, (b["text"] ?? b["thinking"] ?? b["input"])!.ToJsonString().Length / 4));
-        var usage = Usage(body, outputTokens, markers);
-        return new FakeReply(id, model, blocks, stopReason, usage);
-    }
-
-    private static JsonObject Usage(JsonObject body, int outputTokens, Markers markers)
-    {
-        var cacheWrite5m = 0;
-        var cacheWrite1h = 0;
-        var raw = body.ToJsonString();
-        if (raw.Contains("\"cache_control\"", StringComparison.Ordinal))
-        {
-            if (raw.Contains("\"ttl\":\"1h\"", StringComparison.Ordinal))
-            {
-                cacheWrite1h = 2048;
-            }
-            else
-            {
-                cacheWrite5m = 1024;
-            }
-        }
-        return new JsonObject
-        {
-            ["input_tokens"] = markers.InputTokens ?? InputTokens(body),
-            ["cache_creation_input_tokens"] = cacheWrite5m + cacheWrite1h,
-            ["cache_read_input_tokens"] = markers.CacheRead,
-            ["cache_creation"] = new JsonObject
-            {
-                ["ephemeral_5m_input_tokens"] = cacheWrite5m,
-                ["ephemeral_1h_input_tokens"] = cacheWrite1h,
-            },
-            ["output_tokens"] = markers.OutputTokens ?? outputTokens,
-            ["service_tier"] = "standard",
-        };
-    }
-
-    private static int InputTokens(JsonObject body) => Math.Max(1, (body["messages"]?.ToJsonString().Length ?? 0) / 4 + (body["system"]?.ToJsonString().Length ?? 0) / 4);
-
-    private static string LastUserText(JsonObject body)
-    {
-        if (body["messages"] is not JsonArray messages)
-        {
-            return "";
-        }
-        var last = messages.LastOrDefault(m => m?["role"]?.GetValue<string>() == "user");
-        return last?["content"] switch
-        {
-            JsonValue v when v.TryGetValue<string>(out var s) => s,
-            // Clients put context blocks (e.g. Claude Code's reminders) before the typed prompt: the last text is the prompt.
-            JsonArray parts => parts.Select(p => p?["text"]?.GetValue<string>()).LastOrDefault(t => t is not null) ?? "",
-            _ => "",
-        };
-    }
-
-    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..max];
-
-    private static string ErrorType(int status) => status switch
-    {
-        400 => "invalid_request_error",
-        401 => "authentication_error",
-        402 => "billing_error",
-        403 => "permission_error",
-        404 => "not_found_error",
-        413 => "request_too_large",
-        429 => "rate_limit_error",
-        504 => "timeout_error",
-        529 => "overloaded_error",
-        _ => "api_error",
-    };
-
-    private static async Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? retryAfter = null)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.Headers["request-id"] = "req_fake_error";
-        if (retryAfter is not null)
-        {
-            context.Response.Headers.RetryAfter = retryAfter;
-            context.Response.Headers["retry-after-ms"] = retryAfter + "000";
-            context.Response.Headers["x-should-retry"] = "true";
-        }
-        var error = new JsonObject
-        {
-            ["type"] = "error",
-            ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
-            ["request_id"] = "req_fake_error",
-        };
-        await context.Response.WriteAsync(error.ToJsonString());
-    }
 }
 
 /// <summary>How a <see cref="FakeAnthropic"/> behaves.</summary>

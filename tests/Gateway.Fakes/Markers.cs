@@ -10,7 +10,8 @@ namespace Gateway.Fakes;
 /// <c>[gated]</c> wait for <see cref="FakeAnthropic.EventGate"/> before each event after the first;
 /// <c>[delay:ms]</c> pause between events; <c>[words:n]</c> answer with n words; <c>[tool]</c> call the first tool;
 /// <c>[cache-read:n]</c> report n cache-read tokens; <c>[input:n]</c> and <c>[output:n]</c> report exactly n input or
-/// output tokens.
+/// output tokens; <c>[fail-first:n]</c> answer with <c>[status:…]</c> only the first n times this prompt arrives;
+/// <c>[exception-first]</c> (Bedrock) a stream whose first frame is a throttling exception.
 /// </summary>
 public sealed partial record Markers
 {
@@ -26,6 +27,8 @@ public sealed partial record Markers
     public int CacheRead { get; init; }
     public int? InputTokens { get; init; }
     public int? OutputTokens { get; init; }
+    public int FailFirst { get; init; }
+    public bool ExceptionFirst { get; init; }
 
     public static Markers Parse(string prompt)
     {
@@ -47,6 +50,8 @@ public sealed partial record Markers
                 "cache-read" => markers with { CacheRead = value },
                 "input" => markers with { InputTokens = value },
                 "output" => markers with { OutputTokens = value },
+                "fail-first" => markers with { FailFirst = value },
+                "exception-first" => markers with { ExceptionFirst = true },
                 _ => markers,
             };
         }

@@ -97,11 +97,11 @@ public static class ConfigsApi
         }
         var json = config.GetRawText();
         var route = RouteConfigParser.Parse(json);
-        foreach (var target in route.Targets)
+        foreach (var provider in route.Providers())
         {
-            if (await grains.Provider(target.Provider).GetAsync() is null)
+            if (await grains.Provider(provider).GetAsync() is null)
             {
-                throw AdminException.Invalid($"config.targets: provider '@{target.Provider}' does not exist.");
+                throw AdminException.Invalid($"config.targets: provider '@{provider}' does not exist.");
             }
         }
         return new ConfigDraft(workspace, json);

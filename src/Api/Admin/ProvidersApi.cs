@@ -32,7 +32,9 @@ public static class ProvidersApi
         string? Region,
         string? Project,
         List<string>? Models,
-        List<string>? Workspaces);
+        List<string>? Workspaces,
+        string? TokenUrl,
+        Dictionary<string, string>? ModelIds);
 
     public sealed record UpdateProviderRequest(
         string? BaseUrl,
@@ -40,7 +42,9 @@ public static class ProvidersApi
         string? Region,
         string? Project,
         List<string>? Models,
-        List<string>? Workspaces);
+        List<string>? Workspaces,
+        string? TokenUrl,
+        Dictionary<string, string>? ModelIds);
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
     {
@@ -61,7 +65,7 @@ public static class ProvidersApi
         }
         var view = await grains.Provider(slug!).CreateAsync(new ProviderDraft(
             request.Kind, request.BaseUrl, request.Credentials.ToImmutableDictionary(), request.Region, request.Project,
-            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray()));
+            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         await audit.RecordAsync(context, "provider", view.Slug, "created", $"credentials: {string.Join(", ", view.CredentialFields)}");
         return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
     }
@@ -91,7 +95,7 @@ public static class ProvidersApi
         slug = slug.TrimStart('@');
         var view = await grains.Provider(slug).UpdateAsync(new ProviderPatch(
             request!.BaseUrl, request.Credentials?.ToImmutableDictionary(), request.Region, request.Project,
-            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray()));
+            request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         connections.Invalidate(slug);
         await audit.RecordAsync(context, "provider", slug, request.Credentials is null ? "updated" : "credentials_rotated");
         return TypedResults.Json(view, AdminJson.Options);

@@ -47,6 +47,29 @@ internal sealed class Exchange(HttpContext context, string endpoint)
 
     public void MarkFirstByte() => _firstByte = Stopwatch.GetTimestamp();
 
+    private readonly List<UsageAttempt> _attempts = [];
+    private (string Provider, string? Model, long Started)? _attempt;
+
+    /// <summary>A try at a provider target starts; it ends with <see cref="EndAttempt"/> or, when it answers the client, with the record.</summary>
+    public void BeginAttempt(string provider, string? providerModel) => _attempt = (provider, providerModel, Stopwatch.GetTimestamp());
+
+    /// <summary>The current try failed without reaching the client.</summary>
+    public void EndAttempt(int status, string outcome, string? errorType)
+    {
+        if (_attempt is { } current)
+        {
+            _attempts.Add(new UsageAttempt(current.Provider, current.Model, status, outcome, errorType, Stopwatch.GetElapsedTime(current.Started).TotalMilliseconds));
+            _attempt = null;
+        }
+    }
+
+    /// <summary>A target passed over because its circuit is open.</summary>
+    public void SkipAttempt(string provider) => _attempts.Add(new UsageAttempt(provider, null, 0, UsageOutcomes.SkippedCircuitOpen, null, 0));
+
+    private ImmutableArray<UsageAttempt> Attempts(int status, string outcome, string? errorType) => _attempt is { } current
+        ? [.. _attempts, new UsageAttempt(current.Provider, current.Model, status, outcome, errorType, Stopwatch.GetElapsedTime(current.Started).TotalMilliseconds)]
+        : [.. _attempts];
+
     /// <param name="usage">Usage read from the answer, when there was one; its error (an SSE error event) wins.</param>
     public UsageRecorded ToRecord(int status, string outcome, string? errorType = null, string? errorMessage = null, UsageMeter? usage = null)
     {
@@ -84,5 +107,6 @@ internal sealed class Exchange(HttpContext context, string endpoint)
         LatencyMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
         TimeToFirstByteMs = _firstByte is { } first ? Stopwatch.GetElapsedTime(_started, first).TotalMilliseconds : null,
         Metadata = Metadata,
+        Attempts = Attempts(status, outcome, usage?.ErrorType ?? errorType),
     };
 }

@@ -6,6 +6,9 @@ using Gateway.Api.Errors;
 using Gateway.Api.Logs;
 using Gateway.Grains.Logging;
 using Gateway.Api.Usage;
+using Gateway.Api.Providers;
+using Gateway.Api.Routing;
+using Gateway.Grains.Configs;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
@@ -24,6 +27,9 @@ namespace Gateway.Api.DataPlane;
 public sealed partial class MessagesProxy(
     IGrainFactory grains,
     ProviderConnections providers,
+    ProviderProtocols protocols,
+    TargetHealth health,
+    IOptions<RoutingOptions> routing,
     UpstreamHttp upstream,
     UsageLedger ledger,
     BudgetGate budgets,
@@ -33,18 +39,15 @@ public sealed partial class MessagesProxy(
     IOptions<DataPlaneOptions> options,
     ILogger<MessagesProxy> logger)
 {
-    private const string MessagesPath = "/v1/messages";
-    private const string CountTokensPath = "/v1/messages/count_tokens";
-
     // Bodies up to this size are read before the key is checked (one grain call for both); a larger or
     // undeclared body waits until the key is known to be good, so unknown clients cannot make it buffer 32 MB.
     private const long ReadBeforeAuthenticationBytes = 1024 * 1024;
 
-    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.Messages, MessagesPath);
+    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.Messages);
 
-    public Task HandleCountTokensAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.CountTokens, CountTokensPath);
+    public Task HandleCountTokensAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.CountTokens);
 
-    private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape, string path)
+    private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape)
     {
         var exchange = new Exchange(context, shape == MessagesRequest.Shape.Messages ? "messages" : "count_tokens");
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
@@ -100,30 +103,13 @@ public sealed partial class MessagesProxy(
         exchange.Workspace = admitted.Workspace;
         exchange.Metadata = requestMetadata.IsEmpty ? admitted.Metadata : requestMetadata.SetItems(admitted.Metadata);
 
-        var target = admitted.Route.Targets[0];
-        var provider = await providers.GetAsync(target.Provider);
-        if (provider is null || !provider.Serves(admitted.Workspace))
-        {
-            await RefuseAsync(exchange, 404, "not_found_error", $"The route's provider '{target.Provider}' does not exist or does not serve this workspace.");
-            return;
-        }
-        exchange.Provider = provider.Slug;
-        var model = target.OverrideModel ?? request.Model;
-        if (provider.Models is { Length: > 0 } served && !served.Contains(model))
-        {
-            await RefuseAsync(exchange, 404, "not_found_error", $"model: {model}");
-            return;
-        }
-        exchange.Model = model;
         if (shape == MessagesRequest.Shape.Messages && admitted.Logging.Mode != LogMode.MetadataOnly)
         {
             exchange.Capture = new ContentCapture(admitted.Logging, body.Span, exchange.Stream, logsOptions.Value.MaxBodyBytes);
         }
-        exchange.Price = PriceTable.Shipped.Find(model);
-        exchange.PriceVersion = PriceTable.Shipped.Version;
 
         if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty
-            && await ReserveAsync(exchange, admitted.Scopes, CostBound.Measure(body.Span, request.MaxTokens ?? 0)) is { } refusal)
+            && await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model, CostBound.Measure(body.Span, request.MaxTokens ?? 0)) is { } refusal)
         {
             if (refusal.RetryAfterSeconds is { } seconds)
             {
@@ -135,11 +121,17 @@ public sealed partial class MessagesProxy(
 
         try
         {
-            HttpContent content = target.OverrideModel is { } overridden && overridden != request.Model
-                ? new ByteArrayContent(request.WithModel(body.Span, overridden))
-                : new ReadOnlyMemoryContent(body.Memory);
-            using var upstreamRequest = AnthropicUpstream.CreateRequest(provider, HttpMethod.Post, path, context.Request, content);
-            await ForwardAsync(exchange, provider, upstreamRequest, TimeSpan.FromMilliseconds(admitted.Route.RequestTimeoutMs));
+            var dispatch = new Dispatch(exchange, admitted, request, body.Memory, shape == MessagesRequest.Shape.CountTokens ? "count_tokens" : "messages");
+            if (await RunGroupAsync(dispatch, admitted.Route) is { } failure)
+            {
+                // Every target failed: the client gets the last provider's answer, mapped.
+                await RecordAsync(exchange, exchange.ToRecord(failure.Error.Status, failure.Outcome, failure.Error.Type, failure.Error.Message));
+                foreach (var (name, values) in failure.RetryHeaders)
+                {
+                    context.Response.Headers[name] = values;
+                }
+                await AnthropicErrors.WriteAsync(context, failure.Error.Status, failure.Error.Type, failure.Error.Message);
+            }
         }
         finally
         {
@@ -151,17 +143,27 @@ public sealed partial class MessagesProxy(
         }
     }
 
-    /// <summary>Holds the request's cost bound in every scope it belongs to; the verdict when one refuses.</summary>
-    private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, CostBound bound)
+    /// <summary>
+    /// Holds the request's cost bound in every scope it belongs to — at the dearest model any target of the route
+    /// may use, since a fallback can land on it; the verdict when one refuses.
+    /// </summary>
+    private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, RouteConfig route, string model, CostBound bound)
     {
         var budgeted = scopes.FirstOrDefault(s => s.Policy.Budget is not null);
-        if (budgeted is not null && exchange.Price is null)
+        decimal amount = 0;
+        foreach (var candidate in route.Models(model))
         {
-            return BudgetVerdict.Deny(402, "billing_error",
-                $"No price is known for model '{exchange.Model}' (price table {PriceTable.Shipped.Version}), and {BudgetScopes.Describe(budgeted.Scope)} has a budget; " +
-                "the request cannot be admitted until the model is priced.");
+            if (PriceTable.Shipped.Find(candidate) is { } price)
+            {
+                amount = Math.Max(amount, bound.Cost(price));
+            }
+            else if (budgeted is not null)
+            {
+                return BudgetVerdict.Deny(402, "billing_error",
+                    $"No price is known for model '{candidate}' (price table {PriceTable.Shipped.Version}), and {BudgetScopes.Describe(budgeted.Scope)} has a budget; " +
+                    "the request cannot be admitted until the model is priced.");
+            }
         }
-        var amount = exchange.Price is { } price ? bound.Cost(price) : 0;
         var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, bound.TotalTokens, exchange.StartedAt);
         if (verdict is null)
         {
@@ -187,170 +189,9 @@ public sealed partial class MessagesProxy(
         await budgets.SettleAsync(exchange.RequestId, exchange.Holds, record.CostUsd ?? 0, tokens);
     }
 
-    private async Task ForwardAsync(Exchange exchange, ProviderConnection provider, HttpRequestMessage upstreamRequest, TimeSpan timeout)
-    {
-        var context = exchange.Context;
-        var aborted = context.RequestAborted;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        deadline.CancelAfter(timeout);
-
-        HttpResponseMessage response;
-        try
-        {
-            response = await upstream.Invoker.SendAsync(upstreamRequest, deadline.Token);
-        }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
-        {
-            await RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
-            return;
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            await FailAsync(exchange, 504, "timeout_error", UsageOutcomes.ProviderTimeout,
-                $"Provider '{provider.Slug}' did not answer within {timeout.TotalMilliseconds:F0} ms.");
-            return;
-        }
-        catch (OperationCanceledException)
-        {
-            // The handler's own connect timeout: the provider was never reached.
-            await FailAsync(exchange, 502, "api_error", UsageOutcomes.ProviderFailed,
-                $"Could not reach provider '{provider.Slug}' (connection timed out).");
-            return;
-        }
-        catch (HttpRequestException e)
-        {
-            LogUnreachable(logger, provider.Slug, e.HttpRequestError, (e.InnerException as SocketException)?.SocketErrorCode);
-            await FailAsync(exchange, 502, "api_error", UsageOutcomes.ProviderFailed,
-                $"Could not reach provider '{provider.Slug}' ({ProviderErrors.Describe(e)}).");
-            return;
-        }
-
-        using (response)
-        {
-            if ((int)response.StatusCode >= 400)
-            {
-                await RelayErrorAsync(exchange, provider, response, deadline.Token);
-                return;
-            }
-            context.Response.StatusCode = (int)response.StatusCode;
-            if (response.Content.Headers.ContentType is { } contentType)
-            {
-                context.Response.ContentType = contentType.ToString();
-            }
-            exchange.MarkFirstByte();
-            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
-            {
-                await RelayStreamAsync(exchange, response, timeout);
-            }
-            else
-            {
-                await RelayBodyAsync(exchange, response, deadline);
-            }
-        }
-    }
-
-    private async Task RelayStreamAsync(Exchange exchange, HttpResponseMessage response, TimeSpan idleTimeout)
-    {
-        var context = exchange.Context;
-        context.Response.Headers.CacheControl = "no-cache";
-        var meter = new UsageMeter { Capture = exchange.Capture };
-        RelayOutcome outcome;
-        var recorded = false;
-        await using (var stream = await response.Content.ReadAsStreamAsync(context.RequestAborted))
-        {
-            await context.Response.StartAsync(context.RequestAborted);
-            outcome = await SseRelay.RelayAsync(stream, context.Response, meter, async _ =>
-            {
-                recorded = true;
-                return await RecordAsync(exchange, exchange.ToRecord(200, UsageOutcomes.Completed, usage: meter));
-            }, idleTimeout, context.RequestAborted);
-        }
-        if (recorded)
-        {
-            return;
-        }
-        var result = outcome switch
-        {
-            RelayOutcome.ClientDisconnected => UsageOutcomes.ClientDisconnected,
-            RelayOutcome.ProviderTimedOut => UsageOutcomes.ProviderTimeout,
-            RelayOutcome.ProviderFailed => UsageOutcomes.ProviderFailed,
-            _ when meter.ErrorType is not null => UsageOutcomes.ProviderError,
-            _ => UsageOutcomes.Completed,
-        };
-        await RecordAsync(exchange, exchange.ToRecord(200, result, usage: meter));
-    }
-
-    private async Task RelayBodyAsync(Exchange exchange, HttpResponseMessage response, CancellationTokenSource deadline)
-    {
-        var context = exchange.Context;
-        byte[] bytes;
-        try
-        {
-            bytes = await UpstreamBodies.ReadAsync(response.Content, options.Value.MaxResponseBodyBytes, deadline.Token);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            await RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
-            return;
-        }
-        catch (OperationCanceledException)
-        {
-            await FailAsync(exchange, 504, "timeout_error", UsageOutcomes.ProviderTimeout, $"Provider '{exchange.Provider}' did not finish its answer in time.");
-            return;
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException)
-        {
-            await FailAsync(exchange, 502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{exchange.Provider}' sent an incomplete answer.");
-            return;
-        }
-
-        var meter = new UsageMeter();
-        if (exchange.Endpoint == "messages")
-        {
-            meter.ReadMessage(bytes);
-        }
-        exchange.Capture?.SetResponse(bytes);
-        // Recorded before the client can see the body: an answered request always has its record.
-        if (!await RecordAsync(exchange, exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter)))
-        {
-            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error",
-                "The gateway could not record this request's usage, so it withholds the answer; try again shortly.");
-            return;
-        }
-        context.Response.ContentLength = bytes.Length;
-        await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
-    }
-
-    private async Task RelayErrorAsync(Exchange exchange, ProviderConnection provider, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        byte[]? body = null;
-        try
-        {
-            body = await UpstreamBodies.ReadAsync(response.Content, 1024 * 1024, cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or OperationCanceledException)
-        {
-            // The status alone still says what happened.
-        }
-        var (status, type, message) = ProviderErrors.Map(provider.Slug, (int)response.StatusCode, body);
-        if (body is not null)
-        {
-            exchange.Capture?.SetResponse(body);
-        }
-        await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.ProviderError, type, message));
-        ProviderErrors.CopyRetryHeaders(response, exchange.Context.Response);
-        await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
-    }
-
     private async Task RefuseAsync(Exchange exchange, int status, string type, string message)
     {
         await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.Refused, type, message));
-        await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
-    }
-
-    private async Task FailAsync(Exchange exchange, int status, string type, string outcome, string message)
-    {
-        await RecordAsync(exchange, exchange.ToRecord(status, outcome, type, message));
         await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
     }
 

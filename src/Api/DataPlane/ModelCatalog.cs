@@ -2,13 +2,15 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Api.Providers;
 using Gateway.Grains.Providers;
 
 namespace Gateway.Api.DataPlane;
 
 /// <summary>
-/// The models each provider connection serves: its configured <c>models</c> list, or else the provider's own
-/// <c>/v1/models</c>, fetched with the provider credential and kept for a few minutes.
+/// The models each provider connection serves: its configured <c>models</c> list, or else (Anthropic) the
+/// provider's own <c>/v1/models</c>, fetched with the provider credential and kept for a few minutes, or
+/// (Bedrock, Vertex) the Claude models the gateway's catalog maps for that kind.
 /// </summary>
 public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
 {
@@ -20,6 +22,11 @@ public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
     /// <summary>The provider's models, newest first as the provider orders them.</summary>
     public async Task<IReadOnlyList<JsonObject>> ListAsync(ProviderConnection provider, CancellationToken cancellationToken)
     {
+        if (provider.Kind != ProviderKinds.Anthropic)
+        {
+            // Bedrock and Vertex list every foundation model of every vendor; the gateway's catalog says which Claude models map.
+            return ProviderModels.Describe(provider);
+        }
         if (provider.Models is { Length: > 0 } configured)
         {
             return [.. configured.Select(Describe)];

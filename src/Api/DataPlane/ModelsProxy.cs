@@ -95,6 +95,18 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         }
         foreach (var provider in providers)
         {
+            if (provider.Kind != ProviderKinds.Anthropic)
+            {
+                var entry = Gateway.Api.Providers.ProviderModels.Find(id);
+                var listed = (await catalog.ListAsync(provider, context.RequestAborted)).FirstOrDefault(m => Id(m) == id || Id(m) == entry?.Id);
+                if (listed is not null && (admitted.Models is not { Length: > 0 } permitted || ModelPatterns.Matches(permitted, Id(listed)) || ModelPatterns.Matches(permitted, id)))
+                {
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(listed.ToJsonString(), context.RequestAborted);
+                    return;
+                }
+                continue;
+            }
             if (provider.Models is { Length: > 0 } configured)
             {
                 if (configured.Contains(id))
@@ -163,9 +175,9 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             return (null, []);
         }
         var providers = new List<ProviderConnection>();
-        foreach (var target in admitted.Route.Targets)
+        foreach (var slug in admitted.Route.Providers())
         {
-            if (await connections.GetAsync(target.Provider) is { } connection && connection.Serves(admitted.Workspace))
+            if (await connections.GetAsync(slug) is { } connection && connection.Serves(admitted.Workspace))
             {
                 providers.Add(connection);
             }

@@ -47,7 +47,9 @@ public static class LogsApi
     private static async Task<IResult> GetAsync(string requestId, HttpContext context, NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand(
-            $"SELECT l.*, (e.data -> 'request')::text, (e.data -> 'response')::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL " +
+            $"SELECT l.*, (e.data -> 'request')::text, (e.data -> 'response')::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL, " +
+            // The attempts stay in the usage event (its stream is the request id).
+            $"(SELECT (u.data -> 'attempts')::text FROM {ReadSchema.Schema}.mt_events u WHERE u.stream_id = l.request_id AND u.type = '{Usage.LedgerSchema.UsageEventType}' ORDER BY u.version LIMIT 1) " +
             $"FROM (SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog} WHERE request_id = $1) l " +
             $"LEFT JOIN {ReadSchema.RequestContent} c ON c.request_id = l.request_id " +
             // The bodies stay in their event; the projection only knows where it is.
@@ -68,8 +70,10 @@ public static class LogsApi
         detail["redacted"] = reader.GetBoolean(first + 2);
         detail["bodies_omitted"] = noContent ? null : reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3);
         detail["bodies_expire_at"] = reader.IsDBNull(first + 4) ? null : new DateTimeOffset(reader.GetDateTime(first + 4), TimeSpan.Zero);
-        detail["attempts"] = JsonSerializer.SerializeToNode(
-            new[] { new LogAttempt(row.Provider, row.Model, row.Status, row.Outcome, row.ErrorType, row.LatencyMs) }, AdminJson.Options);
+        detail["attempts"] = Json(reader, first + 6) is JsonArray { Count: > 0 } attempts
+            ? attempts
+            // Requests recorded before attempts were: their one try is the row itself.
+            : JsonSerializer.SerializeToNode(new[] { new LogAttempt(row.Provider, row.Model, row.Status, row.Outcome, row.ErrorType, row.LatencyMs) }, AdminJson.Options);
         return TypedResults.Json(detail, AdminJson.Options);
     }
 

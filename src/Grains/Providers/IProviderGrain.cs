@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Gateway.Grains.Providers;
 
 /// <summary>
-/// A provider connection (Anthropic direct today; Bedrock and Vertex later): where to send requests and the
+/// A provider connection (Anthropic direct, AWS Bedrock or Google Vertex AI): where to send requests and the
 /// credential to send them with, kept encrypted at rest and never shown back to an admin.
 /// </summary>
 public interface IProviderGrain : IGrainWithStringKey
@@ -46,7 +46,9 @@ public sealed record ProviderDraft(
     [property: Id(3)] string? Region,
     [property: Id(4)] string? Project,
     [property: Id(5)] ImmutableArray<string>? Models,
-    [property: Id(6)] ImmutableArray<string>? Workspaces);
+    [property: Id(6)] ImmutableArray<string>? Workspaces,
+    [property: Id(7)] string? TokenUrl = null,
+    [property: Id(8)] ImmutableDictionary<string, string>? ModelIds = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -56,7 +58,9 @@ public sealed record ProviderPatch(
     [property: Id(2)] string? Region,
     [property: Id(3)] string? Project,
     [property: Id(4)] ImmutableArray<string>? Models,
-    [property: Id(5)] ImmutableArray<string>? Workspaces);
+    [property: Id(5)] ImmutableArray<string>? Workspaces,
+    [property: Id(6)] string? TokenUrl = null,
+    [property: Id(7)] ImmutableDictionary<string, string>? ModelIds = null);
 
 /// <summary>A provider connection as the admin API shows it: no credential values.</summary>
 [GenerateSerializer, Immutable]
@@ -70,7 +74,9 @@ public sealed record ProviderView(
     [property: Id(6)] ImmutableArray<string>? Workspaces,
     [property: Id(7)] ImmutableArray<string> CredentialFields,
     [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] DateTimeOffset UpdatedAt);
+    [property: Id(9)] DateTimeOffset UpdatedAt,
+    [property: Id(10)] string? TokenUrl,
+    [property: Id(11)] ImmutableDictionary<string, string>? ModelIds);
 
 /// <summary>A provider connection as stored: its credentials encrypted by <see cref="ICredentialProtector"/>.</summary>
 [GenerateSerializer, Immutable]
@@ -81,11 +87,15 @@ public sealed record SealedProviderConnection(
     [property: Id(3)] string ProtectedCredentials,
     [property: Id(4)] ImmutableArray<string>? Models,
     [property: Id(5)] ImmutableArray<string>? Workspaces,
-    [property: Id(6)] long Version)
+    [property: Id(6)] long Version,
+    [property: Id(7)] string? Region = null,
+    [property: Id(8)] string? Project = null,
+    [property: Id(9)] string? TokenUrl = null,
+    [property: Id(10)] ImmutableDictionary<string, string>? ModelIds = null)
 {
     public ProviderConnection Unseal(ICredentialProtector protector) => new(Slug, Kind, BaseUrl,
         System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(ProtectedCredentials))!.ToImmutableDictionary(),
-        Models, Workspaces, Version);
+        Models, Workspaces, Version, Region, Project, TokenUrl, ModelIds);
 }
 
 /// <summary>A provider connection as the request path uses it, credential decrypted (never leaves the process).</summary>
@@ -97,7 +107,11 @@ public sealed record ProviderConnection(
     [property: Id(3)] ImmutableDictionary<string, string> Credentials,
     [property: Id(4)] ImmutableArray<string>? Models,
     [property: Id(5)] ImmutableArray<string>? Workspaces,
-    [property: Id(6)] long Version)
+    [property: Id(6)] long Version,
+    [property: Id(7)] string? Region = null,
+    [property: Id(8)] string? Project = null,
+    [property: Id(9)] string? TokenUrl = null,
+    [property: Id(10)] ImmutableDictionary<string, string>? ModelIds = null)
 {
     /// <summary>True when a key of <paramref name="workspace"/> may send requests through this connection.</summary>
     public bool Serves(string workspace) => Workspaces is not { } allowed || allowed.Contains(workspace);

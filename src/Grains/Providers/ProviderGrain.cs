@@ -22,16 +22,20 @@ public sealed class ProviderGrain(
         {
             throw AdminException.Conflict($"Provider '{Slug}'");
         }
-        var baseUrl = ProviderRules.Validate(draft.Kind, draft.BaseUrl, draft.Credentials);
+        var project = draft.Project ?? ProviderRules.DefaultProject(draft.Kind, draft.Credentials);
+        var baseUrl = ProviderRules.Validate(draft.Kind, draft.BaseUrl, draft.Credentials, draft.Region, project, draft.TokenUrl, draft.ModelIds);
         var now = clock.GetUtcNow();
         state.State = new ProviderState
         {
             Kind = draft.Kind,
             BaseUrl = baseUrl,
+            BaseUrlDerived = draft.BaseUrl is null,
             ProtectedCredentials = Protect(draft.Credentials),
             CredentialFields = [.. draft.Credentials.Keys.Order(StringComparer.Ordinal)],
             Region = draft.Region,
-            Project = draft.Project,
+            Project = project,
+            TokenUrl = draft.TokenUrl,
+            ModelIds = draft.ModelIds?.ToDictionary(),
             Models = draft.Models?.ToList(),
             Workspaces = draft.Workspaces?.ToList(),
             CreatedAt = now,
@@ -54,14 +58,23 @@ public sealed class ProviderGrain(
         }
         var current = state.State;
         var credentials = patch.Credentials ?? Unprotect(current.ProtectedCredentials);
-        current.BaseUrl = ProviderRules.Validate(current.Kind, patch.BaseUrl ?? current.BaseUrl, credentials);
+        var region = patch.Region ?? current.Region;
+        var project = patch.Project ?? current.Project;
+        var tokenUrl = patch.TokenUrl ?? current.TokenUrl;
+        var modelIds = patch.ModelIds ?? current.ModelIds?.ToImmutableDictionary();
+        // A changed base URL is validated as given; an unchanged one that was derived (Bedrock/Vertex) is derived again.
+        current.BaseUrl = ProviderRules.Validate(current.Kind, patch.BaseUrl ?? (current.BaseUrlDerived ? null : current.BaseUrl),
+            credentials, region, project, tokenUrl, modelIds);
+        current.BaseUrlDerived = patch.BaseUrl is null && current.BaseUrlDerived;
         if (patch.Credentials is not null)
         {
             current.ProtectedCredentials = Protect(patch.Credentials);
             current.CredentialFields = [.. patch.Credentials.Keys.Order(StringComparer.Ordinal)];
         }
-        current.Region = patch.Region ?? current.Region;
-        current.Project = patch.Project ?? current.Project;
+        current.Region = region;
+        current.Project = project;
+        current.TokenUrl = tokenUrl;
+        current.ModelIds = modelIds?.ToDictionary();
         current.Models = patch.Models?.ToList() ?? current.Models;
         current.Workspaces = patch.Workspaces?.ToList() ?? current.Workspaces;
         current.UpdatedAt = clock.GetUtcNow();
@@ -97,7 +110,11 @@ public sealed class ProviderGrain(
             state.State.ProtectedCredentials,
             state.State.Models?.ToImmutableArray(),
             state.State.Workspaces?.ToImmutableArray(),
-            state.State.Version);
+            state.State.Version,
+            state.State.Region,
+            state.State.Project,
+            state.State.TokenUrl,
+            state.State.ModelIds?.ToImmutableDictionary());
         return Task.FromResult<SealedProviderConnection?>(_connection);
     }
 
@@ -109,7 +126,7 @@ public sealed class ProviderGrain(
 
     private ProviderView View() => new(Slug, state.State.Kind, state.State.BaseUrl, state.State.Region, state.State.Project,
         state.State.Models?.ToImmutableArray(), state.State.Workspaces?.ToImmutableArray(), [.. state.State.CredentialFields],
-        state.State.CreatedAt, state.State.UpdatedAt);
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.TokenUrl, state.State.ModelIds?.ToImmutableDictionary());
 }
 
 public sealed class ProviderState
@@ -120,6 +137,11 @@ public sealed class ProviderState
     public List<string> CredentialFields { get; set; } = [];
     public string? Region { get; set; }
     public string? Project { get; set; }
+    public string? TokenUrl { get; set; }
+    public Dictionary<string, string>? ModelIds { get; set; }
+
+    /// <summary>True when <see cref="BaseUrl"/> was derived from the region (no <c>base_url</c> given), so a new region moves it.</summary>
+    public bool BaseUrlDerived { get; set; }
     public List<string>? Models { get; set; }
     public List<string>? Workspaces { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -49,7 +49,15 @@ public sealed record UsageRecorded
     public double LatencyMs { get; init; }
     public double? TimeToFirstByteMs { get; init; }
     public ImmutableDictionary<string, string> Metadata { get; init; } = ImmutableDictionary<string, string>.Empty;
+
+    /// <summary>Every try at a provider target, in order (retries, fallbacks, skipped open circuits); empty when none was made.</summary>
+    public ImmutableArray<UsageAttempt> Attempts { get; init; } = [];
 }
+
+/// <summary>One try at a provider target: which, with what model id, and how it ended.</summary>
+/// <param name="Model">The provider's own model id (e.g. a Bedrock inference profile).</param>
+/// <param name="Outcome">A <see cref="UsageOutcomes"/> name, or <c>skipped_circuit_open</c>.</param>
+public sealed record UsageAttempt(string Provider, string? Model, int Status, string Outcome, string? ErrorType, double LatencyMs);
 
 /// <summary>Outcome names used in <see cref="UsageRecorded.Outcome"/>.</summary>
 public static class UsageOutcomes
@@ -60,4 +68,7 @@ public static class UsageOutcomes
     public const string ProviderFailed = "provider_failed";
     public const string ProviderTimeout = "provider_timeout";
     public const string ClientDisconnected = "client_disconnected";
+
+    /// <summary>An attempt not made: the target's circuit was open and another target could serve.</summary>
+    public const string SkippedCircuitOpen = "skipped_circuit_open";
 }

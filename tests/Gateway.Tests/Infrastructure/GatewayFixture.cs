@@ -74,6 +74,11 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["GATEWAY_ENCRYPTION_KEY"] = TestEncryptionKey,
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Gateway:Cors:AllowedOrigins:0"] = AllowedOrigin,
+            // Short enough that circuit and retry tests do not wait for production pacing.
+            ["Gateway:Routing:BreakerFailures"] = "3",
+            ["Gateway:Routing:BreakerOpenFor"] = "00:00:02",
+            ["Gateway:Routing:RetryBaseDelay"] = "00:00:00.020",
+            ["Gateway:Routing:MaxRetryAfter"] = "00:00:02",
         });
         configure?.Invoke(builder.Services);
         var settings = new GatewaySettings

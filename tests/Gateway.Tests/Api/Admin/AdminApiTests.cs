@@ -199,11 +199,19 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         var fallback = new JsonObject
         {
             ["slug"] = slug + "-fb",
-            ["config"] = JsonNode.Parse($"{{\"strategy\":{{\"mode\":\"fallback\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\"}},{{\"provider\":\"@{tenant.Provider}\"}}]}}"),
+            ["config"] = JsonNode.Parse($"{{\"strategy\":{{\"mode\":\"fallback\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\"}},{{\"strategy\":{{\"mode\":\"loadbalance\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\",\"weight\":2}}]}}]}}"),
         };
-        using var refused = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs", fallback);
+        using var accepted = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs", fallback);
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+
+        var roundRobin = new JsonObject
+        {
+            ["slug"] = slug + "-rr",
+            ["config"] = JsonNode.Parse($"{{\"strategy\":{{\"mode\":\"round_robin\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\"}}]}}"),
+        };
+        using var refused = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs", roundRobin);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("fallback", (await AnthropicError.ReadAsync(refused)).Message);
+        Assert.Contains("single, fallback or loadbalance", (await AnthropicError.ReadAsync(refused)).Message);
 
         using var unknownProvider = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs",
             new JsonObject { ["slug"] = slug + "-up", ["config"] = JsonNode.Parse("{\"targets\":[{\"provider\":\"@nobody\"}]}") });

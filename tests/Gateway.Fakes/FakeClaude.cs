@@ -1,0 +1,179 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Fakes;
+
+/// <summary>
+/// What every fake provider answers, whatever its wire format: the reply a request gets (text, thinking, tool
+/// use, usage with cache tokens, steered by <see cref="Markers"/>), Anthropic's SSE rendering and error shape.
+/// </summary>
+internal static class FakeClaude
+{
+    private static int _messageCounter;
+
+    public static FakeReply BuildReply(JsonObject body, string model, string prompt, Markers markers, string? fixedText)
+    {
+        var id = $"msg_fake{Interlocked.Increment(ref _messageCounter):D6}";
+        var blocks = new List<JsonObject>();
+        if (body["thinking"]?["type"]?.GetValue<string>() == "enabled")
+        {
+            blocks.Add(new JsonObject
+            {
+                ["type"] = "thinking",
+                ["thinking"] = "The user wants a short answer. I will give one.",
+                ["signature"] = "fakesig" + Convert.ToBase64String(Encoding.UTF8.GetBytes(id)),
+            });
+        }
+
+        var wantsTool = body["tools"] is JsonArray { Count: > 0 } tools
+            && (markers.UseTool || body["tool_choice"]?["type"]?.GetValue<string>() is "any" or "tool");
+        string stopReason;
+        if (wantsTool)
+        {
+            var tool = ((JsonArray)body["tools"]!)[0]!;
+            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = "Let me look that up." });
+            blocks.Add(new JsonObject
+            {
+                ["type"] = "tool_use",
+                ["id"] = "toolu_" + id[4..],
+                ["name"] = tool["name"]?.GetValue<string>() ?? "tool",
+                ["input"] = new JsonObject { ["location"] = "Paris, France", ["unit"] = "celsius" },
+            });
+            stopReason = "tool_use";
+        }
+        else
+        {
+            var text = markers.Words > 0
+                ? string.Join(' ', Enumerable.Range(0, markers.Words).Select(i => $"word{i}"))
+                : fixedText ?? $"Hello from the fake. You said: {Shorten(Markers.Strip(prompt), 80)}";
+            blocks.Add(new JsonObject { ["type"] = "text", ["text"] = text });
+            stopReason = "end_turn";
+        }
+
+        var outputTokens = blocks.Sum(b => Math.Max(1, (b["text"] ?? b["thinking"] ?? b["input"])!.ToJsonString().Length / 4));
+        var usage = Usage(body, outputTokens, markers);
+        return new FakeReply(id, model, blocks, stopReason, usage);
+    }
+
+    private static JsonObject Usage(JsonObject body, int outputTokens, Markers markers)
+    {
+        var cacheWrite5m = 0;
+        var cacheWrite1h = 0;
+        var raw = body.ToJsonString();
+        if (raw.Contains("\"cache_control\"", StringComparison.Ordinal))
+        {
+            if (raw.Contains("\"ttl\":\"1h\"", StringComparison.Ordinal))
+            {
+                cacheWrite1h = 2048;
+            }
+            else
+            {
+                cacheWrite5m = 1024;
+            }
+        }
+        return new JsonObject
+        {
+            ["input_tokens"] = markers.InputTokens ?? InputTokens(body),
+            ["cache_creation_input_tokens"] = cacheWrite5m + cacheWrite1h,
+            ["cache_read_input_tokens"] = markers.CacheRead,
+            ["cache_creation"] = new JsonObject
+            {
+                ["ephemeral_5m_input_tokens"] = cacheWrite5m,
+                ["ephemeral_1h_input_tokens"] = cacheWrite1h,
+            },
+            ["output_tokens"] = markers.OutputTokens ?? outputTokens,
+            ["service_tier"] = "standard",
+        };
+    }
+
+    public static int InputTokens(JsonObject body) => Math.Max(1, (body["messages"]?.ToJsonString().Length ?? 0) / 4 + (body["system"]?.ToJsonString().Length ?? 0) / 4);
+
+    public static string LastUserText(JsonObject body)
+    {
+        if (body["messages"] is not JsonArray messages)
+        {
+            return "";
+        }
+        var last = messages.LastOrDefault(m => m?["role"]?.GetValue<string>() == "user");
+        return last?["content"] switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            // Clients put context blocks (e.g. Claude Code's reminders) before the typed prompt: the last text is the prompt.
+            JsonArray parts => parts.Select(p => p?["text"]?.GetValue<string>()).LastOrDefault(t => t is not null) ?? "",
+            _ => "",
+        };
+    }
+
+    private static string Shorten(string text, int max) => text.Length <= max ? text : text[..max];
+
+    public static string ErrorType(int status) => status switch
+    {
+        400 => "invalid_request_error",
+        401 => "authentication_error",
+        402 => "billing_error",
+        403 => "permission_error",
+        404 => "not_found_error",
+        413 => "request_too_large",
+        429 => "rate_limit_error",
+        504 => "timeout_error",
+        529 => "overloaded_error",
+        _ => "api_error",
+    };
+
+    /// <summary>Writes the reply as Anthropic SSE, honouring the stream markers.</summary>
+    public static async Task StreamAsync(HttpContext context, FakeReply reply, Markers markers, SemaphoreSlim eventGate, SemaphoreSlim eventWaiting)
+    {
+        context.Response.ContentType = "text/event-stream; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.Headers["request-id"] = "req_fake_" + reply.Id;
+        var events = reply.ToEvents(markers.MidStreamError);
+        var first = true;
+        foreach (var (name, data) in events)
+        {
+            if (!first && markers.Gated)
+            {
+                eventWaiting.Release();
+                await eventGate.WaitAsync(context.RequestAborted);
+            }
+            if (!first && markers.EventDelayMs > 0)
+            {
+                await Task.Delay(markers.EventDelayMs, context.RequestAborted);
+            }
+            await context.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString()}\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            if (first && markers.HangAfterFirstEvent)
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            if (first && markers.DropAfterFirstEvent)
+            {
+                // A reset discards what the peer has not read yet: give the first event time to be read.
+                await Task.Delay(300, context.RequestAborted);
+                context.Abort();
+                return;
+            }
+            first = false;
+        }
+    }
+
+    public static async Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? retryAfter = null)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers["request-id"] = "req_fake_error";
+        if (retryAfter is not null)
+        {
+            context.Response.Headers.RetryAfter = retryAfter;
+            context.Response.Headers["retry-after-ms"] = retryAfter + "000";
+            context.Response.Headers["x-should-retry"] = "true";
+        }
+        var error = new JsonObject
+        {
+            ["type"] = "error",
+            ["error"] = new JsonObject { ["type"] = type, ["message"] = message },
+            ["request_id"] = "req_fake_error",
+        };
+        await context.Response.WriteAsync(error.ToJsonString());
+    }
+}
