@@ -83,7 +83,7 @@ public sealed partial class FakeVertex : IAsyncDisposable
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray()), bytes));
 
         var authorization = context.Request.Headers.Authorization.ToString();
-        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_oauth.IssuedTokens.Contains(authorization["Bearer ".Length..]))
+        if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_oauth.IsValid(authorization["Bearer ".Length..]))
         {
             await WriteGoogleErrorAsync(context, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.");
             return;

@@ -63,11 +63,22 @@ public static class ProvidersApi
         {
             throw AdminException.Invalid("credentials: required.");
         }
+        CheckServiceAccount(request.Kind, request.Credentials);
         var view = await grains.Provider(slug!).CreateAsync(new ProviderDraft(
             request.Kind, request.BaseUrl, request.Credentials.ToImmutableDictionary(), request.Region, request.Project,
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         await audit.RecordAsync(context, "provider", view.Slug, "created", $"credentials: {string.Join(", ", view.CredentialFields)}");
         return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>A Vertex key file whose private key cannot sign is refused now, not on the first request.</summary>
+    private static void CheckServiceAccount(string kind, Dictionary<string, string> credentials)
+    {
+        if (kind == ProviderKinds.Vertex && credentials.TryGetValue("service_account_json", out var json)
+            && Providers.Vertex.VertexTokens.Validate(json) is { } problem)
+        {
+            throw AdminException.Invalid($"credentials.service_account_json: {problem}");
+        }
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
@@ -93,6 +104,10 @@ public static class ProvidersApi
             return error;
         }
         slug = slug.TrimStart('@');
+        if (request!.Credentials is { } credentials && await grains.Provider(slug).GetAsync() is { } current)
+        {
+            CheckServiceAccount(current.Kind, credentials);
+        }
         var view = await grains.Provider(slug).UpdateAsync(new ProviderPatch(
             request!.BaseUrl, request.Credentials?.ToImmutableDictionary(), request.Region, request.Project,
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
