@@ -94,6 +94,8 @@ public static class ReadSchema
                 latency_ms                  double precision NOT NULL,
                 time_to_first_byte_ms       double precision,
                 metadata                    jsonb            NOT NULL);
+            -- Added with routing: each try at a provider target (retries, fallbacks, skipped circuits).
+            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS attempts jsonb;
             CREATE INDEX IF NOT EXISTS request_log_newest ON {RequestLog} (created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);

@@ -10,6 +10,7 @@ using Gateway.Grains.Keys;
 using Gateway.Grains.Pricing;
 using Gateway.Projections.Usage;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Api.DataPlane;
 
@@ -424,6 +425,6 @@ public sealed partial class MessagesProxy
         return null;
     }
 
-    [LoggerMessage(Level = Microsoft.Extensions.Logging.LogLevel.Warning, Message = "Provider {Provider}: no access token ({Problem})")]
-    private static partial void LogNoToken(Microsoft.Extensions.Logging.ILogger logger, string provider, string problem);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Provider {Provider}: no access token ({Problem})")]
+    private static partial void LogNoToken(ILogger logger, string provider, string problem);
 }

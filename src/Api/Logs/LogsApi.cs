@@ -48,8 +48,7 @@ public static class LogsApi
     {
         await using var command = database.CreateCommand(
             $"SELECT l.*, (e.data -> 'request')::text, (e.data -> 'response')::text, coalesce(c.redacted, false), c.omitted, c.expires_at, c.request_id IS NULL, " +
-            // The attempts stay in the usage event (its stream is the request id).
-            $"(SELECT (u.data -> 'attempts')::text FROM {ReadSchema.Schema}.mt_events u WHERE u.stream_id = l.request_id AND u.type = '{Usage.LedgerSchema.UsageEventType}' ORDER BY u.version LIMIT 1) " +
+            $"(SELECT r.attempts::text FROM {ReadSchema.RequestLog} r WHERE r.request_id = l.request_id) " +
             $"FROM (SELECT {LogRows.Columns} FROM {ReadSchema.RequestLog} WHERE request_id = $1) l " +
             $"LEFT JOIN {ReadSchema.RequestContent} c ON c.request_id = l.request_id " +
             // The bodies stay in their event; the projection only knows where it is.

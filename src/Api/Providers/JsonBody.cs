@@ -11,7 +11,7 @@ namespace Gateway.Api.Providers;
 public static class JsonBody
 {
     /// <param name="drop">Top-level fields to leave out.</param>
-    /// <param name="add">Fields to add (name, raw JSON value), unless the body already has a field of that name.</param>
+    /// <param name="add">Fields to add (name, raw JSON value), unless the body keeps a field of that name.</param>
     public static byte[] Rewrite(ReadOnlySpan<byte> body, ReadOnlySpan<string> drop, IReadOnlyList<(string Name, byte[] RawValue)> add)
     {
         var kept = new List<Range>(16);
@@ -40,7 +40,7 @@ public static class JsonBody
         var first = true;
         foreach (var (name, raw) in add)
         {
-            if (present.Contains(name))
+            if (present.Contains(name) && !drop.Contains(name))
             {
                 continue;
             }

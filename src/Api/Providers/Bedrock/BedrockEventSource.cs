@@ -54,7 +54,7 @@ public sealed class BedrockEventSource(string provider, Stream frames) : Anthrop
             _ended = true;
             return null;
         }
-        var messageType = frame.Header(":message-type");
+        var messageType = frame.MessageType;
         if (messageType is "exception" or "error")
         {
             var (status, type, message) = BedrockErrors.FromFrame(provider, frame);
@@ -62,13 +62,22 @@ public sealed class BedrockEventSource(string provider, Stream frames) : Anthrop
             _ended = true;
             return new ProviderError(status, type, message);
         }
-        if (frame.Header(":event-type") != "chunk")
+        if (frame.EventType != "chunk")
         {
             // Frames Bedrock may add that carry no Anthropic event: nothing to relay.
             return null;
         }
         SetPending(ChunkEvent(frame.Payload.Span));
         return null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _decoder.Dispose();
+        }
+        base.Dispose(disposing);
     }
 
     private void SetPending(byte[] bytes)

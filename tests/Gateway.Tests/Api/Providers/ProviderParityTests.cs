@@ -89,7 +89,7 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
         using var direct = DirectClient();
         using var through = GatewayClient(secret);
-        var count = new MessageCountTokensParams { Model = Model, Messages = [new MessageParam { Role = Role.User, Content = "How many tokens is this sentence?" }] };
+        var count = new MessageCountTokensParams { Model = Model, Messages = [new UserMessageParam("How many tokens is this sentence?")] };
 
         Assert.Equal((await direct.Messages.CountTokens(count)).InputTokens, (await through.Messages.CountTokens(count)).InputTokens);
         var models = new List<string>();
@@ -127,7 +127,8 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
         Assert.Contains("/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke", atBedrock.PathAndQuery);
 
         var atVertex = clouds.Vertex.Requests.Single(r => r.BodyText.Contains(marker, StringComparison.Ordinal));
-        Assert.Equal("context-1m-2025-08-07,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14", atVertex.Header("anthropic-beta"));
+        Assert.Equal(["context-1m-2025-08-07", "interleaved-thinking-2025-05-14", "fine-grained-tool-streaming-2025-05-14"],
+            atVertex.Header("anthropic-beta")!.Split(',', StringSplitOptions.TrimEntries));
         var vertexBody = JsonNode.Parse(atVertex.Body)!.AsObject();
         Assert.Equal("vertex-2023-10-16", vertexBody["anthropic_version"]!.GetValue<string>());
         Assert.False(vertexBody.ContainsKey("model") || vertexBody.ContainsKey("anthropic_beta"));

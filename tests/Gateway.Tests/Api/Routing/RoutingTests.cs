@@ -192,41 +192,46 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
     {
         await using var flaky = await FakeAnthropic.StartAsync();
         flaky.FailAllWith = 503;
-        string primary = "";
-        var (_, secret) = await CloudProviders.CreateRoutedKeyAsync(gateway, async ws =>
-        {
-            primary = await clouds.CreateProviderAsync(gateway, "anthropic", ws, flaky);
-            return Fallback(Target(primary), Target(await clouds.CreateProviderAsync(gateway, "bedrock", ws)));
-        });
-        async Task<List<string>> SendAsync(string prompt)
+        var (_, secret) = await CloudProviders.CreateRoutedKeyAsync(gateway, async ws => Fallback(
+            Target(await clouds.CreateProviderAsync(gateway, "anthropic", ws, flaky)),
+            Target(await clouds.CreateProviderAsync(gateway, "bedrock", ws))));
+        // Requests first, their log entries afterwards: the open period must not pass while the log catches up.
+        var expected = new List<(string RequestId, string[] Outcomes)>();
+        async Task SendAsync(string prompt, params string[] outcomes)
         {
             using var response = await gateway.Client.SendAsync(Requests.Messages(secret, Requests.MessagesBody(prompt, model: Model)));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return [.. (await AttemptsAsync(Requests.RequestId(response))).Select(a => a["outcome"]!.GetValue<string>())];
+            expected.Add((Requests.RequestId(response), outcomes));
         }
 
-        // Three failures (the test gateway's threshold) open the circuit.
+        // Three failures (the test gateway's threshold) open the circuit for 2 s.
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(["provider_error", "completed"], await SendAsync($"failing {i}"));
+            await SendAsync($"failing {i}", "provider_error", "completed");
         }
         Assert.Equal(3, flaky.MessageRequests);
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(["skipped_circuit_open", "completed"], await SendAsync($"skipped {i}"));
+            await SendAsync($"skipped {i}", "skipped_circuit_open", "completed");
         }
         Assert.Equal(3, flaky.MessageRequests);
 
-        // After the open period one request probes; a failed probe opens it again, a good one closes it.
+        // After the open period one request probes; a failed probe opens it again (for 4 s), a good one closes it.
         await Task.Delay(TimeSpan.FromSeconds(2.2));
-        Assert.Equal(["provider_error", "completed"], await SendAsync("probe fails"));
+        await SendAsync("probe fails", "provider_error", "completed");
         Assert.Equal(4, flaky.MessageRequests);
-        Assert.Equal(["skipped_circuit_open", "completed"], await SendAsync("skipped again"));
+        await SendAsync("skipped again", "skipped_circuit_open", "completed");
         flaky.FailAllWith = null;
         await Task.Delay(TimeSpan.FromSeconds(4.4));
-        Assert.Equal(["completed"], await SendAsync("probe succeeds"));
-        Assert.Equal(["completed"], await SendAsync("closed again"));
+        await SendAsync("probe succeeds", "completed");
+        await SendAsync("closed again", "completed");
         Assert.Equal(6, flaky.MessageRequests);
+
+        await Reports.CatchUpAsync(gateway);
+        foreach (var (requestId, outcomes) in expected)
+        {
+            Assert.Equal(outcomes, (await AttemptsAsync(requestId, catchUp: false)).Select(a => a["outcome"]!.GetValue<string>()));
+        }
     }
 
     private static JsonObject Target(string provider) => new() { ["provider"] = "@" + provider };
