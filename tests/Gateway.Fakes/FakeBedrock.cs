@@ -166,7 +166,7 @@ public sealed partial class FakeBedrock : IAsyncDisposable
         await context.Response.StartAsync(context.RequestAborted);
         if (markers.ExceptionFirst)
         {
-            await WriteFrameAsync(context, ExceptionFrame("throttlingException", "Too many tokens, please wait before trying again."));
+            await WriteFrameAsync(context, EventStreamEncoder.Exception("throttlingException", "Too many tokens, please wait before trying again."));
             return;
         }
         var first = true;
@@ -187,21 +187,15 @@ public sealed partial class FakeBedrock : IAsyncDisposable
                     ["firstByteLatency"] = 7,
                 };
             }
-            var payload = Encoding.UTF8.GetBytes(new JsonObject { ["bytes"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(data.ToJsonString())) }.ToJsonString());
-            await WriteFrameAsync(context, EventStreamEncoder.Encode(
-                [new(":event-type", "chunk"), new(":content-type", "application/json"), new(":message-type", "event")], payload));
+            await WriteFrameAsync(context, EventStreamEncoder.Chunk(Encoding.UTF8.GetBytes(data.ToJsonString())));
             if (markers.MidStreamError && name == "content_block_delta")
             {
-                await WriteFrameAsync(context, ExceptionFrame("modelStreamErrorException", "The model stream failed mid-answer."));
+                await WriteFrameAsync(context, EventStreamEncoder.Exception("modelStreamErrorException", "The model stream failed mid-answer."));
                 return;
             }
             first = false;
         }
     }
-
-    private static byte[] ExceptionFrame(string exception, string message) => EventStreamEncoder.Encode(
-        [new(":exception-type", exception), new(":content-type", "application/json"), new(":message-type", "exception")],
-        Encoding.UTF8.GetBytes(new JsonObject { ["message"] = message }.ToJsonString()));
 
     private static async Task WriteFrameAsync(HttpContext context, byte[] frame)
     {
