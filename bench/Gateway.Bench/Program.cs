@@ -21,10 +21,18 @@ if (args.Length > 0 && args[0] == "reports" && !OperatingSystem.IsWindows())
         int.Parse(Option("--rate") ?? "2000", System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(Option("--rate-seconds") ?? "60", System.Globalization.CultureInfo.InvariantCulture));
 }
+// Usage: Gateway.Bench ttfb [--connection CS] [--requests N] [--warmup N]
+//   Measures time to first byte of streamed answers: Bedrock translation vs Anthropic pass-through (see TtfbBench).
+if (args.Length > 0 && args[0] == "ttfb" && !OperatingSystem.IsWindows())
+{
+    return await Gateway.Bench.TtfbBench.RunAsync(Option("--connection"),
+        int.Parse(Option("--requests") ?? "2000", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--warmup") ?? "1000", System.Globalization.CultureInfo.InvariantCulture));
+}
 if (args.Length == 0 || args[0] != "fake-upstream")
 {
     Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K] | ledger [--connection CS] [--seconds N] [--writers N]" +
-        " | reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N]");
+        " | reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N] | ttfb [--connection CS] [--requests N] [--warmup N]");
     return 2;
 }
 var port = Option("--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;

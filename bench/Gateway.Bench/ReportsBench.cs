@@ -49,8 +49,8 @@ internal static class ReportsBench
         await LoadAsync(connection, rows, vocabulary);
         await VacuumAsync(connection);
 
-        await using var gateway = await StartGatewayAsync(connection);
-        using var client = new HttpClient { BaseAddress = Address(gateway) };
+        await using var gateway = await BenchGateway.StartAsync(connection, AdminToken, "reports");
+        using var client = new HttpClient { BaseAddress = BenchGateway.Address(gateway) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         var random = new Random(7);
 
@@ -317,29 +317,4 @@ internal static class ReportsBench
             await command.ExecuteNonQueryAsync();
         }
     }
-
-    private static async Task<WebApplication> StartGatewayAsync(string connection)
-    {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["urls"] = "http://127.0.0.1:0",
-            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
-            ["GATEWAY_ENCRYPTION_KEY"] = Convert.ToBase64String(new byte[32]),
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        });
-        var settings = new GatewaySettings
-        {
-            ConnectionString = connection,
-            DataDirectory = Path.Combine(Path.GetTempPath(), "gateway-reports-bench-data"),
-            ClusterId = "reports-bench",
-        };
-        var app = await GatewayHost.BuildAsync(builder, settings, NullLogger.Instance);
-        await app.StartAsync();
-        return app;
-    }
-
-    private static Uri Address(WebApplication app) =>
-        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-
 }

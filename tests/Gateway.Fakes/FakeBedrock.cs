@@ -77,7 +77,10 @@ public sealed partial class FakeBedrock : IAsyncDisposable
         var bodyBytes = buffer.ToArray();
         var recorded = new RecordedRequest(context.Request.Method, rawTarget,
             context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray()), bodyBytes);
-        _requests.Enqueue(recorded);
+        if (_options.Record)
+        {
+            _requests.Enqueue(recorded);
+        }
 
         if (Authenticate(context, rawTarget, bodyBytes) is { } refusal)
         {
@@ -295,6 +298,9 @@ public sealed class FakeBedrockOptions
 
     /// <summary>A Bedrock API key accepted as a Bearer token, when set.</summary>
     public string? ApiKey { get; init; }
+
+    /// <summary>Keep every request for assertions; benchmarks turn it off.</summary>
+    public bool Record { get; init; } = true;
 
     /// <summary>When set, every invocation is answered with this error status.</summary>
     public int? FailAllWith { get; set; }
