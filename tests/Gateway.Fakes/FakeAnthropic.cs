@@ -53,22 +53,13 @@ public sealed class FakeAnthropic : IAsyncDisposable
     public static async Task<FakeAnthropic> StartAsync(FakeAnthropicOptions? options = null, int port = 0)
     {
         options ??= new FakeAnthropicOptions();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.Listen(IPAddress.Loopback, port);
-            k.Limits.MaxRequestBodySize = null;
-        });
-        var app = builder.Build();
+        var app = FakeHost.Create(port);
         var fake = new FakeAnthropic(app, options);
         app.MapPost("/v1/messages", fake.MessagesAsync);
         app.MapPost("/v1/messages/count_tokens", fake.CountTokensAsync);
         app.MapGet("/v1/models", fake.ListModels);
         app.MapGet("/v1/models/{id}", fake.GetModel);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         return fake;
     }
 
@@ -108,13 +99,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
 
     private async Task<RecordedRequest?> RecordAsync(HttpContext context)
     {
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        var request = new RecordedRequest(
-            context.Request.Method,
-            context.Request.Path + context.Request.QueryString,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray()),
-            buffer.ToArray());
+        var request = await FakeHost.ReadAsync(context);
         if (_options.Record)
         {
             _requests.Enqueue(request);

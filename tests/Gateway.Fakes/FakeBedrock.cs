@@ -1,18 +1,11 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Gateway.Api.Providers.Bedrock;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Fakes;
 
@@ -50,15 +43,10 @@ public sealed partial class FakeBedrock : IAsyncDisposable
     public static async Task<FakeBedrock> StartAsync(FakeBedrockOptions? options = null)
     {
         options ??= new FakeBedrockOptions();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = FakeHost.Create();
         var fake = new FakeBedrock(app, options);
         app.MapPost("/model/{**rest}", fake.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address);
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         return fake;
     }
 
@@ -71,12 +59,9 @@ public sealed partial class FakeBedrock : IAsyncDisposable
     private async Task HandleAsync(HttpContext context)
     {
         Interlocked.Increment(ref _invocations);
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        var bodyBytes = buffer.ToArray();
-        var recorded = new RecordedRequest(context.Request.Method, rawTarget,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray()), bodyBytes);
+        var recorded = await FakeHost.ReadAsync(context);
+        var rawTarget = recorded.PathAndQuery;
+        var bodyBytes = recorded.Body;
         if (_options.Record)
         {
             _requests.Enqueue(recorded);

@@ -75,15 +75,10 @@ public sealed class FakeGoogleOAuth : IAsyncDisposable
 
     public static async Task<FakeGoogleOAuth> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        var app = builder.Build();
+        var app = FakeHost.Create(port);
         var fake = new FakeGoogleOAuth(app);
         app.MapPost("/token", fake.TokenAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         return fake;
     }
 

@@ -1,16 +1,9 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Gateway.Fakes;
 
@@ -53,15 +46,10 @@ public sealed partial class FakeVertex : IAsyncDisposable
 
     public static async Task<FakeVertex> StartAsync(FakeGoogleOAuth oauth, string project = "fake-project", string region = "us-east5")
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
+        var app = FakeHost.Create();
         var fake = new FakeVertex(app, oauth, project, region);
         app.MapPost("/v1/{**rest}", fake.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        fake.BaseUrl = new Uri(address);
+        fake.BaseUrl = await FakeHost.StartAsync(app);
         return fake;
     }
 
@@ -75,12 +63,10 @@ public sealed partial class FakeVertex : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
-        var rawTarget = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        using var buffer = new MemoryStream();
-        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        var bytes = buffer.ToArray();
-        _requests.Enqueue(new RecordedRequest(context.Request.Method, rawTarget,
-            context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.Select(v => v ?? "").ToArray()), bytes));
+        var recorded = await FakeHost.ReadAsync(context);
+        _requests.Enqueue(recorded);
+        var rawTarget = recorded.PathAndQuery;
+        var bytes = recorded.Body;
 
         var authorization = context.Request.Headers.Authorization.ToString();
         if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_oauth.IsValid(authorization["Bearer ".Length..]))

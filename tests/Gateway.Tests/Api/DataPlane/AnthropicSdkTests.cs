@@ -27,13 +27,13 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
             Messages = [new UserMessageParam("What is the capital of France?")],
         };
 
-        using var direct = DirectClient();
-        using var through = GatewayClient(tenant.Secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, tenant.Secret);
         var expected = await direct.Messages.Create(request);
         var actual = await through.Messages.Create(request);
 
-        AssertSameMessage(expected, actual);
-        Assert.Equal("Hello from the fake. You said: What is the capital of France?", Text(actual));
+        Sdk.AssertSameMessage(expected, actual);
+        Assert.Equal("Hello from the fake. You said: What is the capital of France?", Sdk.Text(actual));
     }
 
     [Fact]
@@ -47,13 +47,13 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
             Messages = [new UserMessageParam("[words:40] Tell me a story")],
         };
 
-        using var direct = DirectClient();
-        using var through = GatewayClient(tenant.Secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, tenant.Secret);
         var expected = await direct.Messages.CreateStreaming(request).Aggregate();
-        var (actual, events) = await CollectAsync(through.Messages.CreateStreaming(request));
+        var (actual, events) = await Sdk.CollectAsync(through.Messages.CreateStreaming(request));
 
-        AssertSameMessage(expected, actual);
-        Assert.StartsWith("word0 word1", Text(actual));
+        Sdk.AssertSameMessage(expected, actual);
+        Assert.StartsWith("word0 word1", Sdk.Text(actual));
         Assert.True(events > 5, "the answer arrived as a stream of events");
     }
 
@@ -86,14 +86,14 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
             Messages = [new UserMessageParam("[tool] What's the weather in Paris?")],
         };
 
-        using var direct = DirectClient();
-        using var through = GatewayClient(tenant.Secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, tenant.Secret);
         var expected = await direct.Messages.CreateStreaming(request).Aggregate();
         var actual = await through.Messages.CreateStreaming(request).Aggregate();
         var nonStreaming = await through.Messages.Create(request);
 
-        AssertSameMessage(expected, actual);
-        AssertSameMessage(expected, nonStreaming);
+        Sdk.AssertSameMessage(expected, actual);
+        Sdk.AssertSameMessage(expected, nonStreaming);
         Assert.Equal("tool_use", actual.StopReason?.Raw());
         Assert.True(actual.Content[0].TryPickThinking(out var thinking));
         Assert.False(string.IsNullOrEmpty(thinking!.Signature));
@@ -106,7 +106,7 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
     public async Task Models_list_pages_and_retrieve_and_count_tokens_work()
     {
         var tenant = await gateway.CreateTenantAsync();
-        using var client = GatewayClient(tenant.Secret);
+        using var client = Sdk.Through(gateway, tenant.Secret);
 
         var first = await client.Models.List(new ModelListParams { Limit = 2 });
         Assert.Equal(2, first.Items.Count);
@@ -139,7 +139,7 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
         {
             ["models"] = new System.Text.Json.Nodes.JsonArray("claude-haiku-*"),
         });
-        using var client = GatewayClient(secret);
+        using var client = Sdk.Through(gateway, secret);
         var models = (await client.Models.List(new ModelListParams { Limit = 100 })).Items.Select(m => m.ID).ToList();
         Assert.Equal(["claude-haiku-4-5-20251001"], models);
     }
@@ -150,11 +150,11 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
         var tenant = await gateway.CreateTenantAsync();
         var request = new MessageCreateParams { Model = Requests.Model, MaxTokens = 16, Messages = [new UserMessageParam("hi")] };
 
-        using var wrong = GatewayClient("gwk_not_a_real_key");
+        using var wrong = Sdk.Through(gateway, "gwk_not_a_real_key");
         var bad = await Assert.ThrowsAsync<AnthropicUnauthorizedException>(() => wrong.Messages.Create(request));
         Assert.Equal("authentication_error", bad.Type?.Raw());
 
-        using var client = GatewayClient(tenant.Secret);
+        using var client = Sdk.Through(gateway, tenant.Secret);
         await client.Messages.Create(request);
         using (var revoke = await gateway.Admin.PostAsync($"/admin/v1/keys/{tenant.KeyId}/revoke", null))
         {
@@ -169,7 +169,7 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
     public async Task A_mid_stream_provider_error_surfaces_as_the_sdks_stream_error()
     {
         var tenant = await gateway.CreateTenantAsync();
-        using var client = GatewayClient(tenant.Secret);
+        using var client = Sdk.Through(gateway, tenant.Secret);
         var request = new MessageCreateParams { Model = Requests.Model, MaxTokens = 64, Messages = [new UserMessageParam("[midstream-error] hi")] };
         var error = await Assert.ThrowsAsync<AnthropicSseException>(async () =>
         {
@@ -179,61 +179,4 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
         });
         Assert.Equal("overloaded_error", error.Type?.Raw());
     }
-
-    private AnthropicClient GatewayClient(string key) => new(new ClientOptions
-    {
-        BaseUrl = gateway.BaseUrl.ToString(),
-        ApiKey = key,
-        MaxRetries = 0,
-        Timeout = TimeSpan.FromSeconds(30),
-    });
-
-    /// <summary>Straight to the provider with its own key (sent as x-api-key, as Anthropic expects).</summary>
-    private AnthropicClient DirectClient() => new(new ClientOptions
-    {
-        BaseUrl = gateway.Fake.BaseUrl.ToString(),
-        ApiKey = null,
-        ExtraHeaders = new Dictionary<string, string> { ["x-api-key"] = gateway.Fake.ApiKey },
-        MaxRetries = 0,
-        Timeout = TimeSpan.FromSeconds(30),
-    });
-
-    private static async Task<(Message Message, int Events)> CollectAsync(IAsyncEnumerable<RawMessageStreamEvent> stream)
-    {
-        var events = new List<RawMessageStreamEvent>();
-        await foreach (var evt in stream)
-        {
-            events.Add(evt);
-        }
-        return (await ToAsync(events).Aggregate(), events.Count);
-
-        static async IAsyncEnumerable<RawMessageStreamEvent> ToAsync(IEnumerable<RawMessageStreamEvent> items)
-        {
-            foreach (var item in items)
-            {
-                yield return item;
-            }
-            await Task.CompletedTask;
-        }
-    }
-
-    private static void AssertSameMessage(Message expected, Message actual)
-    {
-        Assert.Equal(expected.Content.Select(Describe), actual.Content.Select(Describe));
-        Assert.Equal(expected.StopReason?.Raw(), actual.StopReason?.Raw());
-        Assert.Equal(expected.Usage.InputTokens, actual.Usage.InputTokens);
-        Assert.Equal(expected.Usage.OutputTokens, actual.Usage.OutputTokens);
-        Assert.Equal(expected.Usage.CacheCreationInputTokens, actual.Usage.CacheCreationInputTokens);
-        Assert.Equal(expected.Usage.CacheReadInputTokens, actual.Usage.CacheReadInputTokens);
-        Assert.Equal(expected.Model.Raw(), actual.Model.Raw());
-    }
-
-    private static string Describe(ContentBlock block) =>
-        block.TryPickText(out var text) ? "text:" + text.Text
-        : block.TryPickThinking(out var thinking) ? "thinking:" + thinking.Thinking
-        : block.TryPickToolUse(out var tool) ? $"tool_use:{tool.Name}:{JsonSerializer.Serialize(tool.Input)}"
-        : block.Type.Raw();
-
-    private static string Text(Message message) =>
-        new StringBuilder().AppendJoin("", message.Content.Select(b => b.TryPickText(out var t) ? t.Text : "")).ToString();
 }

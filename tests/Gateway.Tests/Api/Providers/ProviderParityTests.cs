@@ -35,13 +35,13 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
             System = new List<TextBlockParam> { new() { Text = "You are terse.", CacheControl = new CacheControlEphemeral() } },
             Messages = [new UserMessageParam("[words:30][cache-read:512] Tell me a story")],
         };
-        using var direct = DirectClient();
-        using var through = GatewayClient(secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, secret);
 
         var expected = await direct.Messages.Create(request);
-        AssertSameMessage(expected, await through.Messages.Create(request));
-        var (streamed, events) = await CollectAsync(through.Messages.CreateStreaming(request));
-        AssertSameMessage(expected, streamed);
+        Sdk.AssertSameMessage(expected, await through.Messages.Create(request));
+        var (streamed, events) = await Sdk.CollectAsync(through.Messages.CreateStreaming(request));
+        Sdk.AssertSameMessage(expected, streamed);
         Assert.True(events > 5, "the answer arrived as a stream of events");
         Assert.True(expected.Usage.CacheCreationInputTokens > 0 && expected.Usage.CacheReadInputTokens == 512, "the fake reports cache tokens");
     }
@@ -71,15 +71,15 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
             ],
             Messages = [new UserMessageParam("[tool] What is the weather in Paris?")],
         };
-        using var direct = DirectClient();
-        using var through = GatewayClient(secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, secret);
 
         var expected = await direct.Messages.Create(request);
         Assert.Equal("tool_use", expected.StopReason?.Raw());
         Assert.Contains(expected.Content, b => b.TryPickThinking(out _));
-        AssertSameMessage(expected, await through.Messages.Create(request));
-        var (streamed, _) = await CollectAsync(through.Messages.CreateStreaming(request));
-        AssertSameMessage(expected, streamed);
+        Sdk.AssertSameMessage(expected, await through.Messages.Create(request));
+        var (streamed, _) = await Sdk.CollectAsync(through.Messages.CreateStreaming(request));
+        Sdk.AssertSameMessage(expected, streamed);
     }
 
     [Theory]
@@ -87,8 +87,8 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
     public async Task Count_tokens_and_models_are_served_for_every_kind(string kind)
     {
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
-        using var direct = DirectClient();
-        using var through = GatewayClient(secret);
+        using var direct = Sdk.Direct(gateway.Fake);
+        using var through = Sdk.Through(gateway, secret);
         var count = new MessageCountTokensParams { Model = Model, Messages = [new UserMessageParam("How many tokens is this sentence?")] };
 
         Assert.Equal((await direct.Messages.CountTokens(count)).InputTokens, (await through.Messages.CountTokens(count)).InputTokens);
@@ -176,57 +176,4 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
         }
         Assert.True(clouds.OAuth.TokenRequests - before <= 1, "one access token serves many requests");
     }
-
-    private AnthropicClient GatewayClient(string key) => new(new ClientOptions
-    {
-        BaseUrl = gateway.BaseUrl.ToString(),
-        ApiKey = key,
-        MaxRetries = 0,
-        Timeout = TimeSpan.FromSeconds(30),
-    });
-
-    private AnthropicClient DirectClient() => new(new ClientOptions
-    {
-        BaseUrl = gateway.Fake.BaseUrl.ToString(),
-        ApiKey = null,
-        ExtraHeaders = new Dictionary<string, string> { ["x-api-key"] = gateway.Fake.ApiKey },
-        MaxRetries = 0,
-        Timeout = TimeSpan.FromSeconds(30),
-    });
-
-    private static async Task<(Message Message, int Events)> CollectAsync(IAsyncEnumerable<RawMessageStreamEvent> stream)
-    {
-        var events = new List<RawMessageStreamEvent>();
-        await foreach (var evt in stream)
-        {
-            events.Add(evt);
-        }
-        return (await Replay(events).Aggregate(), events.Count);
-
-        static async IAsyncEnumerable<RawMessageStreamEvent> Replay(IEnumerable<RawMessageStreamEvent> items)
-        {
-            foreach (var item in items)
-            {
-                yield return item;
-            }
-            await Task.CompletedTask;
-        }
-    }
-
-    private static void AssertSameMessage(Message expected, Message actual)
-    {
-        Assert.Equal(expected.Content.Select(Describe), actual.Content.Select(Describe));
-        Assert.Equal(expected.StopReason?.Raw(), actual.StopReason?.Raw());
-        Assert.Equal(expected.Usage.InputTokens, actual.Usage.InputTokens);
-        Assert.Equal(expected.Usage.OutputTokens, actual.Usage.OutputTokens);
-        Assert.Equal(expected.Usage.CacheCreationInputTokens, actual.Usage.CacheCreationInputTokens);
-        Assert.Equal(expected.Usage.CacheReadInputTokens, actual.Usage.CacheReadInputTokens);
-        Assert.Equal(expected.Model.Raw(), actual.Model.Raw());
-    }
-
-    private static string Describe(ContentBlock block) =>
-        block.TryPickText(out var text) ? "text:" + text.Text
-        : block.TryPickThinking(out var thinking) ? "thinking:" + thinking.Thinking
-        : block.TryPickToolUse(out var tool) ? $"tool_use:{tool.Name}:{JsonSerializer.Serialize(tool.Input)}"
-        : block.Type.Raw();
 }
