@@ -108,6 +108,11 @@ public sealed partial class FakeBedrock : IAsyncDisposable
         }
         if (action == "count-tokens")
         {
+            if (!modelId.StartsWith("anthropic.", StringComparison.Ordinal))
+            {
+                await WriteErrorAsync(context, 400, "ValidationException", "The provided model doesn't support counting tokens: use a foundation model id.");
+                return;
+            }
             context.Response.ContentType = "application/json";
             await context.Response.WriteAsync(new JsonObject { ["inputTokens"] = FakeClaude.InputTokens(body) }.ToJsonString());
             return;

@@ -47,6 +47,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
 
     public void MarkFirstByte() => _firstByte = Stopwatch.GetTimestamp();
 
+    /// <summary>The provider's stream broke or went quiet after the client got its first byte (counts against the target).</summary>
+    public bool FailedMidStream { get; set; }
+
     private readonly List<UsageAttempt> _attempts = [];
     private (string Provider, string? Model, long Started)? _attempt;
 

@@ -5,6 +5,7 @@ using Gateway.Api.Errors;
 using Gateway.Api.Providers;
 using Gateway.Api.Providers.Bedrock;
 using Gateway.Api.Providers.Vertex;
+using Gateway.Api.Routing;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Keys;
 using Gateway.Grains.Pricing;
@@ -21,13 +22,18 @@ namespace Gateway.Api.DataPlane;
 public sealed partial class MessagesProxy
 {
     /// <summary>What every attempt of one request shares.</summary>
-    private sealed record Dispatch(Exchange Exchange, AdmittedRequest Admitted, MessagesRequest Request, ReadOnlyMemory<byte> Body, string Endpoint);
+    /// <param name="Deadline">When the whole request (every attempt and wait) must be over (<see cref="RoutingOptions.MaxRequestDuration"/>).</param>
+    private sealed record Dispatch(Exchange Exchange, AdmittedRequest Admitted, MessagesRequest Request, ReadOnlyMemory<byte> Body, string Endpoint, DateTimeOffset Deadline)
+    {
+        public TimeSpan Remaining(TimeProvider clock) => Deadline - clock.GetUtcNow();
+    }
 
     /// <summary>A try that failed before anything reached the client, so the route may go on.</summary>
     /// <param name="RawStatus">The provider's own status (0 when there was no answer).</param>
     /// <param name="Transport">Connection failure, timeout or broken answer: always worth another target.</param>
     /// <param name="TargetFault">Counts against the target's circuit.</param>
     /// <param name="NotServed">The target cannot serve this request at all (no such provider or model): move on, never retry.</param>
+    /// <param name="Body">The provider's error body, for the request log when this failure is the one the client gets.</param>
     private sealed record AttemptFailure(
         ProviderError Error,
         string Outcome,
@@ -36,7 +42,8 @@ public sealed partial class MessagesProxy
         bool TargetFault,
         bool NotServed,
         TimeSpan? RetryAfter,
-        IReadOnlyList<(string Name, string[] Values)> RetryHeaders);
+        IReadOnlyList<(string Name, string[] Values)> RetryHeaders,
+        byte[]? Body = null);
 
     private static readonly string[] RetryHeaderNames = ["retry-after", "retry-after-ms", "x-should-retry"];
 
@@ -57,6 +64,10 @@ public sealed partial class MessagesProxy
                 var anyAvailable = group.Targets.Any(Available);
                 foreach (var target in group.Targets)
                 {
+                    if (last is not null && dispatch.Remaining(clock) <= TimeSpan.Zero)
+                    {
+                        return last;
+                    }
                     if (anyAvailable && !Available(target))
                     {
                         foreach (var provider in Leaves(target))
@@ -87,13 +98,15 @@ public sealed partial class MessagesProxy
         var retries = target.Retry?.Attempts ?? 0;
         for (var attempt = 0; ; attempt++)
         {
-            var failure = await AttemptAsync(dispatch, target, group.RequestTimeoutMs);
+            var timeout = TimeSpan.FromMilliseconds(group.RequestTimeoutMs);
+            var remaining = dispatch.Remaining(clock);
+            var failure = await AttemptAsync(dispatch, target, remaining < timeout ? remaining : timeout);
             if (failure is null || attempt >= retries || failure.NotServed || !Retries(target.Retry!, failure))
             {
                 return failure;
             }
             var delay = failure.RetryAfter ?? Backoff(attempt);
-            if (delay > routing.Value.MaxRetryAfter)
+            if (delay > routing.Value.MaxRetryAfter || delay >= dispatch.Remaining(clock))
             {
                 return failure;
             }
@@ -110,7 +123,7 @@ public sealed partial class MessagesProxy
     }
 
     /// <summary>One try at one provider target; null when the client got an answer (or left).</summary>
-    private async Task<AttemptFailure?> AttemptAsync(Dispatch dispatch, RouteTarget target, int timeoutMs)
+    private async Task<AttemptFailure?> AttemptAsync(Dispatch dispatch, RouteTarget target, TimeSpan timeout)
     {
         var exchange = dispatch.Exchange;
         var slug = target.Provider!;
@@ -121,7 +134,7 @@ public sealed partial class MessagesProxy
         {
             return NotServed(exchange, $"The route's provider '{slug}' does not exist or does not serve this workspace.");
         }
-        if (provider.Models is { Length: > 0 } served && !served.Contains(model))
+        if (!ProviderModels.Allows(provider, model))
         {
             return NotServed(exchange, $"model: {model}");
         }
@@ -135,31 +148,46 @@ public sealed partial class MessagesProxy
         exchange.Price = PriceTable.Shipped.Find(model);
         exchange.PriceVersion = PriceTable.Shipped.Version;
 
-        health.TryEnter(slug);
-        var failure = await SendAsync(dispatch, provider, new ProviderCall(provider, dispatch.Endpoint, model, providerModel, dispatch.Body,
-            dispatch.Request.Model, exchange.Stream, exchange.Context.Request), TimeSpan.FromMilliseconds(timeoutMs));
-        if (failure is null)
+        var entry = health.Enter(slug);
+        var judged = false;
+        try
         {
-            if (exchange.Context.RequestAborted.IsCancellationRequested && exchange.Recorded?.Outcome == UsageOutcomes.ClientDisconnected)
+            var failure = await SendAsync(dispatch, provider, new ProviderCall(provider, dispatch.Endpoint, model, providerModel, dispatch.Body,
+                dispatch.Request.Model, exchange.Stream, exchange.Context.Request), timeout);
+            if (failure is null)
             {
-                health.Released(slug);
+                if (exchange.FailedMidStream)
+                {
+                    health.Failed(slug, entry);
+                    judged = true;
+                }
+                else if (exchange.Recorded?.Outcome != UsageOutcomes.ClientDisconnected)
+                {
+                    health.Succeeded(slug);
+                    judged = true;
+                }
+                return null;
+            }
+            if (failure.TargetFault)
+            {
+                health.Failed(slug, entry);
             }
             else
             {
                 health.Succeeded(slug);
             }
-            return null;
+            judged = true;
+            exchange.EndAttempt(failure.Error.Status, failure.Outcome, failure.Error.Type);
+            return failure;
         }
-        if (failure.TargetFault)
+        finally
         {
-            health.Failed(slug);
+            if (!judged)
+            {
+                // No verdict on the target (the client left, or the gateway itself failed): a claimed probe is given back.
+                health.Released(slug, entry);
+            }
         }
-        else
-        {
-            health.Succeeded(slug);
-        }
-        exchange.EndAttempt(failure.Error.Status, failure.Outcome, failure.Error.Type);
-        return failure;
     }
 
     private async Task<AttemptFailure?> SendAsync(Dispatch dispatch, Grains.Providers.ProviderConnection provider, ProviderCall call, TimeSpan timeout)
@@ -207,7 +235,7 @@ public sealed partial class MessagesProxy
         {
             if ((int)response.StatusCode >= 400)
             {
-                return await ErrorAnswerAsync(exchange, protocol, provider.Slug, response, deadline.Token);
+                return await ErrorAnswerAsync(protocol, provider.Slug, response, deadline.Token);
             }
             if (exchange.Stream && call.Endpoint == "messages")
             {
@@ -233,7 +261,8 @@ public sealed partial class MessagesProxy
         {
             var events = body;
             var contentType = response.Content.Headers.ContentType?.ToString();
-            if (protocol.OpenEventSource(provider, response, body) is { } source)
+            await using var source = protocol.OpenEventSource(provider, response, body);
+            if (source is not null)
             {
                 events = source;
                 contentType = "text/event-stream; charset=utf-8";
@@ -285,6 +314,7 @@ public sealed partial class MessagesProxy
         {
             return;
         }
+        exchange.FailedMidStream = outcome is RelayOutcome.ProviderFailed or RelayOutcome.ProviderTimedOut;
         var result = outcome switch
         {
             RelayOutcome.ClientDisconnected => UsageOutcomes.ClientDisconnected,
@@ -313,7 +343,8 @@ public sealed partial class MessagesProxy
         {
             return TransportFailure(504, "timeout_error", UsageOutcomes.ProviderTimeout, $"Provider '{call.Provider.Slug}' did not finish its answer in time.");
         }
-        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or System.Text.Json.JsonException
+                                      or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
             return TransportFailure(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{call.Provider.Slug}' sent an incomplete answer.");
         }
@@ -339,7 +370,7 @@ public sealed partial class MessagesProxy
         return null;
     }
 
-    private static async Task<AttemptFailure> ErrorAnswerAsync(Exchange exchange, IProviderProtocol protocol, string provider, HttpResponseMessage response, CancellationToken cancellationToken)
+    private static async Task<AttemptFailure> ErrorAnswerAsync(IProviderProtocol protocol, string provider, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         byte[]? body = null;
         try
@@ -349,10 +380,6 @@ public sealed partial class MessagesProxy
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or OperationCanceledException)
         {
             // The status alone still says what happened.
-        }
-        if (body is not null)
-        {
-            exchange.Capture?.SetResponse(body);
         }
         var error = protocol.MapError(provider, response, body);
         var raw = (int)response.StatusCode;
@@ -365,7 +392,7 @@ public sealed partial class MessagesProxy
             }
         }
         return new AttemptFailure(error, UsageOutcomes.ProviderError, raw, Transport: false,
-            TargetFault: raw >= 500 || error.Status >= 500 && error.Status != 501, NotServed: false, RetryAfter(response.Headers), headers);
+            TargetFault: raw >= 500 || error.Status >= 500 && error.Status != 501, NotServed: false, RetryAfter(response.Headers), headers, body);
     }
 
     private static AttemptFailure TransportFailure(int status, string type, string outcome, string message) =>
@@ -416,7 +443,8 @@ public sealed partial class MessagesProxy
     {
         if (headers.TryGetValues("retry-after-ms", out var ms) && double.TryParse(ms.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
         {
-            return TimeSpan.FromMilliseconds(milliseconds);
+            // Any wait longer than a day is as good as "do not retry" (and Infinity would not fit a TimeSpan).
+            return TimeSpan.FromMilliseconds(Math.Min(milliseconds, TimeSpan.FromDays(1).TotalMilliseconds));
         }
         if (headers.RetryAfter is { } retryAfter)
         {

@@ -37,6 +37,7 @@ public sealed partial class MessagesProxy(
     ContentLog contentLog,
     IOptions<LogsOptions> logsOptions,
     IOptions<DataPlaneOptions> options,
+    TimeProvider clock,
     ILogger<MessagesProxy> logger)
 {
     // Bodies up to this size are read before the key is checked (one grain call for both); a larger or
@@ -121,16 +122,37 @@ public sealed partial class MessagesProxy(
 
         try
         {
-            var dispatch = new Dispatch(exchange, admitted, request, body.Memory, shape == MessagesRequest.Shape.CountTokens ? "count_tokens" : "messages");
+            var dispatch = new Dispatch(exchange, admitted, request, body.Memory, shape == MessagesRequest.Shape.CountTokens ? "count_tokens" : "messages",
+                clock.GetUtcNow() + routing.Value.MaxRequestDuration);
             if (await RunGroupAsync(dispatch, admitted.Route) is { } failure)
             {
                 // Every target failed: the client gets the last provider's answer, mapped.
+                if (failure.Body is { } errorBody)
+                {
+                    exchange.Capture?.SetResponse(errorBody);
+                }
                 await RecordAsync(exchange, exchange.ToRecord(failure.Error.Status, failure.Outcome, failure.Error.Type, failure.Error.Message));
                 foreach (var (name, values) in failure.RetryHeaders)
                 {
                     context.Response.Headers[name] = values;
                 }
                 await AnthropicErrors.WriteAsync(context, failure.Error.Status, failure.Error.Type, failure.Error.Message);
+            }
+        }
+        catch (Exception e) when (exchange.Recorded is null)
+        {
+            // The client left at an awkward moment, or a fault of the gateway's own (a provider answer it could not
+            // handle): the request still gets its record and, when nothing was sent yet, an Anthropic-shaped error.
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                await RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
+                return;
+            }
+            LogRoutingFailed(logger, e, exchange.RequestId);
+            await RecordAsync(exchange, exchange.ToRecord(502, UsageOutcomes.ProviderFailed, "api_error", "The gateway could not relay the provider's answer."));
+            if (!context.Response.HasStarted)
+            {
+                await AnthropicErrors.WriteAsync(context, 502, "api_error", "The gateway could not relay the provider's answer.");
             }
         }
         finally
@@ -211,6 +233,9 @@ public sealed partial class MessagesProxy(
         await usage.RecordAsync(record, CancellationToken.None);
         return committed;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId}: relaying the provider's answer failed")]
+    private static partial void LogRoutingFailed(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the usage ledger is unavailable")]
     private static partial void LogLedgerUnavailable(ILogger logger, string requestId);

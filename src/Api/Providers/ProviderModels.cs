@@ -27,6 +27,11 @@ public static class ProviderModels
         new("claude-3-haiku-20240307", "claude-3-haiku", "Claude Haiku 3", "2024-03-07T00:00:00Z", "anthropic.claude-3-haiku-20240307-v1:0", false, "claude-3-haiku@20240307"),
     ];
 
+    /// <summary>Whether the connection's <c>models</c> list (when it has one) allows the model, by id or alias.</summary>
+    public static bool Allows(ProviderConnection provider, string model) =>
+        provider.Models is not { Length: > 0 } allowed || allowed.Contains(model)
+        || (Find(model) is { } entry && (allowed.Contains(entry.Id) || allowed.Contains(entry.Alias)));
+
     /// <summary>The catalog entry for an Anthropic id or alias, or null.</summary>
     public static Entry? Find(string model) => All.FirstOrDefault(e => e.Id == model || e.Alias == model);
 
@@ -75,7 +80,7 @@ public static class ProviderModels
             }
         }
         return [.. served
-            .Where(m => provider.Models is not { Length: > 0 } allowed || allowed.Contains(m.Id) || (Find(m.Id) is { } e && allowed.Contains(e.Alias)))
+            .Where(m => Allows(provider, m.Id))
             .Select(m => new JsonObject { ["type"] = "model", ["id"] = m.Id, ["display_name"] = m.DisplayName, ["created_at"] = m.CreatedAt })];
     }
 

@@ -17,6 +17,9 @@ public sealed class RoutingOptions
     /// <summary>First retry delay when the provider did not say (doubles per retry, with jitter).</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>The longest a request may take over all its attempts and waits; attempts get what is left of it.</summary>
+    public TimeSpan MaxRequestDuration { get; set; } = TimeSpan.FromMinutes(20);
+
     /// <summary>A provider asking for a longer wait than this (<c>retry-after</c>) is not retried; the route moves on.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -3,6 +3,16 @@ using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Routing;
 
+/// <summary>How a request came to a target: through a closed circuit, as the probe of an open one, or past an open one.</summary>
+public enum CircuitEntry
+{
+    Closed,
+    Probe,
+
+    /// <summary>The circuit is open and another request probes it; tried anyway because the route had nothing else.</summary>
+    Open,
+}
+
 /// <summary>
 /// A circuit breaker per provider target, in this process: after <see cref="RoutingOptions.BreakerFailures"/>
 /// consecutive failures the target is skipped (where the route has another) until its open period ends; then
@@ -14,26 +24,25 @@ public sealed class TargetHealth(IOptions<RoutingOptions> options, TimeProvider 
 {
     private readonly ConcurrentDictionary<string, Circuit> _circuits = new(StringComparer.Ordinal);
 
-    /// <summary>True when a request may go to the target now: closed, or open long enough that this request becomes the probe.</summary>
-    public bool TryEnter(string target)
+    /// <summary>Enters the target for one try; the caller must end it with <see cref="Succeeded"/>, <see cref="Failed"/> or <see cref="Released"/>.</summary>
+    public CircuitEntry Enter(string target)
     {
         if (!_circuits.TryGetValue(target, out var circuit))
         {
-            return true;
+            return CircuitEntry.Closed;
         }
         lock (circuit)
         {
-            var now = clock.GetUtcNow();
             if (circuit.OpenUntil is not { } until)
             {
-                return true;
+                return CircuitEntry.Closed;
             }
-            if (now < until || circuit.ProbeInFlight)
+            if (clock.GetUtcNow() < until || circuit.ProbeInFlight)
             {
-                return false;
+                return CircuitEntry.Open;
             }
             circuit.ProbeInFlight = true;
-            return true;
+            return CircuitEntry.Probe;
         }
     }
 
@@ -50,7 +59,7 @@ public sealed class TargetHealth(IOptions<RoutingOptions> options, TimeProvider 
         }
     }
 
-    /// <summary>The target answered (anything that is not a failure of the target itself).</summary>
+    /// <summary>The target answered (anything that is not a failure of the target itself): the circuit closes.</summary>
     public void Succeeded(string target)
     {
         if (_circuits.TryGetValue(target, out var circuit))
@@ -66,35 +75,41 @@ public sealed class TargetHealth(IOptions<RoutingOptions> options, TimeProvider 
     }
 
     /// <summary>The target failed: refused or dropped the connection, timed out, or answered 5xx/529.</summary>
-    public void Failed(string target)
+    public void Failed(string target, CircuitEntry entry)
     {
         var circuit = _circuits.GetOrAdd(target, _ => new Circuit());
         var settings = options.Value;
         lock (circuit)
         {
-            circuit.Failures++;
-            var wasProbe = circuit.ProbeInFlight;
-            circuit.ProbeInFlight = false;
-            if (wasProbe || circuit.Failures >= settings.BreakerFailures)
+            if (entry == CircuitEntry.Probe)
             {
-                circuit.OpenFor = circuit.OpenFor == TimeSpan.Zero
-                    ? settings.BreakerOpenFor
-                    : TimeSpan.FromTicks(Math.Min(circuit.OpenFor.Ticks * 2, settings.BreakerMaxOpenFor.Ticks));
-                circuit.OpenUntil = clock.GetUtcNow() + circuit.OpenFor;
+                circuit.ProbeInFlight = false;
+                Open(circuit, TimeSpan.FromTicks(Math.Min(Math.Max(circuit.OpenFor.Ticks, settings.BreakerOpenFor.Ticks / 2) * 2, settings.BreakerMaxOpenFor.Ticks)));
             }
+            else if (circuit.OpenUntil is null && ++circuit.Failures >= settings.BreakerFailures)
+            {
+                Open(circuit, settings.BreakerOpenFor);
+            }
+            // A failure past an open circuit (not its probe) changes nothing: the probe decides.
         }
     }
 
-    /// <summary>A probe that ended without a verdict (the client left): let the next request probe.</summary>
-    public void Released(string target)
+    /// <summary>A try that ended without a verdict on the target (the client left, the gateway failed): a probe is given back.</summary>
+    public void Released(string target, CircuitEntry entry)
     {
-        if (_circuits.TryGetValue(target, out var circuit))
+        if (entry == CircuitEntry.Probe && _circuits.TryGetValue(target, out var circuit))
         {
             lock (circuit)
             {
                 circuit.ProbeInFlight = false;
             }
         }
+    }
+
+    private void Open(Circuit circuit, TimeSpan period)
+    {
+        circuit.OpenFor = period;
+        circuit.OpenUntil = clock.GetUtcNow() + period;
     }
 
     private sealed class Circuit

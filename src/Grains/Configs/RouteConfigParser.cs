@@ -10,6 +10,9 @@ public static class RouteConfigParser
     /// <summary>Nesting deeper than this is a mistake, not a design; it also bounds the work per request.</summary>
     public const int MaxDepth = 4;
 
+    /// <summary>Weights are relative; this bound keeps their sum far from overflowing.</summary>
+    public const int MaxWeight = 1_000_000;
+
     /// <summary>A retry count above this would hold a client for minutes.</summary>
     public const int MaxRetryAttempts = 5;
 
@@ -97,9 +100,9 @@ public static class RouteConfigParser
             throw AdminException.Invalid($"{path}: must be an object.");
         }
         var weight = 1;
-        if (target.TryGetProperty("weight", out var weightElement) && (!weightElement.TryGetInt32(out weight) || weight <= 0))
+        if (target.TryGetProperty("weight", out var weightElement) && (!weightElement.TryGetInt32(out weight) || weight <= 0 || weight > MaxWeight))
         {
-            throw AdminException.Invalid($"{path}.weight: must be a positive integer.");
+            throw AdminException.Invalid($"{path}.weight: must be an integer from 1 to {MaxWeight}.");
         }
         if (target.TryGetProperty("targets", out _) || target.TryGetProperty("strategy", out _))
         {

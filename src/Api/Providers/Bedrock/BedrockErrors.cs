@@ -16,8 +16,9 @@ public static class BedrockErrors
         new Dictionary<string, (int Status, string? Type)>(StringComparer.OrdinalIgnoreCase)
         {
             ["ValidationException"] = (400, "invalid_request_error"),
-            ["AccessDeniedException"] = (403, "permission_error"),
-            // The gateway signs with its own AWS credential: when AWS refuses it, the client cannot fix anything.
+            // The gateway signs with its own AWS credential: when AWS refuses it (or it lacks the model's permission,
+            // whose message would show the gateway's IAM principal), the client cannot fix anything.
+            ["AccessDeniedException"] = (502, null),
             ["UnrecognizedClientException"] = (502, null),
             ["InvalidSignatureException"] = (502, null),
             ["ExpiredTokenException"] = (502, null),

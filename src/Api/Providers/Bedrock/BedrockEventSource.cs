@@ -67,7 +67,15 @@ public sealed class BedrockEventSource(string provider, Stream frames) : Anthrop
             // Frames Bedrock may add that carry no Anthropic event: nothing to relay.
             return null;
         }
-        SetPending(ChunkEvent(frame.Payload.Span));
+        try
+        {
+            SetPending(ChunkEvent(frame.Payload.Span));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // A chunk that does not hold an Anthropic event: as broken as a bad checksum.
+            throw new EventStreamException($"A chunk frame does not carry a JSON event ({e.Message}).");
+        }
         return null;
     }
 
@@ -107,6 +115,12 @@ public sealed class BedrockEventSource(string provider, Stream frames) : Anthrop
             throw new EventStreamException("A chunk frame's bytes are not valid base64.");
         }
         var data = json.AsSpan(0, written);
+        // JSON may put line breaks between tokens (never inside strings); in SSE they would end the data line.
+        if (data.IndexOfAny((byte)'\r', (byte)'\n') >= 0)
+        {
+            data.Replace((byte)'\r', (byte)' ');
+            data.Replace((byte)'\n', (byte)' ');
+        }
         var type = EventType(data);
         var output = new byte[7 + type.Length + 7 + data.Length + 2];
         var span = output.AsSpan();

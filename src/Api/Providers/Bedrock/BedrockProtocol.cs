@@ -40,7 +40,9 @@ public sealed class BedrockProtocol(TimeProvider clock) : IProviderProtocol
             action = call.Stream ? "invoke-with-response-stream" : "invoke";
         }
 
-        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{call.Provider.BaseUrl.AbsoluteUri.TrimEnd('/')}/model/{PathSegment(call.ProviderModel)}/{action}"))
+        // CountTokens takes the foundation model, not an inference profile.
+        var modelId = call.IsCountTokens ? FoundationModel(call.ProviderModel) : call.ProviderModel;
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{call.Provider.BaseUrl.AbsoluteUri.TrimEnd('/')}/model/{PathSegment(modelId)}/{action}"))
         {
             Version = HttpVersion.Version11,
             Content = new ByteArrayContent(body),
@@ -82,6 +84,15 @@ public sealed class BedrockProtocol(TimeProvider clock) : IProviderProtocol
 
     public AnthropicEventSource? OpenEventSource(string provider, HttpResponseMessage response, Stream body) =>
         response.Content.Headers.ContentType?.MediaType == EventStreamType ? new BedrockEventSource(provider, body) : null;
+
+    /// <summary>The foundation model of a geographic inference profile id (<c>us.anthropic.…</c> → <c>anthropic.…</c>).</summary>
+    public static string FoundationModel(string modelId)
+    {
+        var dot = modelId.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && !modelId.StartsWith("arn:", StringComparison.Ordinal) && modelId.AsSpan(dot + 1).StartsWith("anthropic.", StringComparison.Ordinal)
+            ? modelId[(dot + 1)..]
+            : modelId;
+    }
 
     /// <summary>
     /// A model id as one path segment: ':' stays as it is (SigV4 then encodes it once, as AWS expects), anything

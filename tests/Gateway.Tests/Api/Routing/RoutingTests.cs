@@ -38,6 +38,12 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
             Assert.Equal([(anthropic, 529, "provider_error"), (bedrock, 200, "completed")],
                 attempts.Select(a => (a["provider"]!.GetValue<string>(), a["status"]!.GetValue<int>(), a["outcome"]!.GetValue<string>())));
             Assert.Equal("us.anthropic.claude-sonnet-4-5-20250929-v1:0", attempts[1]["model"]!.GetValue<string>());
+
+            // The log keeps the answer the client got, not the failed attempt's error.
+            await Reports.WaitForBodiesAsync(gateway, Requests.RequestId(response));
+            var logged = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{Requests.RequestId(response)}");
+            Assert.Contains("word4", logged["response"]!["content"]![0]!["text"]!.GetValue<string>());
+            Assert.Equal(bedrock, logged["provider"]!.GetValue<string>());
         }
         Assert.Equal(2, down.MessageRequests);
     }

@@ -20,59 +20,73 @@ public sealed class TargetHealthTests
     [Fact]
     public void Consecutive_failures_open_the_circuit_and_a_success_in_between_resets_the_count()
     {
-        _health.Failed("a");
-        _health.Failed("a");
+        Fail("a", 2);
         _health.Succeeded("a");
-        _health.Failed("a");
-        _health.Failed("a");
+        Fail("a", 2);
         Assert.False(_health.IsOpen("a"));
-        _health.Failed("a");
+        Fail("a", 1);
         Assert.True(_health.IsOpen("a"));
-        Assert.False(_health.TryEnter("a"));
-        Assert.False(_health.IsOpen("b"));
+        Assert.Equal(CircuitEntry.Open, _health.Enter("a"));
+        Assert.Equal(CircuitEntry.Closed, _health.Enter("b"));
     }
 
     [Fact]
     public void One_probe_at_a_time_and_failed_probes_double_the_open_period_up_to_the_cap()
     {
-        Open("a");
+        Fail("a", 3);
         _clock.Advance(TimeSpan.FromSeconds(10));
         Assert.False(_health.IsOpen("a"));
-        Assert.True(_health.TryEnter("a"));
-        Assert.False(_health.TryEnter("a"));
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
+        Assert.Equal(CircuitEntry.Open, _health.Enter("a"));
         Assert.True(_health.IsOpen("a"));
 
-        _health.Failed("a");
+        // A request forced past the open circuit (its route had nothing else) fails: only the probe decides.
+        _health.Failed("a", CircuitEntry.Open);
+        Assert.True(_health.IsOpen("a"));
+        _health.Failed("a", CircuitEntry.Probe);
         _clock.Advance(TimeSpan.FromSeconds(19));
         Assert.True(_health.IsOpen("a"));
         _clock.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(_health.TryEnter("a"));
-        _health.Failed("a");
-        _clock.Advance(TimeSpan.FromSeconds(25));
-        Assert.True(_health.TryEnter("a"));
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
+        _health.Failed("a", CircuitEntry.Probe);
+        _clock.Advance(TimeSpan.FromSeconds(24));
+        Assert.Equal(CircuitEntry.Open, _health.Enter("a"));
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
 
         _health.Succeeded("a");
         Assert.False(_health.IsOpen("a"));
-        Assert.True(_health.TryEnter("a"));
-        Assert.True(_health.TryEnter("a"));
+        Assert.Equal(CircuitEntry.Closed, _health.Enter("a"));
+        Assert.Equal(CircuitEntry.Closed, _health.Enter("a"));
     }
 
     [Fact]
-    public void A_probe_whose_client_left_lets_the_next_request_probe()
+    public void A_probe_given_back_lets_the_next_request_probe()
     {
-        Open("a");
+        Fail("a", 3);
         _clock.Advance(TimeSpan.FromSeconds(10));
-        Assert.True(_health.TryEnter("a"));
-        _health.Released("a");
-        Assert.True(_health.TryEnter("a"));
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
+        _health.Released("a", CircuitEntry.Open);
+        Assert.Equal(CircuitEntry.Open, _health.Enter("a"));
+        _health.Released("a", CircuitEntry.Probe);
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
     }
 
-    private void Open(string target)
+    [Fact]
+    public async Task Concurrent_requests_after_the_open_period_claim_exactly_one_probe()
     {
-        for (var i = 0; i < 3; i++)
+        Fail("a", 3);
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        var entries = await Task.WhenAll(Enumerable.Range(0, 64).Select(_ => Task.Run(() => _health.Enter("a"))));
+        Assert.Equal(1, entries.Count(e => e == CircuitEntry.Probe));
+        Assert.Equal(63, entries.Count(e => e == CircuitEntry.Open));
+    }
+
+    private void Fail(string target, int times)
+    {
+        for (var i = 0; i < times; i++)
         {
-            _health.Failed(target);
+            _health.Failed(target, _health.Enter(target));
         }
-        Assert.True(_health.IsOpen(target));
     }
 }

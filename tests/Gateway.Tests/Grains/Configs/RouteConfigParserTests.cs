@@ -46,6 +46,7 @@ public sealed class RouteConfigParserTests
     [InlineData("""{ "strategy": { "mode": "round_robin" }, "targets": [ { "provider": "@a" } ] }""", "config.strategy.mode")]
     [InlineData("""{ "targets": [ { "provider": "@a" }, { "provider": "@b" } ] }""", "exactly one target")]
     [InlineData("""{ "strategy": { "mode": "fallback" }, "targets": [ { "provider": "@a", "weight": 0 } ] }""", "config.targets[0].weight")]
+    [InlineData("""{ "strategy": { "mode": "loadbalance" }, "targets": [ { "provider": "@a", "weight": 2000000 }, { "provider": "@b", "weight": 2147483647 } ] }""", "config.targets[0].weight")]
     [InlineData("""{ "strategy": { "mode": "fallback" }, "targets": [ { "provider": "@a", "retry": { "attempts": 9 } } ] }""", "config.targets[0].retry.attempts")]
     [InlineData("""{ "strategy": { "mode": "fallback", "on_status_codes": [200] }, "targets": [ { "provider": "@a" } ] }""", "config.strategy.on_status_codes")]
     [InlineData("""{ "strategy": { "mode": "fallback" }, "targets": [ { "provider": "@a", "strategy": { "mode": "single" }, "targets": [ { "provider": "@b" } ] } ] }""", "not both")]

@@ -12,7 +12,6 @@ public sealed class BedrockErrorsTests
 
     [Theory]
     [InlineData(400, "ValidationException", 400, "invalid_request_error")]
-    [InlineData(403, "AccessDeniedException", 403, "permission_error")]
     [InlineData(404, "ResourceNotFoundException", 404, "not_found_error")]
     [InlineData(429, "ThrottlingException", 429, "rate_limit_error")]
     [InlineData(400, "ServiceQuotaExceededException", 429, "rate_limit_error")]
@@ -29,6 +28,7 @@ public sealed class BedrockErrorsTests
     }
 
     [Theory]
+    [InlineData(403, "AccessDeniedException")]
     [InlineData(403, "UnrecognizedClientException")]
     [InlineData(403, "InvalidSignatureException")]
     [InlineData(403, "ExpiredTokenException")]
