@@ -75,7 +75,7 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         {
             try
             {
-                await _writer.WriteAsync(database.AsyncCommit, cursor, batch);
+                await _writer.WriteAsync(database.AsyncCommit, cursor, batch, retry: attempt > 1);
                 return;
             }
             catch (Exception e) when (attempt < 3)

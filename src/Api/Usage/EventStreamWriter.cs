@@ -28,15 +28,33 @@ public sealed class EventStreamWriter<T>(IDocumentStore store, string eventTypeN
     private static readonly string CreateStream =
         $"INSERT INTO {Schema}.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ($1, NULL, 0, now(), now(), '*DEFAULT*', false)";
 
-    /// <summary>One round trip, one implicit transaction (the stream's creation when it is new, then the append).</summary>
-    public async Task WriteAsync(NpgsqlDataSource database, StreamCursor cursor, IReadOnlyList<T> events)
+    private readonly string _countWritten = $"SELECT count(*) FROM {Schema}.mt_events WHERE stream_id = $1 AND version > $2 AND version <= $3";
+
+    /// <summary>
+    /// One round trip, one implicit transaction (the stream's creation when it is new, then the append). After a
+    /// failure whose outcome is unknown (the connection broke around COMMIT), the next call first finds out
+    /// whether those events were committed: a retry of the same events then writes nothing, and new events follow
+    /// them. Writing again to the same stream versions is what makes this safe — PostgreSQL's unique index on
+    /// (stream, version) refuses a second copy even if the check ran before a late commit became visible.
+    /// </summary>
+    /// <param name="retry">True when <paramref name="events"/> are the same events as the last, failed call.</param>
+    /// <returns>False when a retry found its events already committed (nothing was written again).</returns>
+    public async Task<bool> WriteAsync(NpgsqlDataSource database, StreamCursor cursor, IReadOnlyList<T> events, bool retry = false)
     {
         await using var connection = await database.OpenConnectionAsync();
+        if (cursor.Unresolved > 0 && await ResolveAsync(connection, cursor) && retry)
+        {
+            return false;
+        }
         await using var command = connection.CreateBatch();
         if (cursor.Stream is null || cursor.Version + events.Count > EventsPerStream)
         {
             cursor.Stream = $"{streamPrefix}:{Guid.CreateVersion7():N}";
             cursor.Version = 0;
+            cursor.Created = false;
+        }
+        if (!cursor.Created)
+        {
             command.BatchCommands.Add(Command(CreateStream, cursor.Stream));
         }
         var serializer = store.Options.Serializer();
@@ -56,11 +74,35 @@ public sealed class EventStreamWriter<T>(IDocumentStore store, string eventTypeN
         }
         catch
         {
-            // Whether a failed commit took effect is unknown: the next attempt writes to a fresh stream.
-            cursor.Stream = null;
+            // Whether the commit took effect is unknown until the next call looks.
+            cursor.Unresolved = events.Count;
             throw;
         }
         cursor.Version += events.Count;
+        cursor.Created = true;
+        return true;
+    }
+
+    /// <summary>Whether the last failed write's events are in the stream; moves the cursor past them when they are.</summary>
+    private async Task<bool> ResolveAsync(NpgsqlConnection connection, StreamCursor cursor)
+    {
+        await using var count = new NpgsqlCommand(_countWritten, connection);
+        count.Parameters.Add(new NpgsqlParameter { Value = cursor.Stream! });
+        count.Parameters.Add(new NpgsqlParameter { Value = cursor.Version });
+        count.Parameters.Add(new NpgsqlParameter { Value = cursor.Version + cursor.Unresolved });
+        var written = (long)(await count.ExecuteScalarAsync())!;
+        var committed = written == cursor.Unresolved;
+        if (!committed && written != 0)
+        {
+            throw new InvalidOperationException($"Stream {cursor.Stream} holds {written} of {cursor.Unresolved} events of one transaction.");
+        }
+        if (committed)
+        {
+            cursor.Version += cursor.Unresolved;
+            cursor.Created = true;
+        }
+        cursor.Unresolved = 0;
+        return committed;
     }
 
     private static NpgsqlBatchCommand Command(string sql, params object[] values)
@@ -79,4 +121,10 @@ public sealed class StreamCursor
 {
     public string? Stream { get; set; }
     public long Version { get; set; }
+
+    /// <summary>Whether <see cref="Stream"/> exists in the database (its creation is committed with its first events).</summary>
+    public bool Created { get; set; }
+
+    /// <summary>Events of the last write whose outcome is unknown (it failed); 0 when there are none.</summary>
+    public int Unresolved { get; set; }
 }

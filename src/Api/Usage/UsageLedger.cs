@@ -78,7 +78,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         {
             try
             {
-                await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record));
+                await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record), retry: attempt > 1);
                 _available = true;
                 foreach (var pending in batch)
                 {

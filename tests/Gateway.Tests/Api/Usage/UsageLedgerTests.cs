@@ -76,6 +76,51 @@ public sealed class UsageLedgerTests(GatewayFixture gateway)
         Assert.Equal(stream[^1].Version, (await session.Events.FetchStreamStateAsync(streamKey))!.Version);
     }
 
+    [Fact]
+    public async Task A_write_whose_commit_outcome_was_lost_is_retried_without_a_second_copy()
+    {
+        var target = new NpgsqlConnectionStringBuilder(gateway.ConnectionString);
+        await using var proxy = new CommitCuttingProxy(target.Host!, target.Port);
+        var viaProxy = new NpgsqlConnectionStringBuilder(gateway.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false };
+        await using var database = NpgsqlDataSource.Create(viaProxy.ConnectionString);
+        var writer = new Gateway.Api.Usage.EventStreamWriter<UsageRecorded>(gateway.Services.GetRequiredService<IDocumentStore>(),
+            Gateway.Api.Usage.LedgerSchema.UsageEventType, "usage-test");
+        var cursor = new Gateway.Api.Usage.StreamCursor();
+        var marker = Guid.NewGuid().ToString("N");
+        List<UsageRecorded> Batch(string name, int count) => [.. Enumerable.Range(0, count).Select(i => new UsageRecorded
+        {
+            RequestId = $"req_{marker}_{name}{i}",
+            StartedAt = DateTimeOffset.UtcNow,
+            Endpoint = "messages",
+            Outcome = UsageOutcomes.Completed,
+        })];
+        var first = Batch("a", 3);
+
+        Assert.True(await writer.WriteAsync(database, cursor, Batch("warm", 1)));
+        proxy.Arm();
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => writer.WriteAsync(database, cursor, first));
+        Assert.Equal(1, proxy.Cuts);
+        // The ledger retries the same events: they are found committed, so nothing is written again.
+        Assert.False(await writer.WriteAsync(database, cursor, first, retry: true));
+        Assert.True(await writer.WriteAsync(database, cursor, Batch("b", 2)));
+
+        await using var connection = new NpgsqlConnection(gateway.ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand(
+            "SELECT data ->> 'request_id', version FROM gateway.mt_events WHERE stream_id = $1 ORDER BY version", connection);
+        query.Parameters.AddWithValue(cursor.Stream!);
+        var rows = new List<(string RequestId, long Version)>();
+        await using (var reader = await query.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+        Assert.Equal(["warm0", "a0", "a1", "a2", "b0", "b1"], rows.Select(r => r.RequestId[(marker.Length + 5)..]));
+        Assert.Equal([1L, 2, 3, 4, 5, 6], rows.Select(r => r.Version));
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
