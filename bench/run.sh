@@ -24,6 +24,7 @@ MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 MODES=${BENCH_MODES:-"non-stream stream"}
 TARGETS=${BENCH_TARGETS:-"direct gateway budget"}
 ROUNDS=${BENCH_ROUNDS:-1}               # rounds over all cells; the report shows each cell's median
+LOGGING=${BENCH_LOGGING:-full}           # the bench workspaces' request-log mode: full, metadata_only (no bodies) or redacted
 GATEWAY_ENV=${BENCH_GATEWAY_ENV:-}      # extra VAR=value words for the gateway's environment (e.g. DOTNET_gcServer=0)
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-90}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
@@ -229,7 +230,7 @@ admin() {
   [[ "$code" == 2* ]] || die "POST $path answered $code: $response"
   printf '%s' "$response"
 }
-admin /admin/v1/workspaces '{"id":"bench","name":"Bench"}' >/dev/null
+admin /admin/v1/workspaces "{\"id\":\"bench\",\"name\":\"Bench\",\"logging\":{\"mode\":\"$LOGGING\"}}" >/dev/null
 admin /admin/v1/providers "$(jq -cn --arg url "$FAKE_URL" --arg key "$FAKE_KEY" \
   '{slug:"fake",kind:"anthropic",base_url:$url,credentials:{api_key:$key}}')" >/dev/null
 GATEWAY_KEY=$(admin /admin/v1/keys '{"workspace":"bench","name":"bench"}' | jq -r '.key // empty')
@@ -237,7 +238,7 @@ GATEWAY_KEY=$(admin /admin/v1/keys '{"workspace":"bench","name":"bench"}' | jq -
 # Budgets and rate limits on both scopes, far above what the run can spend: every request is reserved and
 # settled in two budget grains and checked against three limits, none refuses.
 LIMITS='"rate_limits":{"rpm":100000000,"tpm":1000000000000,"concurrency":10000}'
-admin /admin/v1/workspaces "{\"id\":\"bench-budget\",\"budget\":{\"limit_usd\":1000000,\"period\":\"monthly\"},$LIMITS}" >/dev/null
+admin /admin/v1/workspaces "{\"id\":\"bench-budget\",\"logging\":{\"mode\":\"$LOGGING\"},\"budget\":{\"limit_usd\":1000000,\"period\":\"monthly\"},$LIMITS}" >/dev/null
 BUDGET_KEY=$(admin /admin/v1/keys "{\"workspace\":\"bench-budget\",\"name\":\"bench\",\"budget\":{\"limit_usd\":1000000,\"period\":\"monthly\"},$LIMITS}" \
   | jq -r '.key // empty')
 [[ -n "$BUDGET_KEY" ]] || die "the key API answered no budgeted key"

@@ -98,9 +98,9 @@ public sealed partial class MessagesProxy
         var retries = target.Retry?.Attempts ?? 0;
         for (var attempt = 0; ; attempt++)
         {
-            var timeout = TimeSpan.FromMilliseconds(group.RequestTimeoutMs);
-            var remaining = dispatch.Remaining(clock);
-            var failure = await AttemptAsync(dispatch, target, remaining < timeout ? remaining : timeout);
+            // The attempt's own timeout, or what is left of the request's, whichever ends first (at least 1 ms).
+            var timeout = TimeSpan.FromMilliseconds(Math.Max(1, Math.Min(group.RequestTimeoutMs, dispatch.Remaining(clock).TotalMilliseconds)));
+            var failure = await AttemptAsync(dispatch, target, timeout);
             if (failure is null || attempt >= retries || failure.NotServed || !Retries(target.Retry!, failure))
             {
                 return failure;
