@@ -240,6 +240,41 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
         }
     }
 
+    [Fact]
+    public async Task A_budget_reserves_at_the_dearest_model_a_fallback_may_use_and_charges_the_one_that_answered()
+    {
+        await using var down = await FakeAnthropic.StartAsync();
+        down.FailAllWith = 529;
+        var workspace = "ws-" + Guid.NewGuid().ToString("N")[..10];
+        await gateway.PostAsync("/admin/v1/workspaces", new JsonObject { ["id"] = workspace, ["name"] = workspace });
+        var dearer = Target(await clouds.CreateProviderAsync(gateway, "bedrock", workspace));
+        dearer["override_params"] = new JsonObject { ["model"] = "claude-opus-4-1" };
+        var slug = "cfg-" + workspace;
+        await gateway.PostAsync("/admin/v1/configs", new JsonObject
+        {
+            ["slug"] = slug,
+            ["workspace"] = workspace,
+            ["config"] = Fallback(Target(await clouds.CreateProviderAsync(gateway, "anthropic", workspace, down)), dearer),
+        });
+        var (_, secret) = await gateway.CreateKeyAsync(workspace, new JsonObject
+        {
+            ["config"] = slug,
+            ["budget"] = new JsonObject { ["limit_usd"] = 10, ["period"] = "monthly" },
+        });
+        // Haiku 4.5 asked for; the route may end on Opus 4.1 (15× the input price, 15× the output price).
+        var (body, haikuReservation) = Requests.ExactCost(maxTokens: 100, outputTokens: 40);
+
+        using var response = await gateway.Client.SendAsync(Requests.Messages(secret, body));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var record = await gateway.Usage.WaitForAsync(Requests.RequestId(response));
+        Assert.Equal(haikuReservation * 15, record.ReservedUsd);
+        Assert.Equal("claude-opus-4-1", record.Model);
+        Assert.Equal((record.InputTokens * 15m + 40 * 75m) / 1_000_000m, record.CostUsd);
+        var key = await Reports.GetAsync(gateway.Admin, $"/admin/v1/keys?workspace={workspace}");
+        Assert.Equal(record.CostUsd, key["data"]![0]!["budget"]!["spent_usd"]!.GetValue<decimal>());
+    }
+
     private static JsonObject Target(string provider) => new() { ["provider"] = "@" + provider };
 
     private static JsonObject Fallback(params JsonObject[] targets) => new()
