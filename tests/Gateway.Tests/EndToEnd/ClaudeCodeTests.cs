@@ -10,7 +10,7 @@ namespace Gateway.Tests.EndToEnd;
 /// completes a <c>claude -p</c> prompt, with the key as <c>ANTHROPIC_API_KEY</c> and as <c>ANTHROPIC_AUTH_TOKEN</c>.
 /// </summary>
 [Collection(GatewayCollection.Name)]
-public sealed class ClaudeCodeTests(GatewayFixture gateway)
+public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders clouds) : IClassFixture<CloudProviders>
 {
     [Theory]
     [InlineData("ANTHROPIC_API_KEY")]
@@ -31,6 +31,23 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway)
         Assert.True(JsonNode.Parse(call.Body)!["stream"]!.GetValue<bool>());
         Assert.StartsWith("claude-code-", call.Header("anthropic-beta"));
         Assert.Equal(gateway.Fake.ApiKey, call.Header("x-api-key"));
+    }
+
+    [Fact]
+    public async Task Claude_code_completes_a_prompt_through_a_bedrock_route()
+    {
+        var claude = await ClaudeCode.LocateOrInstallAsync();
+        var (_, _, secret) = await clouds.CreateSingleAsync(gateway, "bedrock");
+        var before = clouds.Bedrock.Requests.Count;
+
+        var (exitCode, stdout, stderr) = await RunAsync(claude, "ANTHROPIC_API_KEY", secret, "Say pong through Bedrock");
+
+        Assert.True(exitCode == 0, $"claude exited with {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains("You said: Say pong through Bedrock", stdout);
+        var call = Assert.Single(clouds.Bedrock.Requests.Skip(before));
+        Assert.Equal("/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream", call.PathAndQuery);
+        var betas = JsonNode.Parse(call.Body)!["anthropic_beta"]!.AsArray().Select(b => b!.GetValue<string>());
+        Assert.Contains(betas, b => b.StartsWith("claude-code-", StringComparison.Ordinal));
     }
 
     [Fact]
