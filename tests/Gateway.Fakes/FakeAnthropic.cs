@@ -74,20 +74,6 @@ public sealed class FakeAnthropic : IAsyncDisposable
     private int _messageRequests;
     private readonly ConcurrentDictionary<string, int> _failures = new();
 
-    /// <summary>The status a request gets under <see cref="FailAllWith"/> and its markers, or null to answer it.</summary>
-    internal static int? FailureStatus(Markers markers, string prompt, ConcurrentDictionary<string, int> failures, int? failAll)
-    {
-        if (failAll is { } all)
-        {
-            return all;
-        }
-        if (markers.Status is { } status && markers.FailFirst > 0)
-        {
-            return failures.AddOrUpdate(prompt, 1, (_, n) => n + 1) <= markers.FailFirst ? status : null;
-        }
-        return markers.Status;
-    }
-
     /// <summary>Forgets the recorded requests.</summary>
     public void ClearRequests() => _requests.Clear();
 
@@ -131,7 +117,7 @@ public sealed class FakeAnthropic : IAsyncDisposable
 
         var prompt = FakeClaude.LastUserText(body);
         var markers = Markers.Parse(prompt);
-        if (FailureStatus(markers, prompt, _failures, FailAllWith) is { } status)
+        if (FakeClaude.FailureStatus(markers, prompt, _failures, FailAllWith) is { } status)
         {
             await FakeClaude.WriteErrorAsync(context, status, FakeClaude.ErrorType(status), $"Fake failure with status {status}.",
                 status is 429 or 529 ? "7" : null);

@@ -120,7 +120,7 @@ public sealed partial class FakeBedrock : IAsyncDisposable
 
         var prompt = FakeClaude.LastUserText(body);
         var markers = Markers.Parse(prompt);
-        if (FakeAnthropic.FailureStatus(markers, prompt, _failures, _options.FailAllWith) is { } status)
+        if (FakeClaude.FailureStatus(markers, prompt, _failures, _options.FailAllWith) is { } status)
         {
             var (type, message) = status switch
             {

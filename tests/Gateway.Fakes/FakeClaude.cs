@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -11,6 +12,20 @@ namespace Gateway.Fakes;
 internal static class FakeClaude
 {
     private static int _messageCounter;
+
+    /// <summary>The status a request gets under a fake's fail-all setting and its markers, or null to answer it.</summary>
+    public static int? FailureStatus(Markers markers, string prompt, ConcurrentDictionary<string, int> failures, int? failAll)
+    {
+        if (failAll is { } all)
+        {
+            return all;
+        }
+        if (markers.Status is { } status && markers.FailFirst > 0)
+        {
+            return failures.AddOrUpdate(prompt, 1, (_, n) => n + 1) <= markers.FailFirst ? status : null;
+        }
+        return markers.Status;
+    }
 
     public static FakeReply BuildReply(JsonObject body, string model, string prompt, Markers markers, string? fixedText)
     {

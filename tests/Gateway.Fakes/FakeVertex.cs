@@ -122,7 +122,7 @@ public sealed partial class FakeVertex : IAsyncDisposable
 
         var prompt = FakeClaude.LastUserText(body);
         var markers = Markers.Parse(prompt);
-        if (FakeAnthropic.FailureStatus(markers, prompt, _failures, FailAllWith) is { } status)
+        if (FakeClaude.FailureStatus(markers, prompt, _failures, FailAllWith) is { } status)
         {
             if (status == 429)
             {

@@ -45,8 +45,6 @@ public sealed partial class MessagesProxy
         IReadOnlyList<(string Name, string[] Values)> RetryHeaders,
         byte[]? Body = null);
 
-    private static readonly string[] RetryHeaderNames = ["retry-after", "retry-after-ms", "x-should-retry"];
-
     private async Task<AttemptFailure?> RunGroupAsync(Dispatch dispatch, RouteConfig group)
     {
         switch (group.Mode)
@@ -153,7 +151,7 @@ public sealed partial class MessagesProxy
         try
         {
             var failure = await SendAsync(dispatch, provider, new ProviderCall(provider, dispatch.Endpoint, model, providerModel, dispatch.Body,
-                dispatch.Request.Model, exchange.Stream, exchange.Context.Request), timeout);
+                dispatch.Request, exchange.Stream, exchange.Context.Request), timeout);
             if (failure is null)
             {
                 if (exchange.FailedMidStream)
@@ -383,16 +381,8 @@ public sealed partial class MessagesProxy
         }
         var error = protocol.MapError(provider, response, body);
         var raw = (int)response.StatusCode;
-        var headers = new List<(string, string[])>();
-        foreach (var name in RetryHeaderNames)
-        {
-            if (response.Headers.TryGetValues(name, out var values))
-            {
-                headers.Add((name, values.ToArray()));
-            }
-        }
         return new AttemptFailure(error, UsageOutcomes.ProviderError, raw, Transport: false,
-            TargetFault: raw >= 500 || error.Status >= 500 && error.Status != 501, NotServed: false, RetryAfter(response.Headers), headers, body);
+            TargetFault: raw >= 500 || error.Status >= 500 && error.Status != 501, NotServed: false, RetryAfter(response.Headers), ProviderErrors.RetryHeadersOf(response), body);
     }
 
     private static AttemptFailure TransportFailure(int status, string type, string outcome, string message) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Errors;
+using Gateway.Api.Providers;
 using Gateway.Grains;
 using Gateway.Grains.Keys;
 using Gateway.Grains.Providers;
@@ -97,7 +98,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         {
             if (provider.Kind != ProviderKinds.Anthropic)
             {
-                var entry = Gateway.Api.Providers.ProviderModels.Find(id);
+                var entry = ProviderModels.Find(id);
                 var listed = (await catalog.ListAsync(provider, context.RequestAborted)).FirstOrDefault(m => Id(m) == id || Id(m) == entry?.Id);
                 if (listed is not null && (admitted.Models is not { Length: > 0 } permitted || ModelPatterns.Matches(permitted, Id(listed)) || ModelPatterns.Matches(permitted, id)))
                 {

@@ -26,15 +26,18 @@ public static class ProviderErrors
         return (status, meter.ErrorType ?? AnthropicErrors.TypeFor(status), meter.ErrorMessage ?? $"Provider '{provider}' answered with status {status}.");
     }
 
-    public static void CopyRetryHeaders(HttpResponseMessage from, HttpResponse to)
+    /// <summary>The retry headers a provider's error answer carries, to relay with the error the client finally gets.</summary>
+    public static IReadOnlyList<(string Name, string[] Values)> RetryHeadersOf(HttpResponseMessage response)
     {
+        var found = new List<(string, string[])>();
         foreach (var name in RetryHeaders)
         {
-            if (from.Headers.TryGetValues(name, out var values))
+            if (response.Headers.TryGetValues(name, out var values))
             {
-                to.Headers[name] = values.ToArray();
+                found.Add((name, values.ToArray()));
             }
         }
+        return found;
     }
 
     /// <summary>Why a provider could not be reached, in words a client can act on.</summary>

@@ -7,9 +7,8 @@ public sealed class AnthropicProtocol : IProviderProtocol
 {
     public ValueTask<HttpRequestMessage> CreateRequestAsync(ProviderCall call, CancellationToken cancellationToken)
     {
-        HttpContent content = call.ProviderModel != call.ClientModel
-            ? new ByteArrayContent(MessagesRequest.TryRead(call.Body.Span, call.IsCountTokens ? MessagesRequest.Shape.CountTokens : MessagesRequest.Shape.Messages, out _)!
-                .WithModel(call.Body.Span, call.ProviderModel))
+        HttpContent content = call.ProviderModel != call.Request.Model
+            ? new ByteArrayContent(call.Request.WithModel(call.Body.Span, call.ProviderModel))
             : new ReadOnlyMemoryContent(call.Body);
         var path = call.IsCountTokens ? "/v1/messages/count_tokens" : "/v1/messages";
         return ValueTask.FromResult(AnthropicUpstream.CreateRequest(call.Provider, HttpMethod.Post, path, call.Client, content));

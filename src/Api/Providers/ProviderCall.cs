@@ -1,3 +1,4 @@
+using Gateway.Api.DataPlane;
 using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Http;
 
@@ -8,14 +9,14 @@ namespace Gateway.Api.Providers;
 /// <param name="Model">The Anthropic model id the target asks for (after <c>override_params.model</c>).</param>
 /// <param name="ProviderModel">The provider's own id for <paramref name="Model"/>.</param>
 /// <param name="Body">The client's body bytes as received.</param>
-/// <param name="ClientModel">The model the client's body names.</param>
+/// <param name="Request">What the gateway read of the client's body (its model, and where that sits in the bytes).</param>
 public sealed record ProviderCall(
     ProviderConnection Provider,
     string Endpoint,
     string Model,
     string ProviderModel,
     ReadOnlyMemory<byte> Body,
-    string ClientModel,
+    MessagesRequest Request,
     bool Stream,
     HttpRequest Client)
 {
