@@ -17,7 +17,7 @@ public static class ReadSchema
     /// <summary>The full-text index of the request log: a view over its shards' tables (<see cref="ContentShard"/>).</summary>
     public const string RequestContent = Schema + ".request_content";
 
-    /// <summary>The full-text projection runs as this many daemon shards, each in its own table and backend.</summary>
+    /// <summary>The full-text projection writes each page as this many statements at once, each to its own table.</summary>
     public const int ContentShards = 2;
 
     public static string ContentShard(int shard) => $"{RequestContent}_{shard}";
@@ -25,18 +25,40 @@ public static class ReadSchema
     /// <summary>Marten's name for <see cref="Logs.RequestContentRecorded"/> events.</summary>
     public const string ContentEventType = "request_content_recorded";
 
+    // The GIN indexes take each row's entries as it is written (fastupdate off). With PostgreSQL's default pending
+    // list, every few megabytes of new rows the projection that happened to write the next one merged the whole list
+    // into the index — at a million rows a stall of seconds, and the read side fell that far behind.
+
+    /// <summary>An index created by an earlier version with a pending list loses it (what is pending goes in now).</summary>
+    private static string GinWithoutPendingList(string index) => $"""
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_class WHERE oid = '{Schema}.{index}'::regclass AND 'fastupdate=off' = ANY (reloptions)) THEN
+                ALTER INDEX {Schema}.{index} SET (fastupdate = off);
+                PERFORM gin_clean_pending_list('{Schema}.{index}'::regclass);
+            END IF;
+        END $$;
+        """;
+
     /// <summary>
-    /// One table per full-text shard (indexing text is the costliest projection step; two daemon backends share
-    /// it), and the view the queries read. A single table of an earlier version is replaced (the shards rebuild it).
+    /// One table per full-text shard (indexing text is the costliest projection step; two PostgreSQL backends share
+    /// it), and the view the queries read. A single table of an earlier version is replaced and refilled from the
+    /// events; the two daemon shards of another version hand over to the one projection at the slower one's mark.
     /// </summary>
     private static string ContentTables()
     {
+        var progression = $"{Schema}.mt_event_progression";
         var sql = new System.Text.StringBuilder($"""
             DO $$ BEGIN
                 IF EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = '{Schema}' AND tablename = 'request_content') THEN
                     DROP TABLE {RequestContent};
+                    DELETE FROM {progression} WHERE name = 'request_content:All';
                 END IF;
             END $$;
+            INSERT INTO {progression} (name, last_seq_id, last_updated)
+                SELECT 'request_content:All', min(last_seq_id), now() FROM {progression}
+                WHERE name IN ('request_content_0:All', 'request_content_1:All') HAVING count(*) = 2
+                ON CONFLICT (name) DO UPDATE SET last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated;
+            DELETE FROM {progression} WHERE name IN ('request_content_0:All', 'request_content_1:All');
             """);
         for (var shard = 0; shard < ContentShards; shard++)
         {
@@ -53,7 +75,8 @@ public static class ReadSchema
                     redacted   boolean     NOT NULL,
                     omitted    text,
                     search     tsvector    NOT NULL);
-                CREATE INDEX IF NOT EXISTS {name}_search ON {table} USING gin (search);
+                CREATE INDEX IF NOT EXISTS {name}_search ON {table} USING gin (search) WITH (fastupdate = off);
+                {GinWithoutPendingList($"{name}_search")}
                 CREATE INDEX IF NOT EXISTS {name}_newest ON {table} (created_at DESC, request_id DESC);
                 CREATE INDEX IF NOT EXISTS {name}_by_workspace ON {table} (workspace, created_at DESC, request_id DESC);
                 CREATE INDEX IF NOT EXISTS {name}_expiry ON {table} (expires_at) WHERE expires_at IS NOT NULL;
@@ -99,7 +122,8 @@ public static class ReadSchema
             CREATE INDEX IF NOT EXISTS request_log_newest ON {RequestLog} (created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops);
+            CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops) WITH (fastupdate = off);
+            {GinWithoutPendingList("request_log_by_metadata")}
 
             {ContentTables()}
             -- Retention removes expired bodies from the event store too (a rebuild must not bring them back).

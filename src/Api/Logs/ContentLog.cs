@@ -59,13 +59,25 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var entry))
+            Take(reader, batch);
+            if (batch.Count < MaxBatch && options.Value.BatchWindow > TimeSpan.Zero)
             {
-                Interlocked.Add(ref _queuedBytes, -entry.Capture.Bytes);
-                batch.Add(ToEventOrOmitted(entry));
+                // Bodies are not waited for, so a light load can gather a few before writing them: one transaction
+                // (and one daemon page later) for many requests instead of one each.
+                await Task.Delay(options.Value.BatchWindow, clock);
+                Take(reader, batch);
             }
             await WriteAsync(batch, cursor);
             batch.Clear();
+        }
+    }
+
+    private void Take(ChannelReader<Entry> reader, List<RequestContentRecorded> batch)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out var entry))
+        {
+            Interlocked.Add(ref _queuedBytes, -entry.Capture.Bytes);
+            batch.Add(ToEventOrOmitted(entry));
         }
     }
 

@@ -14,6 +14,12 @@ public sealed class LogsOptions
     /// <summary>Bytes of bodies that may wait for the writer; beyond this, bodies are dropped (usage is not).</summary>
     public long QueueBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// How long the body writer waits for more requests' bodies before writing a batch that is not full: fewer,
+    /// larger transactions under light load, at the cost of bodies reaching the log this much later. Zero: no wait.
+    /// </summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>How often expired bodies are removed.</summary>
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
+using Npgsql;
 
 namespace Gateway.Projections.Logs;
 
@@ -12,41 +13,57 @@ namespace Gateway.Projections.Logs;
 /// language), and where the bodies are — the event itself (its sequence number), not a second copy of them.
 /// </summary>
 /// <remarks>
-/// Runs as <see cref="ReadSchema.ContentShards"/> daemon shards: each takes the events whose sequence number falls
-/// to it and writes its own table, so the text indexing is spread over as many PostgreSQL backends.
+/// Indexing text is the read side's costliest step, so one daemon page is written as <see cref="ReadSchema.ContentShards"/>
+/// statements on as many connections at once (each to its own table, so no two share a GIN index), while the page's
+/// events are loaded only once. Those writes are outside the daemon's transaction: a page replayed after a crash
+/// inserts nothing twice (the request id is the key).
 /// </remarks>
-public sealed class RequestContentProjection(int shard) : IProjection
+public sealed class RequestContentProjection(string connectionString) : IProjection
 {
-    public static string NameOf(int shard) => $"request_content_{shard}";
+    public const string Name = "request_content";
 
     /// <summary>Text indexed per request, at most: half for the prompt, the rest for the answer.</summary>
     private const int MaxSearchChars = 32_000;
 
-    private readonly string _insert = $"""
+    private readonly Lazy<NpgsqlDataSource> _database = new(() => NpgsqlDataSource.Create(connectionString));
+
+    private static string Insert(int shard) => $"""
         INSERT INTO {ReadSchema.ContentShard(shard)} (request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
         SELECT r.request_id, r.seq_id, r.workspace, r.created_at, r.expires_at, r.redacted, r.omitted, to_tsvector('simple', r.search)
-        FROM unnest(^::text[], ^::bigint[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::boolean[], ^::text[], ^::text[])
+        FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::boolean[], $7::text[], $8::text[])
             AS r(request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
         ON CONFLICT (request_id) DO NOTHING
         """;
 
-    public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var recorded = events.Where(e => e.Data is RequestContentRecorded && e.Sequence % ReadSchema.ContentShards == shard).ToList();
-        if (recorded.Count > 0)
+        var recorded = events.Where(e => e.Data is RequestContentRecorded).ToList();
+        if (recorded.Count == 0)
         {
-            var rows = recorded.ConvertAll(e => (RequestContentRecorded)e.Data);
-            operations.QueueSqlCommand('^', _insert,
-                rows.Select(r => r.RequestId).ToArray(),
-                recorded.Select(e => e.Sequence).ToArray(),
-                rows.Select(r => r.Workspace).ToArray(),
-                rows.Select(r => r.StartedAt.ToUniversalTime()).ToArray(),
-                rows.Select(r => r.ExpiresAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null).ToArray(),
-                rows.Select(r => r.Redacted).ToArray(),
-                rows.Select(r => r.Omitted).ToArray(),
-                rows.Select(SearchText).ToArray());
+            return;
         }
-        return Task.CompletedTask;
+        var shares = Enumerable.Range(0, ReadSchema.ContentShards)
+            .Select(shard => recorded.Where(e => e.Sequence % ReadSchema.ContentShards == shard).ToList())
+            .ToList();
+        await Task.WhenAll(shares.Select((share, shard) => share.Count == 0 ? Task.CompletedTask : WriteAsync(shard, share, cancellation)));
+    }
+
+    private async Task WriteAsync(int shard, List<IEvent> share, CancellationToken cancellation)
+    {
+        var rows = share.ConvertAll(e => (RequestContentRecorded)e.Data);
+        await using var command = _database.Value.CreateCommand(Insert(shard));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.RequestId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = share.Select(e => e.Sequence).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = rows.Select(r => r.Workspace).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = rows.Select(r => r.StartedAt.ToUniversalTime()).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>
+        {
+            TypedValue = rows.Select(r => r.ExpiresAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null).ToArray(),
+        });
+        command.Parameters.Add(new NpgsqlParameter<bool[]> { TypedValue = rows.Select(r => r.Redacted).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = rows.Select(r => r.Omitted).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(SearchText).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellation);
     }
 
     /// <summary>

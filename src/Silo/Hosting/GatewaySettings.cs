@@ -30,8 +30,16 @@ public sealed record GatewaySettings
     /// <summary><c>Gateway:Cluster:AdvertisedHost</c>: the address other silos reach this one at.</summary>
     public string AdvertisedHost { get; init; } = "127.0.0.1";
 
+    /// <summary>
+    /// <c>Gateway:Projections:Run</c> (default true): whether this process stands for running the read side's
+    /// projections (one process of the cluster runs them). False keeps a request-serving process out of it, so the
+    /// projections run on the processes that have it on.
+    /// </summary>
+    public bool RunsProjections { get; init; } = true;
+
     public static GatewaySettings Read(IConfiguration configuration) => new()
     {
+        RunsProjections = !bool.TryParse(configuration["Gateway:Projections:Run"], out var runs) || runs,
         ConnectionString = configuration.GetConnectionString("Gateway") is { Length: > 0 } cs ? cs : null,
         DataDirectory = configuration["GATEWAY_DATA_DIR"] is { Length: > 0 } dir ? dir : ".data",
         ClusterId = configuration["Gateway:Cluster:Id"] ?? "gateway",

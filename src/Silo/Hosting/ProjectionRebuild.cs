@@ -18,8 +18,7 @@ public static class ProjectionRebuild
     public const string Command = "rebuild-projections";
 
     public static IReadOnlyList<string> Names { get; } =
-        [RequestLogProjection.Name, .. Enumerable.Range(0, ReadSchema.ContentShards).Select(RequestContentProjection.NameOf), SpendProjection.Name,
-            AuditProjection.Name];
+        [RequestLogProjection.Name, RequestContentProjection.Name, SpendProjection.Name, AuditProjection.Name];
 
     /// <summary>Rebuilds the named projections (all when none is named); returns the process exit code.</summary>
     public static async Task<int> RunAsync(string connectionString, IReadOnlyList<string> names, ILogger log, CancellationToken cancellationToken)

@@ -60,7 +60,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>Starts a gateway on <paramref name="connectionString"/> (another fixture's database joins its cluster).</summary>
     public static async Task<WebApplication> StartGatewayAsync(string connectionString, Action<IServiceCollection>? configure = null,
-        string clusterId = "test")
+        string clusterId = "test", bool runsProjections = true)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -86,6 +86,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ConnectionString = connectionString,
             DataDirectory = Path.Combine(Path.GetTempPath(), "gateway-test-data"),
             ClusterId = clusterId,
+            RunsProjections = runsProjections,
         };
         var app = await GatewayHost.BuildAsync(builder, settings, NullLogger.Instance);
         await app.StartAsync();

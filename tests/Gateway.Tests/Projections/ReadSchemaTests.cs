@@ -1,0 +1,70 @@
+using Gateway.Projections;
+using Gateway.Silo.Hosting;
+using Gateway.Tests.Infrastructure;
+using Marten;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Gateway.Tests.Projections;
+
+public sealed class ReadSchemaTests
+{
+    [Fact]
+    public async Task An_upgrade_from_two_full_text_shards_continues_at_the_slower_ones_mark_and_drops_the_gin_pending_lists()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("readschema");
+        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+        }
+        // What an earlier version left: one daemon shard per full-text table, GIN indexes with a pending list.
+        await ExecuteAsync(connectionString, """
+            DELETE FROM gateway.mt_event_progression;
+            INSERT INTO gateway.mt_event_progression (name, last_seq_id) VALUES
+                ('request_content_0:All', 120), ('request_content_1:All', 100), ('request_log:All', 130);
+            ALTER INDEX gateway.request_content_0_search SET (fastupdate = on);
+            ALTER INDEX gateway.request_log_by_metadata RESET (fastupdate);
+            """);
+
+        await ReadSchema.ApplyAsync(connectionString, CancellationToken.None);
+
+        Assert.Equal(
+            ["request_content:All=100", "request_log:All=130"],
+            await QueryAsync(connectionString, "SELECT name || '=' || last_seq_id FROM gateway.mt_event_progression ORDER BY name"));
+        Assert.Equal(
+            ["request_content_0_search", "request_content_1_search", "request_log_by_metadata"],
+            await QueryAsync(connectionString, """
+                SELECT c.relname FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+                WHERE a.amname = 'gin' AND c.relnamespace = 'gateway'::regnamespace AND 'fastupdate=off' = ANY (c.reloptions)
+                ORDER BY 1
+                """));
+
+        // Applying it again (every start does) changes nothing.
+        await ReadSchema.ApplyAsync(connectionString, CancellationToken.None);
+        Assert.Equal(
+            ["request_content:All=100", "request_log:All=130"],
+            await QueryAsync(connectionString, "SELECT name || '=' || last_seq_id FROM gateway.mt_event_progression ORDER BY name"));
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<List<string>> QueryAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+        return rows;
+    }
+}
