@@ -22,6 +22,9 @@ public static class ReadSchema
 
     public static string ContentShard(int shard) => $"{RequestContent}_{shard}";
 
+    /// <summary>The read side's own index on Marten's event table (Marten is told to leave it alone).</summary>
+    public const string ContentExpiryIndex = "mt_events_content_expiry";
+
     /// <summary>Marten's name for <see cref="Logs.RequestContentRecorded"/> events.</summary>
     public const string ContentEventType = "request_content_recorded";
 
@@ -127,7 +130,7 @@ public static class ReadSchema
 
             {ContentTables()}
             -- Retention removes expired bodies from the event store too (a rebuild must not bring them back).
-            CREATE INDEX IF NOT EXISTS mt_events_content_expiry ON {Schema}.mt_events (((data ->> 'expires_at_ms')::bigint))
+            CREATE INDEX IF NOT EXISTS {ContentExpiryIndex} ON {Schema}.mt_events (((data ->> 'expires_at_ms')::bigint))
                 WHERE type = '{ContentEventType}';
 
             CREATE TABLE IF NOT EXISTS {SpendDaily} (
@@ -156,6 +159,8 @@ public static class ReadSchema
             CREATE INDEX IF NOT EXISTS audit_log_newest ON {AuditLog} (at DESC, seq_id DESC);
             CREATE INDEX IF NOT EXISTS audit_log_by_resource ON {AuditLog} (resource_type, resource_id, at DESC);
             """, connection);
+        // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
+        command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -15,6 +15,9 @@ public static class LedgerSchema
     /// <summary>Marten's name for <see cref="Gateway.Projections.Usage.UsageRecorded"/> events.</summary>
     public const string UsageEventType = "usage_recorded";
 
+    /// <summary>The ledger's own indexes on Marten's event table (Marten is told to leave them alone).</summary>
+    public static readonly string[] EventIndexes = ["mt_events_usage_by_key", "mt_events_usage_by_workspace"];
+
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -30,6 +33,8 @@ public static class LedgerSchema
             CREATE INDEX IF NOT EXISTS mt_events_usage_by_workspace ON {Schema}.mt_events
                 ((data ->> 'workspace'), ((data ->> 'started_at_ms')::bigint)) WHERE type = '{UsageEventType}';
             """, connection);
+        // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
+        command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -105,6 +105,10 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
                 // Throwaway test servers trade crash safety of the database files for speed.
                 arguments.AddRange(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
             }
+            else
+            {
+                arguments.AddRange(DurableSettings());
+            }
 
             var release = new ManualResetEventSlim();
             var process = PostgresLauncher.Launch(binaries.Postgres, arguments, runAsPostgres, release, recentOutput, logger);
@@ -225,6 +229,24 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             return string.Join(Environment.NewLine, _recentOutput);
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL's defaults are sized for a small shared machine: 128 MB of cache and a checkpoint every 1 GB of
+    /// WAL, which the ledger and the request log write in well under a minute under load — and every checkpoint
+    /// makes the next write of each page carry the whole page into the WAL again. An eighth of the memory (at most
+    /// 1 GB) and checkpoints every 4 GB or 15 minutes keep the write volume near what the rows themselves need.
+    /// </summary>
+    private static string[] DurableSettings()
+    {
+        var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var sharedBuffersMb = Math.Clamp(memory / 8 / (1024 * 1024), 128, 1024);
+        return
+        [
+            "-c", $"shared_buffers={sharedBuffersMb}MB",
+            "-c", "max_wal_size=4GB",
+            "-c", "checkpoint_timeout=15min",
+        ];
     }
 
     private static string BuildConnectionString(int port, string password, string database) => new NpgsqlConnectionStringBuilder

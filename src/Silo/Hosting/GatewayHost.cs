@@ -179,6 +179,12 @@ public static class GatewayHost
         options.Events.AppendMode = EventAppendMode.Quick;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
         options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.SnakeCase);
+        // The ledger's and the read side's indexes on mt_events are outside Marten's model; without this, every
+        // start dropped them and built them again over the whole event table (minutes on a large ledger).
+        foreach (var index in LedgerSchema.EventIndexes.Append(ReadSchema.ContentExpiryIndex))
+        {
+            options.Events.IgnoreIndex(index);
+        }
         options.Events.AddEventType<AdminActionRecorded>();
         options.Events.AddEventType<UsageRecorded>();
         options.Events.AddEventType<BudgetAlertRaised>();

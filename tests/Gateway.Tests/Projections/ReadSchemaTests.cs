@@ -46,6 +46,31 @@ public sealed class ReadSchemaTests
             await QueryAsync(connectionString, "SELECT name || '=' || last_seq_id FROM gateway.mt_event_progression ORDER BY name"));
     }
 
+    [Fact]
+    public async Task A_restart_keeps_the_indexes_on_the_event_table_instead_of_building_them_again()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("readschema");
+        const string Indexes = """
+            SELECT c.relname || '#' || c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE i.indrelid = 'gateway.mt_events'::regclass ORDER BY 1
+            """;
+        List<string> before;
+        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+            before = await QueryAsync(connectionString, Indexes);
+        }
+        Assert.Contains(before, index => index.StartsWith("mt_events_usage_by_key#", StringComparison.Ordinal));
+        Assert.Contains(before, index => index.StartsWith("mt_events_content_expiry#", StringComparison.Ordinal));
+
+        // A new process (a new store) migrates again: a dropped and re-created index would have a new oid.
+        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+        }
+        Assert.Equal(before, await QueryAsync(connectionString, Indexes));
+    }
+
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
