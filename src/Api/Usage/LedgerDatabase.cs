@@ -12,18 +12,22 @@ public sealed class LedgerDatabase : IAsyncDisposable
     {
         // Small pools: the ledger has few writers and allowances are rare, short statements; the database's connections are
         // shared with Orleans and Marten.
-        // The same few statements run for every request: prepared once per connection, they skip planning.
+        // The same few statements run for every request: prepared once per connection, they skip planning. Only this
+        // code uses these pools and it leaves no session state behind, so a connection back in the pool is not reset
+        // (the reset would ride along with the next commit on the request's path).
         Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
         {
             MaxPoolSize = 8,
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
+            NoResetOnClose = true,
         }.ConnectionString);
         var asyncCommit = new NpgsqlConnectionStringBuilder(connectionString)
         {
             MaxPoolSize = 24,
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,
+            NoResetOnClose = true,
             Options = "-c synchronous_commit=off",
         };
         AsyncCommit = NpgsqlDataSource.Create(asyncCommit.ConnectionString);
