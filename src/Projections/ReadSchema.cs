@@ -58,8 +58,8 @@ public static class ReadSchema
                 END IF;
             END $$;
             INSERT INTO {progression} (name, last_seq_id, last_updated)
-                SELECT 'request_content:All', min(last_seq_id), now() FROM {progression}
-                WHERE name IN ('request_content_0:All', 'request_content_1:All') HAVING count(*) = 2
+                SELECT 'request_content:All', CASE WHEN count(*) = 2 THEN min(last_seq_id) ELSE 0 END, now() FROM {progression}
+                WHERE name IN ('request_content_0:All', 'request_content_1:All') HAVING count(*) > 0
                 ON CONFLICT (name) DO UPDATE SET last_seq_id = excluded.last_seq_id, last_updated = excluded.last_updated;
             DELETE FROM {progression} WHERE name IN ('request_content_0:All', 'request_content_1:All');
             """);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
+using Marten.Storage;
 using Npgsql;
 
 namespace Gateway.Projections.Logs;
@@ -18,14 +19,12 @@ namespace Gateway.Projections.Logs;
 /// events are loaded only once. Those writes are outside the daemon's transaction: a page replayed after a crash
 /// inserts nothing twice (the request id is the key).
 /// </remarks>
-public sealed class RequestContentProjection(string connectionString) : IProjection
+public sealed class RequestContentProjection : IProjection
 {
     public const string Name = "request_content";
 
     /// <summary>Text indexed per request, at most: half for the prompt, the rest for the answer.</summary>
     private const int MaxSearchChars = 32_000;
-
-    private readonly Lazy<NpgsqlDataSource> _database = new(() => NpgsqlDataSource.Create(connectionString));
 
     private static string Insert(int shard) => $"""
         INSERT INTO {ReadSchema.ContentShard(shard)} (request_id, seq_id, workspace, created_at, expires_at, redacted, omitted, search)
@@ -45,13 +44,17 @@ public sealed class RequestContentProjection(string connectionString) : IProject
         var shares = Enumerable.Range(0, ReadSchema.ContentShards)
             .Select(shard => recorded.Where(e => e.Sequence % ReadSchema.ContentShards == shard).ToList())
             .ToList();
-        await Task.WhenAll(shares.Select((share, shard) => share.Count == 0 ? Task.CompletedTask : WriteAsync(shard, share, cancellation)));
+        await Task.WhenAll(shares.Select((share, shard) =>
+            share.Count == 0 ? Task.CompletedTask : WriteAsync(operations.Database, shard, share, cancellation)));
     }
 
-    private async Task WriteAsync(int shard, List<IEvent> share, CancellationToken cancellation)
+    private static async Task WriteAsync(IMartenDatabase database, int shard, List<IEvent> share, CancellationToken cancellation)
     {
         var rows = share.ConvertAll(e => (RequestContentRecorded)e.Data);
-        await using var command = _database.Value.CreateCommand(Insert(shard));
+        // A connection of the store's own pool, not the daemon's: the two statements run at once.
+        await using var connection = database.CreateConnection();
+        await connection.OpenAsync(cancellation);
+        await using var command = new NpgsqlCommand(Insert(shard), connection);
         command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = rows.Select(r => r.RequestId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = share.Select(e => e.Sequence).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = rows.Select(r => r.Workspace).ToArray() });

@@ -199,7 +199,7 @@ public static class GatewayHost
                 usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
             : null);
         AddReadProjection<UsageRecorded>(options, new RequestLogProjection(repricing), RequestLogProjection.Name, [ReadSchema.RequestLog]);
-        AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(connectionString), RequestContentProjection.Name,
+        AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(), RequestContentProjection.Name,
             [.. Enumerable.Range(0, ReadSchema.ContentShards).Select(ReadSchema.ContentShard)]);
         AddReadProjection<UsageRecorded>(options, new SpendProjection(repricing), SpendProjection.Name, [ReadSchema.SpendDaily]);
         AddReadProjection<AdminActionRecorded>(options, new AuditProjection(), AuditProjection.Name, [ReadSchema.AuditLog]);

@@ -39,7 +39,7 @@ public sealed record GatewaySettings
 
     public static GatewaySettings Read(IConfiguration configuration) => new()
     {
-        RunsProjections = !bool.TryParse(configuration["Gateway:Projections:Run"], out var runs) || runs,
+        RunsProjections = configuration.GetValue<bool?>("Gateway:Projections:Run") ?? true,
         ConnectionString = configuration.GetConnectionString("Gateway") is { Length: > 0 } cs ? cs : null,
         DataDirectory = configuration["GATEWAY_DATA_DIR"] is { Length: > 0 } dir ? dir : ".data",
         ClusterId = configuration["Gateway:Cluster:Id"] ?? "gateway",

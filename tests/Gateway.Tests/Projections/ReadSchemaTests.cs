@@ -44,6 +44,14 @@ public sealed class ReadSchemaTests
         Assert.Equal(
             ["request_content:All=100", "request_log:All=130"],
             await QueryAsync(connectionString, "SELECT name || '=' || last_seq_id FROM gateway.mt_event_progression ORDER BY name"));
+
+        // With one shard's mark only, nothing says how far the other got: the projection starts over (a replayed
+        // body inserts nothing twice).
+        await ExecuteAsync(connectionString, "INSERT INTO gateway.mt_event_progression (name, last_seq_id) VALUES ('request_content_1:All', 90)");
+        await ReadSchema.ApplyAsync(connectionString, CancellationToken.None);
+        Assert.Equal(
+            ["request_content:All=0", "request_log:All=130"],
+            await QueryAsync(connectionString, "SELECT name || '=' || last_seq_id FROM gateway.mt_event_progression ORDER BY name"));
     }
 
     [Fact]
