@@ -310,7 +310,7 @@ internal static class ReportsBench
     {
         await using var db = new NpgsqlConnection(connection);
         await db.OpenAsync();
-        foreach (var table in new[] { "request_log", "request_content_0", "request_content_1", "spend_daily" })
+        foreach (var table in new[] { "mt_events", "mt_streams", "request_log", "request_content_0", "request_content_1", "spend_daily" })
         {
             // After a bulk load, as autovacuum would do a little later: fresh statistics and a visibility map.
             await using var command = new NpgsqlCommand($"VACUUM ANALYZE gateway.{table}", db);
