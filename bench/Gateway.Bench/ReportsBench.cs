@@ -30,6 +30,10 @@ internal static class ReportsBench
     private const int KeysPerWorkspace = 10;
     private const int Users = 2_000;
     private const int CostCentres = 25;
+
+    // Request ids are unique per run: on a database from an earlier run (--connection) the same ids would be taken
+    // already, every projection insert would skip its row (ON CONFLICT DO NOTHING), and the lag would measure nothing.
+    private static readonly string Run = DateTime.UtcNow.Ticks.ToString("x", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly string[] Models = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-5", "claude-sonnet-4-6", "claude-3-5-haiku-20241022"];
     private static readonly string[] Syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi", "gu", "he", "ja", "ko", "le", "mo", "nu", "ri"];
 
@@ -129,7 +133,7 @@ internal static class ReportsBench
         var input = 200 + random.Next(4_000);
         var output = 50 + random.Next(800);
         var failed = random.Next(50) == 0;
-        var id = $"req_bench_{i:D9}_{random.Next():x8}";
+        var id = $"req_bench_{Run}_{i:D9}_{random.Next():x8}";
         var metadata = ImmutableDictionary<string, string>.Empty.Add("user", $"user-{random.Next(Users):D4}");
         if (random.Next(10) > 0)
         {

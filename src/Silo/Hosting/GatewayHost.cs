@@ -107,6 +107,10 @@ public static class GatewayHost
         builder.Services.AddMarten(options => ConfigureMarten(options, connectionString))
             .UseLightweightSessions()
             .AddAsyncDaemon(settings.RunsProjections ? DaemonMode.HotCold : DaemonMode.Disabled);
+        if (settings.RunsProjections)
+        {
+            builder.Services.AddHostedService<GinPendingListFlusher>();
+        }
 
         var orleansConnection = DatabaseMigrator.OrleansConnectionString(connectionString);
         var advertised = settings.AdvertisedAddress();

@@ -36,10 +36,6 @@ public static class ProjectionRebuild
         await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString, repriceHistory: true));
         await GatewayHost.MigrateAsync(store, connectionString, log, cancellationToken);
         using var daemon = await store.BuildProjectionDaemonAsync();
-        // While nothing else writes the tables, their GIN indexes gather entries in a large pending list and take
-        // them in bulk (a third of the time at a million requests); every start, and the end of the rebuild, puts
-        // them back to taking each row's entries as it is written.
-        await ReadSchema.PrepareGinIndexesForBulkLoadAsync(connectionString, cancellationToken);
         try
         {
             foreach (var name in names.Count == 0 ? Names : names)
@@ -52,7 +48,10 @@ public static class ProjectionRebuild
         }
         finally
         {
-            await ReadSchema.ApplyAsync(connectionString, CancellationToken.None);
+            // The replay leaves up to 64 MB per GIN index pending, which every full-text query would scan until the
+            // next gateway's flusher merged it.
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await ReadSchema.FlushGinPendingListsAsync(dataSource, CancellationToken.None);
         }
         return 0;
     }

@@ -10,20 +10,22 @@ namespace Gateway.Tests.Projections;
 public sealed class ReadSchemaTests
 {
     [Fact]
-    public async Task An_upgrade_from_two_full_text_shards_continues_at_the_slower_ones_mark_and_drops_the_gin_pending_lists()
+    public async Task An_upgrade_from_two_full_text_shards_continues_at_the_slower_ones_mark_and_gives_the_gin_indexes_a_large_pending_list()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("readschema");
         await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
         {
             await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
         }
-        // What an earlier version left: one daemon shard per full-text table, GIN indexes with a pending list.
+        // What earlier versions left: one daemon shard per full-text table, GIN indexes without a pending list or
+        // with PostgreSQL's default one.
         await ExecuteAsync(connectionString, """
             DELETE FROM gateway.mt_event_progression;
             INSERT INTO gateway.mt_event_progression (name, last_seq_id) VALUES
                 ('request_content_0:All', 120), ('request_content_1:All', 100), ('request_log:All', 130);
-            ALTER INDEX gateway.request_content_0_search SET (fastupdate = on);
-            ALTER INDEX gateway.request_log_by_metadata RESET (fastupdate);
+            ALTER INDEX gateway.request_content_0_search SET (fastupdate = off);
+            ALTER INDEX gateway.request_content_1_search RESET (gin_pending_list_limit);
+            ALTER INDEX gateway.request_log_by_metadata RESET (fastupdate, gin_pending_list_limit);
             """);
 
         await ReadSchema.ApplyAsync(connectionString, CancellationToken.None);
@@ -35,7 +37,7 @@ public sealed class ReadSchemaTests
             ["request_content_0_search", "request_content_1_search", "request_log_by_metadata"],
             await QueryAsync(connectionString, """
                 SELECT c.relname FROM pg_class c JOIN pg_am a ON a.oid = c.relam
-                WHERE a.amname = 'gin' AND c.relnamespace = 'gateway'::regnamespace AND 'fastupdate=off' = ANY (c.reloptions)
+                WHERE a.amname = 'gin' AND c.relnamespace = 'gateway'::regnamespace AND c.reloptions @> '{fastupdate=on,gin_pending_list_limit=65536}'
                 ORDER BY 1
                 """));
 
