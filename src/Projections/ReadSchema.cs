@@ -54,14 +54,20 @@ public static class ReadSchema
         """;
 
     /// <summary>
-    /// Merges the GIN indexes' pending lists into the indexes (a concurrent flush waits for the other to finish);
-    /// returns the number of pending-list pages merged.
+    /// Merges the GIN indexes' pending lists into the indexes, one index per statement (no lock is held on one while
+    /// another is merged; a concurrent merge of the same index waits for the other); returns the number of
+    /// pending-list pages merged. No timeout: after a rebuild a list may hold 64 MB.
     /// </summary>
     public static async Task<long> FlushGinPendingListsAsync(NpgsqlDataSource dataSource, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "SELECT " + string.Join(" + ", GinIndexes.Select(index => $"gin_clean_pending_list('{index}'::regclass)")));
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        long merged = 0;
+        foreach (var index in GinIndexes)
+        {
+            await using var command = dataSource.CreateCommand($"SELECT gin_clean_pending_list('{index}'::regclass)");
+            command.CommandTimeout = 0;
+            merged += (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        }
+        return merged;
     }
 
     /// <summary>

@@ -69,6 +69,11 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             {
                 batch.Add(pending);
             }
+            if (batch.Count == 0)
+            {
+                // Another writer took what woke this one.
+                continue;
+            }
             await CommitAsync(batch, cursor);
             batch.Clear();
         }
@@ -82,8 +87,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             {
                 await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record), retry: attempt > 1);
                 _available = true;
-                Complete(batch, null);
-                return;
+                break;
             }
             catch (Exception e) when (attempt < options.Value.Attempts)
             {
@@ -98,6 +102,8 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
                 return;
             }
         }
+        // Outside the retries: nothing a released request does may make the writer write its batch again.
+        Complete(batch, null);
     }
 
     /// <summary>

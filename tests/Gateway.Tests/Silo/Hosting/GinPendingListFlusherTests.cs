@@ -18,6 +18,11 @@ public sealed class GinPendingListFlusherTests
             await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
         }
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        // Autovacuum merges pending lists too; it must not do the flusher's work (or the probe's) in this test.
+        await using (var quiet = dataSource.CreateCommand("ALTER TABLE gateway.request_content_0 SET (autovacuum_enabled = off)"))
+        {
+            await quiet.ExecuteNonQueryAsync();
+        }
 
         // An insert only appends to the pending list: merging it afterwards finds pages to merge.
         await InsertAsync(dataSource, from: 1);
