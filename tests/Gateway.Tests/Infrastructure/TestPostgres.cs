@@ -1,4 +1,6 @@
 using Gateway.Silo.Database;
+using Gateway.Silo.Hosting;
+using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -24,6 +26,16 @@ public static class TestPostgres
         await connection.OpenAsync();
         await PostgresAdmin.CreateDatabaseIfMissingAsync(connection, name, CancellationToken.None);
         return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>
+    /// Migrates a database as a starting gateway process does (its own document store, every schema); a test calls
+    /// it again to act as the next process.
+    /// </summary>
+    public static async Task MigrateAsync(string connectionString)
+    {
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString));
+        await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
     }
 
     /// <summary>The server's maintenance connection string.</summary>

@@ -1,8 +1,5 @@
 using Gateway.Projections;
-using Gateway.Silo.Hosting;
 using Gateway.Tests.Infrastructure;
-using Marten;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace Gateway.Tests.Projections;
@@ -13,10 +10,7 @@ public sealed class ReadSchemaTests
     public async Task An_upgrade_from_two_full_text_shards_continues_at_the_slower_ones_mark_and_gives_the_gin_indexes_a_large_pending_list()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("readschema");
-        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
-        {
-            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
-        }
+        await TestPostgres.MigrateAsync(connectionString);
         // What earlier versions left: one daemon shard per full-text table, GIN indexes without a pending list or
         // with PostgreSQL's default one.
         await ExecuteAsync(connectionString, """
@@ -64,20 +58,13 @@ public sealed class ReadSchemaTests
             SELECT c.relname || '#' || c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
             WHERE i.indrelid = 'gateway.mt_events'::regclass ORDER BY 1
             """;
-        List<string> before;
-        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
-        {
-            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
-            before = await QueryAsync(connectionString, Indexes);
-        }
+        await TestPostgres.MigrateAsync(connectionString);
+        var before = await QueryAsync(connectionString, Indexes);
         Assert.Contains(before, index => index.StartsWith("mt_events_usage_by_key#", StringComparison.Ordinal));
         Assert.Contains(before, index => index.StartsWith("mt_events_content_expiry#", StringComparison.Ordinal));
 
         // A new process (a new store) migrates again: a dropped and re-created index would have a new oid.
-        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
-        {
-            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
-        }
+        await TestPostgres.MigrateAsync(connectionString);
         Assert.Equal(before, await QueryAsync(connectionString, Indexes));
     }
 

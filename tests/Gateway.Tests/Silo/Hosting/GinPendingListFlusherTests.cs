@@ -1,7 +1,6 @@
 using Gateway.Projections;
 using Gateway.Silo.Hosting;
 using Gateway.Tests.Infrastructure;
-using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -13,10 +12,7 @@ public sealed class GinPendingListFlusherTests
     public async Task Full_text_entries_go_to_the_pending_list_and_the_flusher_merges_them_within_seconds()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("ginflush");
-        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
-        {
-            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
-        }
+        await TestPostgres.MigrateAsync(connectionString);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         // Autovacuum merges pending lists too; it must not do the flusher's work (or the probe's) in this test.
         await using (var quiet = dataSource.CreateCommand("ALTER TABLE gateway.request_content_0 SET (autovacuum_enabled = off)"))

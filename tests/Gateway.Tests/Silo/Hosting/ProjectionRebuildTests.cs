@@ -51,10 +51,7 @@ public sealed class ProjectionRebuildTests
     public async Task A_rebuild_refuses_while_a_gateway_of_the_cluster_is_running_or_for_an_unknown_projection()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("rebuild");
-        await using (var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
-        {
-            await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
-        }
+        await TestPostgres.MigrateAsync(connectionString);
         Assert.Equal(2, await ProjectionRebuild.RunAsync(connectionString, ["spnd"], NullLogger.Instance, CancellationToken.None));
 
         await using var connection = new NpgsqlConnection(connectionString);
