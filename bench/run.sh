@@ -19,6 +19,7 @@ WARMUP=${BENCH_WARMUP:-3}               # seconds of discarded load before each 
 PREWARM_MIN=${BENCH_PREWARM_MIN:-6}     # pre-warm per target and mode, until the JIT is quiet (see below)
 PREWARM_MAX=${BENCH_PREWARM_MAX:-60}
 HIGH_CONC=${BENCH_HIGH_CONC:-32}        # the "high" concurrency (the low one is always 1)
+CONCS=${BENCH_CONCS:-"1 $HIGH_CONC"}    # which of the two to measure (e.g. "1" for latency A/B runs)
 THREADS=${BENCH_THREADS:-2}             # wrk threads at the high concurrency (1 at c=1)
 MAX_TOKENS=${BENCH_MAX_TOKENS:-64}
 MODES=${BENCH_MODES:-"non-stream stream"}
@@ -393,10 +394,10 @@ if ((PREWARM_MAX > 0)); then
   done
 fi
 
-log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency 1 and $HIGH_CONC, $ROUNDS round(s)"
+log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency $CONCS, $ROUNDS round(s)"
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   for mode in $MODES; do
-    for conc in 1 "$HIGH_CONC"; do
+    for conc in $CONCS; do
       for target in $TARGETS; do
         measure "$mode" "$conc" "$target"
       done

@@ -75,6 +75,9 @@ public sealed class LogsApiTests(GatewayFixture gateway)
         var inA = await SendAsync(a.Secret);
         var inB = await SendAsync(b.Secret);
         await Reports.CatchUpAsync(gateway);
+        // Bodies are written behind their requests: both must be searchable before the search may show only A's.
+        await Reports.WaitForBodiesAsync(gateway, inA);
+        await Reports.WaitForBodiesAsync(gateway, inB);
         using var analyst = Reports.AdminClient(gateway, await Reports.CreateTokenAsync(gateway, "analyst", a.Workspace));
 
         var visible = await Reports.AllLogsAsync(analyst, "", pageSize: 1000);
