@@ -310,11 +310,6 @@ public sealed partial class MessagesProxy
         }, idleTimeout, context.RequestAborted);
         if (recorded)
         {
-            if (outcome == RelayOutcome.Completed)
-            {
-                // The stream is whole and recorded: the client gets its end now, not after the budgets are settled.
-                await context.Response.CompleteAsync();
-            }
             return;
         }
         exchange.FailedMidStream = outcome is RelayOutcome.ProviderFailed or RelayOutcome.ProviderTimedOut;
