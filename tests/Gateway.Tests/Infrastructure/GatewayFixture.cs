@@ -76,7 +76,7 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Gateway:Cors:AllowedOrigins:0"] = AllowedOrigin,
             // Short enough that circuit and retry tests do not wait for production pacing.
             ["Gateway:Routing:BreakerFailures"] = "3",
-            ["Gateway:Routing:BreakerOpenFor"] = "00:00:02",
+            ["Gateway:Routing:BreakerOpenFor"] = "00:00:03",
             ["Gateway:Routing:RetryBaseDelay"] = "00:00:00.020",
             ["Gateway:Routing:MaxRetryAfter"] = "00:00:02",
         });

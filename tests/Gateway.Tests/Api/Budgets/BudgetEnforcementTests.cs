@@ -222,7 +222,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
             "SELECT data ->> 'threshold' FROM gateway.mt_events WHERE type = 'budget_alert_raised' AND data ->> 'scope' = $1", connection);
         query.Parameters.AddWithValue("key:" + tenant.KeyId);
         var raised = new List<string>();
-        for (var attempt = 0; attempt < 50 && raised.Count == 0; attempt++)
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); raised.Count == 0 && DateTime.UtcNow < deadline;)
         {
             await Task.Delay(100);
             await using var reader = await query.ExecuteReaderAsync();

@@ -210,7 +210,7 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
             expected.Add((Requests.RequestId(response), outcomes));
         }
 
-        // Three failures (the test gateway's threshold) open the circuit for 2 s.
+        // Three failures (the test gateway's threshold) open the circuit for 3 s, within which the three skips must fit.
         for (var i = 0; i < 3; i++)
         {
             await SendAsync($"failing {i}", "provider_error", "completed");
@@ -222,13 +222,13 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
         }
         Assert.Equal(3, flaky.MessageRequests);
 
-        // After the open period one request probes; a failed probe opens it again (for 4 s), a good one closes it.
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
+        // After the open period one request probes; a failed probe opens it again (for 6 s), a good one closes it.
+        await Task.Delay(TimeSpan.FromSeconds(3.3));
         await SendAsync("probe fails", "provider_error", "completed");
         Assert.Equal(4, flaky.MessageRequests);
         await SendAsync("skipped again", "skipped_circuit_open", "completed");
         flaky.FailAllWith = null;
-        await Task.Delay(TimeSpan.FromSeconds(4.4));
+        await Task.Delay(TimeSpan.FromSeconds(6.6));
         await SendAsync("probe succeeds", "completed");
         await SendAsync("closed again", "completed");
         Assert.Equal(6, flaky.MessageRequests);
