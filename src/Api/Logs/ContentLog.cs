@@ -26,7 +26,8 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
     });
-    private readonly EventStreamWriter<RequestContentRecorded> _writer = new(store, Gateway.Projections.ReadSchema.ContentEventType, "content");
+    private static readonly TimeSpan StreamVersionInterval = TimeSpan.FromSeconds(1);
+    private readonly EventStreamWriter<RequestContentRecorded> _writer = new(store, Gateway.Projections.ReadSchema.ContentEventType, LedgerSchema.ContentStreamPrefix);
     private long _dropped;
     private long _queuedBytes;
 
@@ -52,9 +53,15 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         await base.StopAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var cursor = new StreamCursor();
+        return StreamVersions.FollowAsync(database.AsyncCommit, [cursor], WriteLoopAsync(cursor), StreamVersionInterval,
+            e => LogStreamVersionFailed(logger, e));
+    }
+
+    private async Task WriteLoopAsync(StreamCursor cursor)
+    {
         var batch = new List<RequestContentRecorded>(MaxBatch);
         var reader = _queue.Reader;
         while (await reader.WaitToReadAsync(CancellationToken.None))
@@ -182,6 +189,9 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: the body writer is behind; {Dropped} requests' bodies dropped so far (their usage is recorded)")]
     private static partial void LogDropped(ILogger logger, long dropped);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: recording its stream's version failed; trying again shortly")]
+    private static partial void LogStreamVersionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: writing {Count} requests' bodies failed (attempt {Attempt}); retrying")]
     private static partial void LogRetry(ILogger logger, Exception exception, int count, int attempt);

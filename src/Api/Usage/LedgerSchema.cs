@@ -5,7 +5,8 @@ namespace Gateway.Api.Usage;
 /// <summary>
 /// The ledger's own SQL next to Marten's tables: budget allowances (a durable bound of each scope's outstanding
 /// reservations), and the indexes that let a budget grain sum a scope's spend in a period straight from the usage
-/// events (no asynchronous projection, no lag).
+/// events (no asynchronous projection, no lag); and the repair of stream versions a killed process left lagging
+/// (<see cref="StreamVersions"/>).
 /// Applied at start, after Marten's schema, idempotently.
 /// </summary>
 public static class LedgerSchema
@@ -14,6 +15,12 @@ public static class LedgerSchema
 
     /// <summary>Marten's name for <see cref="Gateway.Projections.Usage.UsageRecorded"/> events.</summary>
     public const string UsageEventType = "usage_recorded";
+
+    /// <summary>How the usage ledger's streams are named (<c>usage:&lt;id&gt;</c>, one per writer and process start).</summary>
+    public const string UsageStreamPrefix = "usage";
+
+    /// <summary>How the request-body log's streams are named.</summary>
+    public const string ContentStreamPrefix = "content";
 
     /// <summary>The ledger's own indexes on Marten's event table (Marten is told to leave them alone).</summary>
     public static readonly string[] EventIndexes = ["mt_events_usage_by_key", "mt_events_usage_by_workspace"];
@@ -36,5 +43,6 @@ public static class LedgerSchema
         // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
         command.CommandTimeout = 0;
         await command.ExecuteNonQueryAsync(cancellationToken);
+        await StreamVersions.RepairAsync(connection, [UsageStreamPrefix, ContentStreamPrefix], cancellationToken);
     }
 }

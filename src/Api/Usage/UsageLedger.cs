@@ -22,8 +22,9 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 {
     private const string Schema = LedgerSchema.Schema;
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StreamVersionInterval = TimeSpan.FromSeconds(1);
 
-    private readonly EventStreamWriter<UsageRecorded> _writer = new(store, LedgerSchema.UsageEventType, "usage");
+    private readonly EventStreamWriter<UsageRecorded> _writer = new(store, LedgerSchema.UsageEventType, LedgerSchema.UsageStreamPrefix);
     // A request that finds a writer idle runs it on its own thread up to the database call instead of waking a pool
     // thread for it: one thread hand-off less on the path of every request at low load.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { AllowSynchronousContinuations = true });
@@ -48,8 +49,14 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 
     // A few writers, each with its own stream and connection: while one batch waits for its commit to reach the
     // disk, the next one is already being written, and PostgreSQL flushes their commits together.
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.Writers)).Select(_ => Task.Run(() => WriteLoopAsync(new StreamCursor()))));
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var cursors = Enumerable.Range(0, Math.Max(1, options.Value.Writers)).Select(_ => new StreamCursor()).ToArray();
+        var writing = Task.WhenAll(cursors.Select(cursor => Task.Run(() => WriteLoopAsync(cursor))));
+        // The recorded stream versions are bookkeeping for Marten's readers, not the usage itself: no fsync wait.
+        return StreamVersions.FollowAsync(database.AsyncCommit, cursors, writing, StreamVersionInterval,
+            e => LogStreamVersionFailed(logger, e));
+    }
 
     private async Task WriteLoopAsync(StreamCursor cursor)
     {
@@ -176,6 +183,9 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Usage ledger unavailable: {Count} events could not be written; new requests are refused until it recovers")]
     private static partial void LogFailed(ILogger logger, Exception exception, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Usage ledger: recording its streams' versions failed; trying again shortly")]
+    private static partial void LogStreamVersionFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Usage ledger available again")]
     private static partial void LogRecovered(ILogger logger);
