@@ -134,11 +134,20 @@ cpu_ticks() {
   awk '{print $12 + $13}' <<<"$stat"
 }
 
-# CPU ticks of the PostgreSQL server: the postmaster and its children (backends, writers).
+# utime+stime of a process plus those of its children that have exited (and been waited for).
+cpu_ticks_with_exited_children() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  stat=${stat##*) }
+  awk '{print $12 + $13 + $14 + $15}' <<<"$stat"
+}
+
+# CPU ticks of the PostgreSQL server: the postmaster, its live children (backends, writers) and those that
+# ended (a backend or autovacuum worker that exits mid-cell must not take its ticks out of the sum).
 pg_ticks() {
   [[ -n "$POSTMASTER_PID" ]] || { echo 0; return; }
   local total pid
-  total=$(cpu_ticks "$POSTMASTER_PID")
+  total=$(cpu_ticks_with_exited_children "$POSTMASTER_PID")
   for pid in $(ps -o pid= --ppid "$POSTMASTER_PID" 2>/dev/null); do
     total=$((total + $(cpu_ticks "$pid")))
   done
