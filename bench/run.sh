@@ -27,6 +27,7 @@ TARGETS=${BENCH_TARGETS:-"direct gateway budget"}
 ROUNDS=${BENCH_ROUNDS:-1}               # rounds over all cells; the report shows each cell's median
 LOGGING=${BENCH_LOGGING:-full}           # the bench workspaces' request-log mode: full, metadata_only (no bodies) or redacted
 GATEWAY_ENV=${BENCH_GATEWAY_ENV:-}      # extra VAR=value words for the gateway's environment (e.g. DOTNET_gcServer=0)
+COMMIT_PROBE=${BENCH_COMMIT_PROBE:-5}   # seconds per commit probe (0: none); see "The ledger's commit, alone" below
 READY_TIMEOUT=${BENCH_READY_TIMEOUT:-90}
 SKIP_BUILD=${BENCH_SKIP_BUILD:-0}
 KEEP_LOGS=${BENCH_KEEP_LOGS:-0}
@@ -49,6 +50,9 @@ WORK=""
 FAKE_PID=""
 GATEWAY_PID=""
 POSTMASTER_PID=""
+PG_PORT=""
+PROBE_DURABLE=""
+PROBE_NO_FLUSH=""
 CLK_TCK=$(getconf CLK_TCK)
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -217,6 +221,8 @@ while ((SECONDS < deadline)); do
   is_alive "$GATEWAY_PID" || { tail -n 40 "$WORK/gateway.log" >&2; die "the gateway exited during start-up"; }
   [[ -n "$POSTMASTER_PID" ]] \
     || POSTMASTER_PID=$(sed -n 's/.*Embedded PostgreSQL \([0-9][0-9]*\) serves.*/\1/p' "$WORK/gateway.log" | head -n 1)
+  [[ -n "$PG_PORT" ]] \
+    || PG_PORT=$(sed -n 's/.*Embedded PostgreSQL [0-9]* serves .* on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$WORK/gateway.log" | head -n 1)
   [[ -n "$GATEWAY_URL" ]] \
     || GATEWAY_URL=$(sed -n 's#.*Now listening on: \(http://[^ ]*\).*#\1#p' "$WORK/gateway.log" | head -n 1 | tr -d '\r')
   if [[ -n "$GATEWAY_URL" ]] && [[ $(curl -s -o /dev/null -w '%{http_code}' "$GATEWAY_URL/readyz") == 200 ]]; then
@@ -363,6 +369,57 @@ measure() {
     "$mode" "$conc" "$target" "$rps" "$p50" "$p99" "$errors")$( ((ROUNDS > 1)) && echo "  (round $ROUND/$ROUNDS)")"
 }
 
+# ---------------------------------------------------------------------------------------------------
+# The ledger's commit, alone: what one durable commit of a usage event costs on this machine's disk, measured
+# with pgbench (one client, nothing else running) on the gateway's own PostgreSQL, with the ledger's statement
+# and a usage event the preflight just recorded, into a scratch copy of the event table (same columns, indexes
+# and foreign key; dropped afterwards). Once waiting for the flush (synchronous_commit on, as the ledger does)
+# and once not: the difference is the disk's flush. At c=1 every gateway request waits for one such commit.
+
+commit_probe() {
+  local pg_bin secret json sql p50_on p50_off quote="'"
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  if [[ -z "$pg_bin" || ! -x "$pg_bin/pgbench" || -z "$PG_PORT" || ! -f "$WORK/data/postgres.secret" ]]; then
+    log "commit probe skipped (no pgbench, or not the embedded PostgreSQL)"
+    return 0
+  fi
+  secret=$(cat "$WORK/data/postgres.secret")
+  psql_probe() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$secret "$pg_bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U gateway -d gateway -qAtX -v ON_ERROR_STOP=1 "$@"; }
+  json=$(psql_probe -c "SELECT data::text FROM gateway.mt_events WHERE type = 'usage_recorded' ORDER BY seq_id DESC LIMIT 1")
+  [[ -n "$json" ]] || { log "commit probe skipped (no usage event found)"; return 0; }
+  psql_probe >/dev/null <<SQL || die "could not prepare the commit probe's tables"
+SET search_path = pg_catalog; -- the foreign key's definition below then names its table with its schema
+DROP SCHEMA IF EXISTS bench_probe CASCADE;
+CREATE SCHEMA bench_probe;
+CREATE TABLE bench_probe.mt_streams (LIKE gateway.mt_streams INCLUDING ALL);
+CREATE TABLE bench_probe.mt_events (LIKE gateway.mt_events INCLUDING ALL);
+CREATE SEQUENCE bench_probe.mt_events_sequence;
+INSERT INTO bench_probe.mt_streams (id, type, version, timestamp, created, tenant_id, is_archived) VALUES ('probe', NULL, 0, now(), now(), '*DEFAULT*', false);
+DO \$\$ BEGIN
+  EXECUTE (SELECT 'ALTER TABLE bench_probe.mt_events ADD ' || replace(pg_get_constraintdef(oid), 'gateway.mt_streams', 'bench_probe.mt_streams')
+           FROM pg_constraint WHERE conrelid = 'gateway.mt_events'::regclass AND contype = 'f' LIMIT 1);
+END \$\$;
+SQL
+  # The ledger's statement (EventStreamWriter), one event per transaction, each with a new version.
+  sql="$WORK/commit-probe.sql"
+  {
+    echo '\set version random(1, 9000000000000000)'
+    printf '%s\n' "INSERT INTO bench_probe.mt_events (seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, is_archived) SELECT nextval('bench_probe.mt_events_sequence'), u.id, 'probe', u.version, u.data::jsonb, 'usage_recorded', now(), '*DEFAULT*', 'Gateway.Projections.Usage.UsageRecorded, Gateway.Projections', false FROM unnest(ARRAY[gen_random_uuid()], ARRAY[:version::bigint], ARRAY['${json//$quote/$quote$quote}']) AS u(id, version, data);"
+  } >"$sql"
+  probe_p50() { # extra PGOPTIONS; prints the median latency in ms
+    rm -f "$WORK"/commit-probe-log*
+    PGPASSWORD=$secret PGOPTIONS="$1" "$pg_bin/pgbench" -h 127.0.0.1 -p "$PG_PORT" -U gateway -n -M prepared -c 1 \
+      -T "$COMMIT_PROBE" -f "$sql" -l --log-prefix="$WORK/commit-probe-log" gateway >"$WORK/commit-probe.out" 2>&1 \
+      || die "pgbench failed: $(tail -n 5 "$WORK/commit-probe.out")"
+    median "$(awk '{printf "%s ", $3 / 1000}' "$WORK"/commit-probe-log*)" %.3f
+  }
+  p50_on=$(probe_p50 "")
+  p50_off=$(probe_p50 "-c synchronous_commit=off")
+  psql_probe -c "DROP SCHEMA bench_probe CASCADE" >/dev/null || die "could not drop the commit probe's tables"
+  PROBE_DURABLE=$p50_on PROBE_NO_FLUSH=$p50_off
+  log "the ledger's commit alone (pgbench, one client, p50): ${p50_on} ms durable, ${p50_off} ms without waiting for the flush"
+}
+
 # .NET code runs unoptimised until tiered compilation has caught up with the hot paths: on this 2-core
 # machine the gateway needs some 20-30 s of load before it reaches its steady state (the fake needs less).
 # Each target is loaded in 2 s slices until its JIT thread has been quiet for two slices in a row
@@ -403,6 +460,7 @@ if ((PREWARM_MAX > 0)); then
   done
 fi
 
+if ((COMMIT_PROBE > 0)); then commit_probe; fi
 log "measuring: ${WARMUP}s warm-up + ${DURATION}s per cell, modes: $MODES, concurrency $CONCS, $ROUNDS round(s)"
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
   for mode in $MODES; do
@@ -472,6 +530,7 @@ report() {
   echo "wrk: ${DURATION}s measured per cell after a pre-warm until the JIT is quiet (${PREWARM_MIN}-${PREWARM_MAX}s per target and mode) and ${WARMUP}s warm-up per cell; 1 thread at c=1, $THREADS at c=$HIGH_CONC; latency = time to the full response"
   ((ROUNDS == 1)) || echo "each figure is the median of $ROUNDS rounds (errors are summed)"
   [[ -z "$GATEWAY_ENV" ]] || echo "gateway environment extras: $GATEWAY_ENV"
+  [[ -z "$PROBE_DURABLE" ]] || echo "the ledger's commit alone (pgbench, one client, no load running, p50): $PROBE_DURABLE ms durable, $PROBE_NO_FLUSH ms without waiting for the flush — every request at c=1 waits for one durable commit"
   echo
   printf '%-10s %4s  %-8s %10s %9s %9s %10s %9s %9s %7s\n' \
     mode conc target req/s p50_ms p99_ms rps_vs_dir +p50_ms +p99_ms errors
@@ -480,6 +539,8 @@ report() {
     d="$mode,$conc,direct"
     if [[ $target == direct ]]; then
       rel_rps="100.0%" add50="-" add99="-"
+    elif [[ -z "${RPS[$d]:-}" ]]; then
+      rel_rps="-" add50="-" add99="-"   # direct was not measured (BENCH_TARGETS without it)
     else
       rel_rps=$(awk -v g="${RPS[$cell]}" -v b="${RPS[$d]}" 'BEGIN{printf "%.1f%%", 100 * g / b}')
       add50=$(awk -v g="${P50[$cell]}" -v b="${P50[$d]}" 'BEGIN{printf "%+.3f", g - b}')
