@@ -26,7 +26,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         Assert.Equal(fit * cost, ledger.Cost);
         Assert.True(ledger.Cost <= 1.00m);
         await AssertEveryAnswerIsInTheLedgerAsync(responses);
-        var budget = await BudgetOfAsync($"/admin/v1/keys/{tenant.KeyId}");
+        var budget = await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/keys/{tenant.KeyId}", ledger.Cost);
         Assert.Equal(ledger.Cost, budget["spent_usd"]!.GetValue<decimal>());
         Assert.Equal(0m, budget["reserved_usd"]!.GetValue<decimal>());
         Assert.Equal(1.00m - ledger.Cost, budget["remaining_usd"]!.GetValue<decimal>());
@@ -54,7 +54,8 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         });
         var ledger = await LedgerAsync("workspace", tenant.Workspace);
         Assert.Equal(fit * cost, ledger.Cost);
-        Assert.Equal(ledger.Cost, (await BudgetOfAsync($"/admin/v1/workspaces/{tenant.Workspace}"))["spent_usd"]!.GetValue<decimal>());
+        var budget = await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/workspaces/{tenant.Workspace}", ledger.Cost);
+        Assert.Equal(ledger.Cost, budget["spent_usd"]!.GetValue<decimal>());
     }
 
     [Fact]
@@ -284,7 +285,4 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         var answered = answers.Where(a => a.Status == HttpStatusCode.OK).Select(a => a.RequestId).ToList();
         Assert.Empty(answered.Except(await LedgerQueries.RecordedAsync(gateway.ConnectionString, answered)));
     }
-
-    private async Task<JsonObject> BudgetOfAsync(string path) =>
-        (await gateway.Admin.GetFromJsonAsync<JsonObject>(path))!["budget"]!.AsObject();
 }

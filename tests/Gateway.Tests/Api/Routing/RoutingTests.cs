@@ -257,7 +257,7 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
             ["workspace"] = workspace,
             ["config"] = Fallback(Target(await clouds.CreateProviderAsync(gateway, "anthropic", workspace, down)), dearer),
         });
-        var (_, secret) = await gateway.CreateKeyAsync(workspace, new JsonObject
+        var (keyId, secret) = await gateway.CreateKeyAsync(workspace, new JsonObject
         {
             ["config"] = slug,
             ["budget"] = new JsonObject { ["limit_usd"] = 10, ["period"] = "monthly" },
@@ -272,8 +272,9 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
         Assert.Equal(haikuReservation * 15, record.ReservedUsd);
         Assert.Equal("claude-opus-4-1", record.Model);
         Assert.Equal((record.InputTokens * 15m + 40 * 75m) / 1_000_000m, record.CostUsd);
-        var key = await Reports.GetAsync(gateway.Admin, $"/admin/v1/keys?workspace={workspace}");
-        Assert.Equal(record.CostUsd, key["data"]![0]!["budget"]!["spent_usd"]!.GetValue<decimal>());
+        var budget = await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/keys/{keyId}", record.CostUsd!.Value);
+        Assert.Equal(record.CostUsd, budget["spent_usd"]!.GetValue<decimal>());
+        Assert.Equal(0m, budget["reserved_usd"]!.GetValue<decimal>());
     }
 
     private static JsonObject Target(string provider) => new() { ["provider"] = "@" + provider };
