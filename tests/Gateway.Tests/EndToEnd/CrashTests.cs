@@ -179,8 +179,7 @@ public sealed class CrashTests : IAsyncLifetime
 
     private static async Task<JsonObject> BudgetAsync(Uri gateway, string keyId)
     {
-        using var admin = new HttpClient { BaseAddress = gateway };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var admin = AdminClient(gateway);
         return (await admin.GetFromJsonAsync<JsonObject>($"/admin/v1/keys/{keyId}"))!["budget"]!.AsObject();
     }
 
@@ -190,12 +189,15 @@ public sealed class CrashTests : IAsyncLifetime
     /// </summary>
     private static async Task<decimal> SpentAsync(Uri gateway, string keyId, decimal expected)
     {
-        var spent = (await BudgetAsync(gateway, keyId))["spent_usd"]!.GetValue<decimal>();
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); spent != expected && DateTime.UtcNow < deadline; await Task.Delay(100))
-        {
-            spent = (await BudgetAsync(gateway, keyId))["spent_usd"]!.GetValue<decimal>();
-        }
-        return spent;
+        using var admin = AdminClient(gateway);
+        return (await BudgetReads.SettledAsync(admin, $"/admin/v1/keys/{keyId}", expected))["spent_usd"]!.GetValue<decimal>();
+    }
+
+    private static HttpClient AdminClient(Uri gateway)
+    {
+        var admin = new HttpClient { BaseAddress = gateway };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        return admin;
     }
 
     private static Task<(long Count, decimal Cost)> LedgerAsync(string connectionString, string keyId) =>
