@@ -157,7 +157,7 @@ internal static class ReportsBench
             InputTokens = failed ? 0 : input,
             OutputTokens = failed ? 0 : output,
             CostUsd = failed ? 0m : (input * 3m + output * 15m) / 1_000_000m,
-            PriceVersion = Gateway.Grains.Pricing.PriceTable.Shipped.Version,
+            PriceVersion = Gateway.Projections.Models.ModelCatalog.Default.PriceVersion,
             LatencyMs = 200 + random.Next(20_000),
             TimeToFirstByteMs = 100 + random.Next(900),
             Metadata = metadata,

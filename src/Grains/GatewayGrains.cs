@@ -28,6 +28,9 @@ public static class GatewayGrains
     /// <summary>The budget and rate limits of a scope (<see cref="BudgetScopes"/>).</summary>
     public static IBudgetGrain Budget(this IGrainFactory grains, string scope) => grains.GetGrain<IBudgetGrain>("b/" + scope);
 
+    /// <summary>The cluster's model catalog (the admins' layer over the shipped models and prices).</summary>
+    public static Models.IModelCatalogGrain ModelCatalog(this IGrainFactory grains) => grains.GetGrain<Models.IModelCatalogGrain>("m/catalog");
+
     /// <summary>The resource id inside a grain's prefixed key.</summary>
     public static string ResourceId(this IAddressable grain) => grain.GetPrimaryKeyString()[2..];
 }

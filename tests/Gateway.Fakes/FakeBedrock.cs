@@ -257,7 +257,7 @@ public sealed partial class FakeBedrock : IAsyncDisposable
     private static string? AnthropicModel(string modelId)
     {
         var match = BedrockModelId().Match(modelId);
-        return match.Success && FakeModels.Resolve(match.Groups["id"].Value) is { } model ? model.Id : null;
+        return match.Success && FakeModels.ResolveBedrock(match.Groups["id"].Value) is { } model ? model.Id : null;
     }
 
     private static async Task WriteErrorAsync(HttpContext context, int status, string type, string message)
@@ -271,7 +271,7 @@ public sealed partial class FakeBedrock : IAsyncDisposable
     [GeneratedRegex(@"^/model/(?<model>[^/]+)/(?<action>invoke|invoke-with-response-stream|count-tokens)$")]
     private static partial Regex ModelPath();
 
-    [GeneratedRegex(@"^(?:(?:us|eu|apac|global)\.)?anthropic\.(?<id>claude-[a-z0-9\-]+?)-v\d+:\d+$")]
+    [GeneratedRegex(@"^(?:(?:us|us-gov|eu|apac|jp|au|ca|global)\.)?(?<id>anthropic\.claude-[a-z0-9\-]+(?:-v\d+:\d+)?)$")]
     private static partial Regex BedrockModelId();
 
     [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<credential>[^,]+), SignedHeaders=(?<signed>[^,]+), Signature=(?<signature>[0-9a-f]{64})$")]

@@ -154,7 +154,7 @@ public sealed partial class FakeVertex : IAsyncDisposable
     }
 
     /// <summary>The Anthropic model a Vertex id names (<c>claude-sonnet-4-5@20250929</c> → <c>claude-sonnet-4-5-20250929</c>).</summary>
-    private static string? AnthropicModel(string vertexId) => FakeModels.Resolve(vertexId.Replace('@', '-'))?.Id;
+    private static string? AnthropicModel(string vertexId) => FakeModels.ResolveVertex(vertexId)?.Id;
 
     private static async Task WriteGoogleErrorAsync(HttpContext context, int status, string googleStatus, string message)
     {

@@ -17,6 +17,7 @@ public static class AdminApi
             .MapProvidersApi()
             .MapConfigsApi()
             .MapKeysApi()
+            .MapModelsApi()
             .MapAdminTokensApi()
             .MapAuditApi()
             .MapLogsApi()

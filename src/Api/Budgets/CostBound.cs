@@ -24,8 +24,7 @@ public readonly record struct CostBound(long InputTokens, long OutputTokens, boo
     public long TotalTokens => InputTokens + OutputTokens;
 
     /// <summary>The most the request can cost at <paramref name="price"/>.</summary>
-    public decimal Cost(Grains.Pricing.ModelPrice price) =>
-        (InputTokens * (UsesCache ? price.HighestInput : price.Input) + OutputTokens * price.Output) / 1_000_000m;
+    public decimal Cost(Projections.Models.ModelPrice price) => price.Bound(InputTokens, OutputTokens, UsesCache);
 
     public static CostBound Measure(ReadOnlySpan<byte> body, long maxTokens)
     {

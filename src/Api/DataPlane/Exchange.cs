@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Gateway.Api.Errors;
 using Gateway.Grains.Budgets;
-using Gateway.Grains.Pricing;
+using Gateway.Projections.Models;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;
@@ -28,6 +28,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     public ImmutableDictionary<string, string> Metadata { get; set; } = ImmutableDictionary<string, string>.Empty;
 
     public DateTimeOffset StartedAt => _startedAt;
+
+    /// <summary>The model catalog the request is served with (one revision for all its attempts).</summary>
+    public ModelCatalog? Catalog { get; set; }
 
     /// <summary>The price the request is billed at, and the table (or provider override) it comes from.</summary>
     public ModelPrice? Price { get; set; }

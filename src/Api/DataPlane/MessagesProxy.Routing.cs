@@ -8,7 +8,7 @@ using Gateway.Api.Providers.Vertex;
 using Gateway.Api.Routing;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Keys;
-using Gateway.Grains.Pricing;
+using Gateway.Projections.Models;
 using Gateway.Projections.Usage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -132,19 +132,22 @@ public sealed partial class MessagesProxy
         {
             return NotServed(exchange, $"The route's provider '{slug}' does not exist or does not serve this workspace.");
         }
-        if (!ProviderModels.Allows(provider, model))
+        var catalog = exchange.Catalog!;
+        if (!ProviderModels.Allows(catalog, provider, model))
         {
             return NotServed(exchange, $"model: {model}");
         }
-        if (ProviderModels.Resolve(provider, model) is not { } providerModel)
+        if (ProviderModels.Resolve(catalog, provider, model) is not { } providerModel)
         {
-            return NotServed(exchange, $"model: {model} (provider '{slug}' has no id for it; map it in the provider's model_ids)");
+            return NotServed(exchange, catalog.Find(model) is { } known
+                ? $"model: {model} (the model catalog has no {provider.Kind} id for '{known.Model.Id}': set it with PATCH /admin/v1/models/{known.Model.Id}, or map it in the model_ids of provider '{slug}')"
+                : $"model: {model} (the model catalog does not know it: add it with POST /admin/v1/models, or map it in the model_ids of provider '{slug}')");
         }
         exchange.BeginAttempt(slug, providerModel);
         exchange.Provider = slug;
-        exchange.Model = model;
-        exchange.Price = PriceTable.Shipped.Find(model);
-        exchange.PriceVersion = PriceTable.Shipped.Version;
+        exchange.Model = RecordedName(catalog, model);
+        exchange.Price = catalog.Price(model, slug);
+        exchange.PriceVersion = catalog.PriceVersion;
 
         var entry = health.Enter(slug);
         var judged = false;

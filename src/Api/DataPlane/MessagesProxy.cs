@@ -12,7 +12,8 @@ using Gateway.Grains.Configs;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
-using Gateway.Grains.Pricing;
+using Gateway.Api.Catalog;
+using Gateway.Projections.Models;
 using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,7 @@ public sealed partial class MessagesProxy(
     BudgetGate budgets,
     IUsageSink usage,
     ContentLog contentLog,
+    CurrentCatalog catalogs,
     IOptions<LogsOptions> logsOptions,
     IOptions<DataPlaneOptions> options,
     TimeProvider clock,
@@ -67,7 +69,7 @@ public sealed partial class MessagesProxy(
         var key = grains.ApiKey(keyId);
         var secretHash = ApiKeySecret.Hash(presented);
         if (context.Request.ContentLength is not (<= ReadBeforeAuthenticationBytes)
-            && await key.AdmitAsync(secretHash, model: null) is { Request: null } early)
+            && await key.AdmitAsync(secretHash, model: null, modelNames: null) is { Request: null } early)
         {
             await RefuseAsync(exchange, early.Status, early.ErrorType!, early.Message!);
             return;
@@ -94,7 +96,23 @@ public sealed partial class MessagesProxy(
             return;
         }
 
-        var admission = await key.AdmitAsync(secretHash, request.Model);
+        ModelCatalog catalog;
+        try
+        {
+            catalog = await catalogs.GetAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only before this process first reached the cluster's catalog (it is starting): never guess prices.
+            LogCatalogUnavailable(logger, e, exchange.RequestId);
+            context.Response.Headers.RetryAfter = "1";
+            await RefuseAsync(exchange, 503, "overloaded_error", "The gateway is starting; try again shortly.");
+            return;
+        }
+        exchange.Catalog = catalog;
+        exchange.Model = RecordedName(catalog, request.Model);
+        var named = catalog.Find(request.Model);
+        var admission = await key.AdmitAsync(secretHash, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
         if (admission.Request is not { } admitted)
         {
             await RefuseAsync(exchange, admission.Status, admission.ErrorType!, admission.Message!);
@@ -172,18 +190,17 @@ public sealed partial class MessagesProxy(
     private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, RouteConfig route, string model, CostBound bound)
     {
         var budgeted = scopes.FirstOrDefault(s => s.Policy.Budget is not null);
+        var catalog = exchange.Catalog!;
         decimal amount = 0;
-        foreach (var candidate in route.Models(model))
+        foreach (var (provider, candidate) in route.Candidates(model))
         {
-            if (PriceTable.Shipped.Find(candidate) is { } price)
+            if (catalog.Price(candidate, provider) is { } price)
             {
                 amount = Math.Max(amount, bound.Cost(price));
             }
             else if (budgeted is not null)
             {
-                return BudgetVerdict.Deny(402, "billing_error",
-                    $"No price is known for model '{candidate}' (price table {PriceTable.Shipped.Version}), and {BudgetScopes.Describe(budgeted.Scope)} has a budget; " +
-                    "the request cannot be admitted until the model is priced.");
+                return BudgetVerdict.Deny(402, "billing_error", Unpriced(catalog, candidate, BudgetScopes.Describe(budgeted.Scope)));
             }
         }
         var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, bound.TotalTokens, exchange.StartedAt);
@@ -194,6 +211,23 @@ public sealed partial class MessagesProxy(
         }
         return verdict;
     }
+
+    /// <summary>The refusal of a model without a price under a budget, telling the admin how to price it.</summary>
+    private static string Unpriced(ModelCatalog catalog, string model, string scope)
+    {
+        var known = catalog.Find(model)?.Model.Id;
+        var how = known is not null
+            ? $"an admin can price it with PATCH /admin/v1/models/{known} {{\"prices\": {{\"input\": …, \"output\": …}}}} (USD per million tokens)"
+            : "an admin can add it with its prices through POST /admin/v1/models {\"id\": …, \"display_name\": …, \"prices\": {\"input\": …, \"output\": …}} (USD per million tokens)";
+        return $"No price is known for model '{model}' (price version {catalog.PriceVersion}), and {scope} has a budget, so the request cannot be admitted; {how}.";
+    }
+
+    /// <summary>
+    /// The model as the ledger records it: a cloud's spelling of a catalogued model by its Anthropic id, so spend and
+    /// logs group one model under one name whichever cloud its client was configured for.
+    /// </summary>
+    private static string RecordedName(ModelCatalog catalog, string model) =>
+        catalog.Find(model) is { Spelling: not ModelSpelling.Anthropic } cloud ? cloud.Model.Id : model;
 
     /// <summary>Settles the holds to the recorded cost, or leaves them to their lease when nothing was recorded.</summary>
     private async Task SettleAsync(Exchange exchange)
@@ -236,6 +270,9 @@ public sealed partial class MessagesProxy(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId}: relaying the provider's answer failed")]
     private static partial void LogRoutingFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the model catalog could not be loaded")]
+    private static partial void LogCatalogUnavailable(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the usage ledger is unavailable")]
     private static partial void LogLedgerUnavailable(ILogger logger, string requestId);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Api.Catalog;
 using Gateway.Api.Errors;
 using Gateway.Api.Providers;
 using Gateway.Grains;
@@ -13,7 +14,8 @@ namespace Gateway.Api.DataPlane;
 /// <c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>: the models the key may use — those its route's
 /// providers serve, narrowed by the key's allow-list — in Anthropic's list shape and paging.
 /// </summary>
-public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connections, UpstreamHttp upstream, ModelCatalog catalog)
+public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connections, UpstreamHttp upstream, ProviderModelLists lists,
+    CurrentCatalog catalogs)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;
@@ -35,6 +37,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             return;
         }
 
+        var catalog = await catalogs.GetAsync();
         List<JsonObject> models = [];
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(ProviderTimeout);
@@ -42,7 +45,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         {
             foreach (var provider in providers)
             {
-                var served = await catalog.ListAsync(provider, deadline.Token);
+                var served = await lists.ListAsync(catalog, provider, deadline.Token);
                 models.AddRange(served.Where(m => models.All(seen => Id(seen) != Id(m))));
             }
         }
@@ -94,12 +97,13 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         {
             return;
         }
+        var catalog = await catalogs.GetAsync();
+        var entry = catalog.Find(id)?.Model;
         foreach (var provider in providers)
         {
             if (provider.Kind != ProviderKinds.Anthropic)
             {
-                var entry = ProviderModels.Find(id);
-                var listed = (await catalog.ListAsync(provider, context.RequestAborted)).FirstOrDefault(m => Id(m) == id || Id(m) == entry?.Id);
+                var listed = (await lists.ListAsync(catalog, provider, context.RequestAborted)).FirstOrDefault(m => Id(m) == id || Id(m) == entry?.Id);
                 if (listed is not null && (admitted.Models is not { Length: > 0 } permitted || ModelPatterns.Matches(permitted, Id(listed)) || ModelPatterns.Matches(permitted, id)))
                 {
                     context.Response.ContentType = "application/json";
@@ -110,17 +114,24 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             }
             if (provider.Models is { Length: > 0 } configured)
             {
-                if (configured.Contains(id))
+                if (ProviderModels.Allows(catalog, provider, id))
                 {
-                    context.Response.ContentType = "application/json";
-                    await context.Response.WriteAsync((await catalog.ListAsync(provider, context.RequestAborted)).First(m => Id(m) == id).ToJsonString());
-                    return;
+                    var listed = (await lists.ListAsync(catalog, provider, context.RequestAborted))
+                        .FirstOrDefault(m => Id(m) == id || Id(m) == entry?.Id || entry?.IsAnthropicName(Id(m)) == true);
+                    if (listed is not null)
+                    {
+                        context.Response.ContentType = "application/json";
+                        await context.Response.WriteAsync(listed.ToJsonString(), context.RequestAborted);
+                        return;
+                    }
                 }
                 continue;
             }
 
-            // The provider resolves aliases ("claude-sonnet-4-5") to the dated id, so ask it directly.
-            using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(id), context.Request, null);
+            // The provider resolves aliases ("claude-sonnet-4-5") to the dated id, so ask it directly (a cloud's
+            // spelling by the Anthropic id it stands for).
+            var asked = ProviderModels.Resolve(catalog, provider, id) ?? id;
+            using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(asked), context.Request, null);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             deadline.CancelAfter(ProviderTimeout);
             HttpResponseMessage response;
@@ -169,7 +180,8 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             await AnthropicErrors.WriteAsync(context, 401, "authentication_error", problem);
             return (null, []);
         }
-        var admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model);
+        var names = model is null ? null : (await catalogs.GetAsync()).Find(model) is { } known ? [known.Model.Id, .. known.Model.Aliases] : (string[]?)null;
+        var admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model, names);
         if (admission.Request is not { } admitted)
         {
             await AnthropicErrors.WriteAsync(context, admission.Status, admission.ErrorType!, admission.Message!);

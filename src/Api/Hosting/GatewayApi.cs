@@ -1,5 +1,6 @@
 using Gateway.Api.Admin;
 using Gateway.Api.Budgets;
+using Gateway.Api.Catalog;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
 using Gateway.Api.Health;
@@ -29,7 +30,9 @@ public static class GatewayApi
         services.Configure<DataPlaneOptions>(configuration.GetSection(DataPlaneOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<UpstreamHttp>();
-        services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<ProviderModelLists>();
+        services.AddSingleton<CurrentCatalog>();
+        services.AddHostedService(sp => sp.GetRequiredService<CurrentCatalog>());
         services.AddSingleton<ProviderConnections>();
         services.AddSingleton<MessagesProxy>();
         services.Configure<RoutingOptions>(configuration.GetSection(RoutingOptions.Section));

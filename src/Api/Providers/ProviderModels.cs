@@ -1,96 +1,103 @@
 using System.Text.Json.Nodes;
 using Gateway.Grains.Providers;
+using Gateway.Projections.Models;
 
 namespace Gateway.Api.Providers;
 
 /// <summary>
-/// The model catalog: clients name models by their Anthropic id or alias; each provider kind knows them by its
-/// own id (Bedrock <c>anthropic.claude-…-v1:0</c>, reached through a geographic inference profile for the
-/// models that need one; Vertex <c>claude-…@date</c>). A connection's <c>model_ids</c> override or extend it.
+/// What a provider connection calls a model: clients may name a model by any spelling the catalog knows (Anthropic
+/// id or alias, Bedrock id or inference profile, Vertex id); each provider kind gets its own id for it. A
+/// connection's <c>model_ids</c> override or extend the catalog.
 /// </summary>
 public static class ProviderModels
 {
-    /// <summary>One model as the three kinds name it. <paramref name="BedrockProfile"/>: Bedrock serves it only through an inference profile.</summary>
-    public sealed record Entry(string Id, string Alias, string DisplayName, string CreatedAt, string BedrockId, bool BedrockProfile, string VertexId);
-
-    /// <summary>Newest first, like Anthropic's own list. Facts from the providers' published model tables.</summary>
-    public static IReadOnlyList<Entry> All { get; } =
-    [
-        new("claude-opus-4-5-20251101", "claude-opus-4-5", "Claude Opus 4.5", "2025-11-01T00:00:00Z", "anthropic.claude-opus-4-5-20251101-v1:0", true, "claude-opus-4-5@20251101"),
-        new("claude-haiku-4-5-20251001", "claude-haiku-4-5", "Claude Haiku 4.5", "2025-10-01T00:00:00Z", "anthropic.claude-haiku-4-5-20251001-v1:0", true, "claude-haiku-4-5@20251001"),
-        new("claude-sonnet-4-5-20250929", "claude-sonnet-4-5", "Claude Sonnet 4.5", "2025-09-29T00:00:00Z", "anthropic.claude-sonnet-4-5-20250929-v1:0", true, "claude-sonnet-4-5@20250929"),
-        new("claude-opus-4-1-20250805", "claude-opus-4-1", "Claude Opus 4.1", "2025-08-05T00:00:00Z", "anthropic.claude-opus-4-1-20250805-v1:0", true, "claude-opus-4-1@20250805"),
-        new("claude-opus-4-20250514", "claude-opus-4-0", "Claude Opus 4", "2025-05-14T00:00:00Z", "anthropic.claude-opus-4-20250514-v1:0", true, "claude-opus-4@20250514"),
-        new("claude-sonnet-4-20250514", "claude-sonnet-4-0", "Claude Sonnet 4", "2025-05-14T00:00:00Z", "anthropic.claude-sonnet-4-20250514-v1:0", true, "claude-sonnet-4@20250514"),
-        new("claude-3-7-sonnet-20250219", "claude-3-7-sonnet-latest", "Claude Sonnet 3.7", "2025-02-19T00:00:00Z", "anthropic.claude-3-7-sonnet-20250219-v1:0", true, "claude-3-7-sonnet@20250219"),
-        new("claude-3-5-haiku-20241022", "claude-3-5-haiku-latest", "Claude Haiku 3.5", "2024-10-22T00:00:00Z", "anthropic.claude-3-5-haiku-20241022-v1:0", false, "claude-3-5-haiku@20241022"),
-        new("claude-3-haiku-20240307", "claude-3-haiku", "Claude Haiku 3", "2024-03-07T00:00:00Z", "anthropic.claude-3-haiku-20240307-v1:0", false, "claude-3-haiku@20240307"),
-    ];
-
-    /// <summary>Whether the connection's <c>models</c> list (when it has one) allows the model, by id or alias.</summary>
-    public static bool Allows(ProviderConnection provider, string model) =>
-        provider.Models is not { Length: > 0 } allowed || allowed.Contains(model)
-        || (Find(model) is { } entry && (allowed.Contains(entry.Id) || allowed.Contains(entry.Alias)));
-
-    /// <summary>The catalog entry for an Anthropic id or alias, or null.</summary>
-    public static Entry? Find(string model) => All.FirstOrDefault(e => e.Id == model || e.Alias == model);
+    /// <summary>Whether the connection's <c>models</c> list (when it has one) allows the model, by any of its names.</summary>
+    public static bool Allows(ModelCatalog catalog, ProviderConnection provider, string model)
+    {
+        if (provider.Models is not { Length: > 0 } allowed || allowed.Contains(model))
+        {
+            return true;
+        }
+        return catalog.Find(model) is { } match && allowed.Any(name => catalog.Find(name)?.Model.Id == match.Model.Id);
+    }
 
     /// <summary>
     /// The id <paramref name="provider"/> knows <paramref name="model"/> by; null when neither the connection's
-    /// <c>model_ids</c> nor the catalog maps it and it is not already one of the provider's own ids.
+    /// <c>model_ids</c> nor the catalog maps it for that kind and it is not already one of the kind's own ids.
     /// </summary>
-    public static string? Resolve(ProviderConnection provider, string model)
+    public static string? Resolve(ModelCatalog catalog, ProviderConnection provider, string model)
     {
+        var match = catalog.Find(model);
         if (provider.ModelIds is { } overrides)
         {
             if (overrides.TryGetValue(model, out var mapped))
             {
                 return mapped;
             }
-            if (Find(model) is { } aliased && (overrides.TryGetValue(aliased.Id, out mapped) || overrides.TryGetValue(aliased.Alias, out mapped)))
+            if (match is { } named && Names(named.Model).FirstOrDefault(overrides.ContainsKey) is { } name)
             {
-                return mapped;
+                return overrides[name];
             }
         }
         switch (provider.Kind)
         {
             case ProviderKinds.Bedrock:
-                if (Find(model) is { } bedrock)
+                if (match is { } bedrock)
                 {
-                    return bedrock.BedrockProfile && GeoProfile(provider.Region) is { } geo ? $"{geo}.{bedrock.BedrockId}" : bedrock.BedrockId;
+                    // The client's own Bedrock spelling stands when this connection's region may call that profile.
+                    return bedrock.Spelling == ModelSpelling.Bedrock && bedrock.Model.AcceptsBedrockProfile(bedrock.BedrockPrefix, provider.Region)
+                        ? model
+                        : bedrock.Model.BedrockIdFor(provider.Region);
                 }
-                // Already a Bedrock id, profile or ARN: the client knows what it wants.
+                // A Bedrock id, profile or ARN the catalog does not know: the client knows what it wants.
                 return model.Contains("anthropic.", StringComparison.Ordinal) || model.StartsWith("arn:", StringComparison.Ordinal) ? model : null;
             case ProviderKinds.Vertex:
-                return Find(model)?.VertexId ?? (model.Contains('@') ? model : null);
+                return match is { } vertex ? vertex.Model.VertexId : model.Contains('@') ? model : null;
             default:
-                return model;
+                // Anthropic resolves its own ids and aliases; a cloud's spelling becomes the Anthropic id.
+                return match is { Spelling: not ModelSpelling.Anthropic } cloud ? cloud.Model.Id : model;
         }
     }
 
-    /// <summary>The Anthropic ids a Bedrock or Vertex connection serves (its <c>models</c> list narrows them), in list shape.</summary>
-    public static IReadOnlyList<JsonObject> Describe(ProviderConnection provider)
+    /// <summary>The models a Bedrock or Vertex connection serves (its <c>models</c> list narrows them), in Anthropic's list shape.</summary>
+    public static IReadOnlyList<JsonObject> Describe(ModelCatalog catalog, ProviderConnection provider)
     {
-        var served = All.Select(e => (e.Id, e.DisplayName, e.CreatedAt)).ToList();
+        var served = catalog.Models
+            .Where(m => (provider.Kind == ProviderKinds.Bedrock ? m.BedrockId is not null : m.VertexId is not null)
+                || Names(m).Any(n => provider.ModelIds?.ContainsKey(n) == true))
+            .Select(Describe)
+            .ToList();
         foreach (var extra in provider.ModelIds?.Keys ?? [])
         {
-            if (Find(extra) is null && served.All(s => s.Id != extra))
+            if (catalog.Find(extra) is null)
             {
-                served.Add((extra, extra, "1970-01-01T00:00:00Z"));
+                served.Add(new JsonObject { ["type"] = "model", ["id"] = extra, ["display_name"] = extra, ["created_at"] = "1970-01-01T00:00:00Z" });
             }
         }
-        return [.. served
-            .Where(m => Allows(provider, m.Id))
-            .Select(m => new JsonObject { ["type"] = "model", ["id"] = m.Id, ["display_name"] = m.DisplayName, ["created_at"] = m.CreatedAt })];
+        return [.. served.Where(m => Allows(catalog, provider, m["id"]!.GetValue<string>()))];
     }
 
-    /// <summary>Bedrock's cross-region inference profile prefix for a region (us-east-1 → us).</summary>
-    public static string? GeoProfile(string? region) => region switch
+    /// <summary>A catalogued model in Anthropic's <c>/v1/models</c> shape, with its context window and largest output.</summary>
+    public static JsonObject Describe(ModelEntry model)
     {
-        null => null,
-        _ when region.StartsWith("us-", StringComparison.Ordinal) || region.StartsWith("ca-", StringComparison.Ordinal) => "us",
-        _ when region.StartsWith("eu-", StringComparison.Ordinal) => "eu",
-        _ when region.StartsWith("ap-", StringComparison.Ordinal) => "apac",
-        _ => null,
-    };
+        var json = new JsonObject
+        {
+            ["type"] = "model",
+            ["id"] = model.Id,
+            ["display_name"] = model.DisplayName,
+            ["created_at"] = ModelJson.FormatTimestamp(model.CreatedAt),
+        };
+        if (model.ContextWindow is { } context)
+        {
+            json["max_input_tokens"] = context;
+        }
+        if (model.MaxOutputTokens is { } output)
+        {
+            json["max_tokens"] = output;
+        }
+        return json;
+    }
+
+    /// <summary>Every name of a model a connection's <c>model_ids</c> may be keyed by.</summary>
+    private static IEnumerable<string> Names(ModelEntry model) => [model.Id, .. model.Aliases];
 }

@@ -28,9 +28,12 @@ public sealed record RouteConfig(
         .Distinct(StringComparer.Ordinal);
 
     /// <summary>Every model the route may ask a provider for when the client asks for <paramref name="requested"/>.</summary>
-    public IEnumerable<string> Models(string requested) => Targets
-        .SelectMany(t => t.Group is { } group ? group.Models(requested) : [t.OverrideModel ?? requested])
-        .Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> Models(string requested) => Candidates(requested).Select(c => c.Model).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Every provider and the model it would be asked for when the client asks for <paramref name="requested"/>.</summary>
+    public IEnumerable<(string Provider, string Model)> Candidates(string requested) => Targets
+        .SelectMany(t => t.Group is { } group ? group.Candidates(requested) : [(t.Provider!, t.OverrideModel ?? requested)])
+        .Distinct();
 }
 
 /// <summary>One target of a route: a provider (with overrides and retries) or a nested group.</summary>

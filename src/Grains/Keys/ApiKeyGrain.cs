@@ -104,7 +104,7 @@ public sealed class ApiKeyGrain(
         return View();
     }
 
-    public async Task<Admission> AdmitAsync(byte[] secretHash, string? model)
+    public async Task<Admission> AdmitAsync(byte[] secretHash, string? model, string[]? modelNames)
     {
         if (!Exists)
         {
@@ -126,7 +126,8 @@ public sealed class ApiKeyGrain(
         {
             return Admission.Denied(401, "authentication_error", "This API key has expired.");
         }
-        if (model is not null && key.Models is { Count: > 0 } allowed && !ModelPatterns.Matches(allowed, model))
+        if (model is not null && key.Models is { Count: > 0 } allowed && !ModelPatterns.Matches(allowed, model)
+            && modelNames?.Any(name => ModelPatterns.Matches(allowed, name)) != true)
         {
             return Admission.Denied(403, "permission_error", $"This API key may not use model '{model}'.");
         }

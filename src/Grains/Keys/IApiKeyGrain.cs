@@ -28,8 +28,10 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// Authenticates a presented key (by the SHA-256 of the whole key string, compared in constant time),
     /// checks the model against the key's allow-list and resolves the route (hot path).
     /// </summary>
+    /// <param name="model">The model as the client named it.</param>
+    /// <param name="modelNames">The model's other names in the catalog (id, aliases): the allow-list may name it by any.</param>
     [AlwaysInterleave]
-    Task<Admission> AdmitAsync(byte[] secretHash, string? model);
+    Task<Admission> AdmitAsync(byte[] secretHash, string? model, string[]? modelNames);
 
     /// <summary>The key's workspace changed (default config, metadata): resolve it again on the next request.</summary>
     [AlwaysInterleave]

@@ -3,7 +3,8 @@ using Gateway.Api.Health;
 using Gateway.Api.Hosting;
 using Gateway.Grains;
 using Gateway.Grains.Providers;
-using Gateway.Grains.Pricing;
+using Gateway.Grains.Models;
+using Gateway.Projections.Models;
 using Gateway.Projections;
 using Gateway.Projections.Audit;
 using Gateway.Projections.Logs;
@@ -98,6 +99,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton(new LedgerDatabase(connectionString));
         builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
+        builder.Services.AddSingleton<IModelCatalogJournal, ModelCatalogJournal>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
@@ -170,11 +172,11 @@ public static class GatewayHost
     }
 
     /// <summary>Marten's setup: its own schema, string stream ids, snake_case JSON like the API.</summary>
-    /// <param name="repriceHistory">
-    /// True for a rebuild: usage priced with another price-table version is re-priced with the shipped one. The live
-    /// daemon books what the ledger recorded, so reports match the ledger and the budgets whichever process projects.
+    /// <param name="repriceAt">
+    /// For a rebuild: usage priced with another price version is re-priced with this catalog's prices. The live
+    /// daemon (null) books what the ledger recorded, so reports match the ledger and the budgets whichever process projects.
     /// </param>
-    public static void ConfigureMarten(StoreOptions options, string connectionString, bool repriceHistory = false)
+    public static void ConfigureMarten(StoreOptions options, string connectionString, ModelCatalog? repriceAt = null)
     {
         options.Connection(connectionString);
         options.DatabaseSchemaName = "gateway";
@@ -193,15 +195,13 @@ public static class GatewayHost
         options.Events.AddEventType<UsageRecorded>();
         options.Events.AddEventType<BudgetAlertRaised>();
         options.Events.AddEventType<RequestContentRecorded>();
+        options.Events.AddEventType<ModelCatalogRevised>();
         // How often the daemon looks for new events: Marten's defaults (250 ms busy, 1 s quiet) alone kept the read
         // side up to a second behind; one cheap query per poll buys most of it back.
         options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
         options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(250);
 
-        var repricing = !repriceHistory ? Repricing.AsRecorded : new Repricing(PriceTable.Shipped.Version, usage => usage.Model is { } model
-            ? PriceTable.Shipped.Find(model)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
-                usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
-            : null);
+        var repricing = repriceAt is null ? Repricing.AsRecorded : Repricing.With(repriceAt);
         AddReadProjection<UsageRecorded>(options, new RequestLogProjection(repricing), RequestLogProjection.Name, [ReadSchema.RequestLog]);
         AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(), RequestContentProjection.Name,
             [.. Enumerable.Range(0, ReadSchema.ContentShards).Select(ReadSchema.ContentShard)]);

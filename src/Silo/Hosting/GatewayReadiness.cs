@@ -1,10 +1,11 @@
+using Gateway.Api.Catalog;
 using Gateway.Api.Health;
 using Npgsql;
 
 namespace Gateway.Silo.Hosting;
 
-/// <summary>Ready when this silo is an active cluster member and the database answers.</summary>
-internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database) : IReadinessCheck
+/// <summary>Ready when this silo is an active cluster member, the database answers and the model catalog is loaded.</summary>
+internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog) : IReadinessCheck
 {
     public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)
     {
@@ -18,7 +19,9 @@ internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource 
             timeout.CancelAfter(TimeSpan.FromSeconds(2));
             await using var command = database.CreateCommand("SELECT 1");
             await command.ExecuteScalarAsync(timeout.Token);
-            return (true, "cluster active, database reachable");
+            return catalog.Loaded is null
+                ? (false, "model catalog not loaded yet")
+                : (true, "cluster active, database reachable, model catalog loaded");
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
         {

@@ -1,6 +1,7 @@
 using Gateway.Projections;
 using Gateway.Projections.Audit;
 using Gateway.Projections.Logs;
+using Gateway.Projections.Models;
 using Gateway.Projections.Spend;
 using Marten;
 using Microsoft.Extensions.Logging;
@@ -33,8 +34,15 @@ public static class ProjectionRebuild
             log.LogError("{Count} gateway process(es) of this cluster are running; stop them before rebuilding projections", running);
             return 3;
         }
-        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString, repriceHistory: true));
-        await GatewayHost.MigrateAsync(store, connectionString, log, cancellationToken);
+        // The prices in effect now: the shipped table with the admins' changes, as the catalog's newest revision has them.
+        ModelCatalog prices;
+        await using (var reader = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString)))
+        {
+            await GatewayHost.MigrateAsync(reader, connectionString, log, cancellationToken);
+            prices = await ModelCatalogStream.LoadAsync(reader, cancellationToken);
+        }
+        log.LogInformation("Re-pricing usage priced with another version than {PriceVersion}", prices.PriceVersion);
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString, prices));
         using var daemon = await store.BuildProjectionDaemonAsync();
         foreach (var name in names.Count == 0 ? Names : names)
         {

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Api.Budgets;
-using Gateway.Grains.Pricing;
+using Gateway.Projections.Models;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.Budgets;
@@ -84,7 +84,7 @@ public sealed class CostBoundTests
     {
         var body = Body(new JsonObject { ["type"] = "text", ["text"] = "long context", ["cache_control"] = new JsonObject { ["type"] = "ephemeral" } });
         var bound = CostBound.Measure(body, 100);
-        var sonnet = PriceTable.Shipped.Find("claude-sonnet-4-5")!;
+        var sonnet = ModelCatalog.Default.Price("claude-sonnet-4-5", null)!;
 
         Assert.True(bound.UsesCache);
         Assert.Equal((bound.InputTokens * 6m + 100 * 15m) / 1_000_000m, bound.Cost(sonnet));

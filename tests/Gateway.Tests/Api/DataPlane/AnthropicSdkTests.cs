@@ -141,7 +141,7 @@ public sealed class AnthropicSdkTests(GatewayFixture gateway)
         });
         using var client = Sdk.Through(gateway, secret);
         var models = (await client.Models.List(new ModelListParams { Limit = 100 })).Items.Select(m => m.ID).ToList();
-        Assert.Equal(["claude-haiku-4-5-20251001"], models);
+        Assert.Equal(["claude-haiku-5-5", "claude-haiku-4-5-20251001"], models);
     }
 
     [Fact]

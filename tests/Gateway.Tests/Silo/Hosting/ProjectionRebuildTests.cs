@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Api.Usage;
-using Gateway.Grains.Pricing;
+using Gateway.Projections.Models;
 using Gateway.Projections;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Hosting;
@@ -21,13 +21,13 @@ public sealed class ProjectionRebuildTests
         {
             await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
             var now = DateTimeOffset.UtcNow;
-            var sonnet = PriceTable.Shipped.Find("claude-sonnet-4-5")!;
+            var sonnet = ModelCatalog.Default.Price("claude-sonnet-4-5", null)!;
             var current = sonnet.Cost(TokenUsage.FromAnthropic(1_000, 0, null, null, 0, 100));
             await using var database = new LedgerDatabase(connectionString);
             var writer = new EventStreamWriter<UsageRecorded>(store, "usage_recorded", "usage");
             await writer.WriteAsync(database.Source, new StreamCursor(),
             [
-                Usage("req_current", now, "claude-sonnet-4-5", PriceTable.Shipped.Version, current),
+                Usage("req_current", now, "claude-sonnet-4-5", ModelCatalog.Default.PriceVersion, current),
                 // Priced under an older table at another figure: a rebuild books today's price.
                 Usage("req_old_price", now, "claude-sonnet-4-5", "2025-01-01", 1.00m),
                 Usage("req_unpriced", now, "claude-3-haiku-20240307", null, null),

@@ -4,15 +4,17 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Providers;
 using Gateway.Grains.Providers;
+using Gateway.Projections.Models;
 
 namespace Gateway.Api.DataPlane;
 
 /// <summary>
 /// The models each provider connection serves: its configured <c>models</c> list, or else (Anthropic) the
 /// provider's own <c>/v1/models</c>, fetched with the provider credential and kept for a few minutes, or
-/// (Bedrock, Vertex) the Claude models the gateway's catalog maps for that kind.
+/// (Bedrock, Vertex) the Claude models the gateway's catalog maps for that kind. Models the catalog knows carry its
+/// names, dates, context window and largest output.
 /// </summary>
-public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
+public sealed class ProviderModelLists(UpstreamHttp upstream, TimeProvider clock)
 {
     private const string CatalogApiVersion = "2023-06-01";
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
@@ -20,17 +22,38 @@ public sealed class ModelCatalog(UpstreamHttp upstream, TimeProvider clock)
     private readonly ConcurrentDictionary<(string Slug, long Version), (IReadOnlyList<JsonObject> Models, DateTimeOffset Until)> _cache = new();
 
     /// <summary>The provider's models, newest first as the provider orders them.</summary>
-    public async Task<IReadOnlyList<JsonObject>> ListAsync(ProviderConnection provider, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JsonObject>> ListAsync(ModelCatalog models, ProviderConnection provider, CancellationToken cancellationToken)
     {
         if (provider.Kind != ProviderKinds.Anthropic)
         {
             // Bedrock and Vertex list every foundation model of every vendor; the gateway's catalog says which Claude models map.
-            return ProviderModels.Describe(provider);
+            return ProviderModels.Describe(models, provider);
         }
         if (provider.Models is { Length: > 0 } configured)
         {
-            return [.. configured.Select(Describe)];
+            return [.. configured.Select(id => models.Find(id) is { } known ? ProviderModels.Describe(known.Model) : Describe(id))];
         }
+        return [.. (await FetchAllAsync(provider, cancellationToken)).Select(m => WithSizes(models, m))];
+    }
+
+    /// <summary>The provider's entry, with the catalog's context window and largest output where it gives none.</summary>
+    private static JsonObject WithSizes(ModelCatalog models, JsonObject listed)
+    {
+        if (listed.ContainsKey("max_input_tokens") || listed["id"] is not JsonValue id || !id.TryGetValue<string>(out var name)
+            || models.Find(name) is not { } known)
+        {
+            return listed;
+        }
+        var enriched = (JsonObject)listed.DeepClone();
+        foreach (var (field, value) in ProviderModels.Describe(known.Model).Where(f => f.Key is "max_input_tokens" or "max_tokens"))
+        {
+            enriched[field] = value?.DeepClone();
+        }
+        return enriched;
+    }
+
+    private async Task<IReadOnlyList<JsonObject>> FetchAllAsync(ProviderConnection provider, CancellationToken cancellationToken)
+    {
         var key = (provider.Slug, provider.Version);
         if (_cache.TryGetValue(key, out var cached) && cached.Until > clock.GetUtcNow())
         {
