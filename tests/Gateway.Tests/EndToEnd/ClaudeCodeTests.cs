@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Usage;
 using Gateway.Tests.Infrastructure;
@@ -51,6 +52,49 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
     }
 
     [Fact]
+    public async Task Claude_code_with_no_model_chosen_completes_a_prompt_through_a_budgeted_key_and_its_default_model_is_billed()
+    {
+        var claude = await ClaudeCode.LocateOrInstallAsync();
+        var tenant = await gateway.CreateTenantAsync(new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" } });
+        gateway.Fake.ClearRequests();
+
+        var (exitCode, stdout, stderr) = await RunAsync(claude, "ANTHROPIC_API_KEY", tenant.Secret, "Say pong", model: null);
+
+        Assert.True(exitCode == 0, $"claude exited with {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains("You said: Say pong", stdout);
+        var models = gateway.Fake.Requests.Select(r => JsonNode.Parse(r.Body)!["model"]!.GetValue<string>()).ToList();
+        Assert.Contains("claude-opus-5-5", models);
+        var spent = (await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/keys/{tenant.KeyId}", spent => spent > 0))["spent_usd"]!.GetValue<decimal>();
+        Assert.True(spent > 0, "the default model's answer was priced and counted against the budget");
+    }
+
+    [Theory]
+    [InlineData("bedrock", "us.anthropic.claude-opus-5-5", "/model/us.anthropic.claude-opus-5-5/invoke-with-response-stream")]
+    [InlineData("vertex", "claude-opus-5-5", "/publishers/anthropic/models/claude-opus-5-5:streamRawPredict")]
+    [InlineData("vertex", "global.anthropic.claude-sonnet-4-6", "/publishers/anthropic/models/claude-sonnet-4-6:streamRawPredict")]
+    public async Task Claude_code_with_a_clouds_model_id_completes_a_prompt_through_a_budgeted_key_on_a_cloud_route(string kind, string model, string expectedPath)
+    {
+        var claude = await ClaudeCode.LocateOrInstallAsync();
+        var (workspace, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
+        using (var budget = await gateway.Admin.PatchAsJsonAsync($"/admin/v1/workspaces/{workspace}",
+                   new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" } }))
+        {
+            budget.EnsureSuccessStatusCode();
+        }
+        var fake = kind == "bedrock" ? clouds.Bedrock.Requests : clouds.Vertex.Requests;
+        var before = fake.Count;
+
+        var (exitCode, stdout, stderr) = await RunAsync(claude, "ANTHROPIC_API_KEY", secret, $"Say pong with {model}", model);
+
+        Assert.True(exitCode == 0, $"claude exited with {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        Assert.Contains($"You said: Say pong with {model}", stdout);
+        var calls = (kind == "bedrock" ? clouds.Bedrock.Requests : clouds.Vertex.Requests).Skip(before).ToList();
+        Assert.Contains(calls, c => c.PathAndQuery.EndsWith(expectedPath, StringComparison.Ordinal));
+        var spent = (await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/workspaces/{workspace}", spent => spent > 0))["spent_usd"]!.GetValue<decimal>();
+        Assert.True(spent > 0, "the answer was priced and counted against the workspace's budget");
+    }
+
+    [Fact]
     public async Task Claude_code_with_a_revoked_key_fails_with_an_authentication_error()
     {
         var claude = await ClaudeCode.LocateOrInstallAsync();
@@ -65,7 +109,8 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
         Assert.Empty(gateway.Fake.Requests);
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string claude, string keyVariable, string key, string prompt)
+    private async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string claude, string keyVariable, string key, string prompt,
+        string? model = Requests.Model)
     {
         var home = Directory.CreateTempSubdirectory("claude-home-").FullName;
         var start = new ProcessStartInfo(claude)
@@ -86,8 +131,11 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
         start.Environment["CLAUDE_CONFIG_DIR"] = Path.Combine(home, ".claude");
         start.Environment["ANTHROPIC_BASE_URL"] = gateway.BaseUrl.ToString().TrimEnd('/');
         start.Environment[keyVariable] = key;
-        start.Environment["ANTHROPIC_MODEL"] = Requests.Model;
-        start.Environment["ANTHROPIC_SMALL_FAST_MODEL"] = "claude-haiku-4-5";
+        if (model is not null)
+        {
+            start.Environment["ANTHROPIC_MODEL"] = model;
+            start.Environment["ANTHROPIC_SMALL_FAST_MODEL"] = "claude-haiku-4-5";
+        }
         start.Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
         start.Environment["DISABLE_AUTOUPDATER"] = "1";
         start.Environment["DISABLE_TELEMETRY"] = "1";

@@ -11,10 +11,14 @@ public static class BudgetReads
     /// <paramref name="expected"/>, or as it is after 10 s: each request settles with its budgets just after its
     /// answer, so a read right after the last answer can still see that request as reserved, not spent.
     /// </summary>
-    public static async Task<JsonObject> SettledAsync(HttpClient admin, string path, decimal expected)
+    public static Task<JsonObject> SettledAsync(HttpClient admin, string path, decimal expected) =>
+        SettledAsync(admin, path, spent => spent == expected);
+
+    /// <summary>The <c>budget</c> once its spend satisfies <paramref name="settled"/>, or as it is after 10 s.</summary>
+    public static async Task<JsonObject> SettledAsync(HttpClient admin, string path, Func<decimal, bool> settled)
     {
         var budget = await ReadAsync(admin, path);
-        for (var deadline = DateTime.UtcNow.AddSeconds(10); Spent(budget) != expected && DateTime.UtcNow < deadline; await Task.Delay(50))
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); !settled(Spent(budget)) && DateTime.UtcNow < deadline; await Task.Delay(50))
         {
             budget = await ReadAsync(admin, path);
         }

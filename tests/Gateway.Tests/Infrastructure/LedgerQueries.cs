@@ -19,6 +19,17 @@ public static class LedgerQueries
         return (reader.GetInt64(0), reader.GetDecimal(1));
     }
 
+    /// <summary>The usage event of one request as stored (snake_case JSON), or null when it has none.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonObject?> RecordAsync(string connectionString, string requestId)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT data::text FROM gateway.mt_events WHERE type = 'usage_recorded' AND data ->> 'request_id' = $1", connection);
+        command.Parameters.AddWithValue(requestId);
+        return await command.ExecuteScalarAsync() is string json ? System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject() : null;
+    }
+
     /// <summary>Which of the request ids have a usage event.</summary>
     public static async Task<HashSet<string>> RecordedAsync(string connectionString, IEnumerable<string> requestIds)
     {

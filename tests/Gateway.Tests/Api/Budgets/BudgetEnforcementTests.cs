@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Gateway.Tests.Api.Budgets;
@@ -155,7 +156,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
         var record = await gateway.Usage.WaitForAsync(Requests.RequestId(response));
         // The fake writes 2,048 tokens to the 1-hour cache: 1234×5 + 2048×10 + 10111×0.5 + 321×25 micro-USD.
         Assert.Equal((1_234 * 5m + 2_048 * 10m + 10_111 * 0.5m + 321 * 25m) / 1_000_000m, record.CostUsd);
-        Assert.Equal(Gateway.Projections.Models.ModelCatalog.Default.PriceVersion, record.PriceVersion);
+        Assert.Equal(gateway.Services.GetRequiredService<Gateway.Api.Catalog.CurrentCatalog>().Loaded!.PriceVersion, record.PriceVersion);
     }
 
     [Fact]

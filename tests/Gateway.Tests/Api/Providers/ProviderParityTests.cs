@@ -20,16 +20,28 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
 {
     private const string Model = "claude-sonnet-4-5-20250929";
 
-    public static TheoryData<string> Kinds => new() { "anthropic", "bedrock", "vertex" };
+    /// <summary>Every provider kind with a dated model, today's default (Opus 5.5) and Sonnet 4.6 — by their Anthropic ids, no <c>model_ids</c>.</summary>
+    public static TheoryData<string, string> Kinds()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var kind in new[] { "anthropic", "bedrock", "vertex" })
+        {
+            foreach (var model in new[] { Model, "claude-opus-5-5", "claude-sonnet-4-6" })
+            {
+                data.Add(kind, model);
+            }
+        }
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task Text_answers_match_the_direct_provider_streaming_and_not(string kind)
+    public async Task Text_answers_match_the_direct_provider_streaming_and_not(string kind, string model)
     {
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
         var request = new MessageCreateParams
         {
-            Model = Model,
+            Model = model,
             MaxTokens = 256,
             // A cached system prompt: the usage must carry cache-write tokens from every provider.
             System = new List<TextBlockParam> { new() { Text = "You are terse.", CacheControl = new CacheControlEphemeral() } },
@@ -48,12 +60,12 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task Tool_use_with_thinking_matches_the_direct_provider_streaming_and_not(string kind)
+    public async Task Tool_use_with_thinking_matches_the_direct_provider_streaming_and_not(string kind, string model)
     {
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
         var request = new MessageCreateParams
         {
-            Model = Model,
+            Model = model,
             MaxTokens = 2048,
             Thinking = new ThinkingConfigEnabled(1024),
             Tools =
@@ -84,21 +96,21 @@ public sealed class ProviderParityTests(GatewayFixture gateway, CloudProviders c
 
     [Theory]
     [MemberData(nameof(Kinds))]
-    public async Task Count_tokens_and_models_are_served_for_every_kind(string kind)
+    public async Task Count_tokens_and_models_are_served_for_every_kind(string kind, string model)
     {
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
         using var direct = Sdk.Direct(gateway.Fake);
         using var through = Sdk.Through(gateway, secret);
-        var count = new MessageCountTokensParams { Model = Model, Messages = [new UserMessageParam("How many tokens is this sentence?")] };
+        var count = new MessageCountTokensParams { Model = model, Messages = [new UserMessageParam("How many tokens is this sentence?")] };
 
         Assert.Equal((await direct.Messages.CountTokens(count)).InputTokens, (await through.Messages.CountTokens(count)).InputTokens);
         var models = new List<string>();
-        await foreach (var model in (await through.Models.List(new ModelListParams { Limit = 100 })).Paginate())
+        await foreach (var listed in (await through.Models.List(new ModelListParams { Limit = 100 })).Paginate())
         {
-            models.Add(model.ID);
+            models.Add(listed.ID);
         }
-        Assert.Contains(Model, models);
-        Assert.Equal(Model, (await through.Models.Retrieve(Model)).ID);
+        Assert.Contains(model, models);
+        Assert.Equal(model, (await through.Models.Retrieve(model)).ID);
     }
 
     [Fact]

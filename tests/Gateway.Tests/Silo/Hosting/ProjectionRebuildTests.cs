@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Gateway.Api.Usage;
 using Gateway.Projections.Models;
+using System.Text.Json.Nodes;
 using Gateway.Projections;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Hosting;
@@ -45,6 +46,59 @@ public sealed class ProjectionRebuildTests
             await using var dataSource = NpgsqlDataSource.Create(connectionString);
             Assert.Equal(0L, await ReadSchema.FlushGinPendingListsAsync(dataSource, CancellationToken.None));
         }
+    }
+
+    [Fact]
+    public async Task A_rebuild_re_prices_with_the_admins_prices_in_effect_including_a_providers_own()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("rebuild");
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString));
+        await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+        // Two admin changes, as the catalog grain journals them: Sonnet 4.5 cheaper everywhere, dearer through one provider.
+        var cheaper = ModelCatalog.Default.Patch("claude-sonnet-4-5", new JsonObject { ["prices"] = new JsonObject { ["input"] = 2, ["output"] = 10 } });
+        var dearer = cheaper.Patch("claude-sonnet-4-5", new JsonObject
+        {
+            ["provider_prices"] = new JsonObject { ["bedrock-eu"] = new JsonObject { ["input"] = 3.3m, ["output"] = 16.5m } },
+        });
+        await ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(cheaper, "claude-sonnet-4-5-20250929", "updated", DateTimeOffset.UtcNow), CancellationToken.None);
+        await ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(dearer, "claude-sonnet-4-5-20250929", "updated", DateTimeOffset.UtcNow), CancellationToken.None);
+        var now = DateTimeOffset.UtcNow;
+        await using var database = new LedgerDatabase(connectionString);
+        await new EventStreamWriter<UsageRecorded>(store, "usage_recorded", "usage").WriteAsync(database.Source, new StreamCursor(),
+        [
+            Usage("req_shipped_price", now, "claude-sonnet-4-5", ModelCatalog.Default.PriceVersion, 0.0045m),
+            Usage("req_through_bedrock", now, "claude-sonnet-4-5", ModelCatalog.Default.PriceVersion, 0.0045m) with { Provider = "bedrock-eu" },
+            // Already priced under the version in effect: kept as recorded.
+            Usage("req_current_price", now, "claude-sonnet-4-5", dearer.PriceVersion, 0.0123m),
+        ]);
+
+        Assert.Equal(0, await ProjectionRebuild.RunAsync(connectionString, ["request_log"], NullLogger.Instance, CancellationToken.None));
+
+        Assert.Equal((1_000 * 2m + 100 * 10m) / 1_000_000m, await LoggedCostAsync(connectionString, "req_shipped_price"));
+        Assert.Equal((1_000 * 3.3m + 100 * 16.5m) / 1_000_000m, await LoggedCostAsync(connectionString, "req_through_bedrock"));
+        Assert.Equal(0.0123m, await LoggedCostAsync(connectionString, "req_current_price"));
+        Assert.Equal(dearer.PriceVersion, (await ModelCatalogStream.LoadAsync(store, CancellationToken.None)).PriceVersion);
+    }
+
+    [Fact]
+    public async Task The_catalogs_journal_refuses_a_revision_that_is_not_the_next_one()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("journal");
+        await using var store = DocumentStore.For(o => GatewayHost.ConfigureMarten(o, connectionString));
+        await GatewayHost.MigrateAsync(store, connectionString, NullLogger.Instance, CancellationToken.None);
+        var first = ModelCatalog.Default.Patch("claude-opus-5-5", new JsonObject { ["display_name"] = "Opus" });
+        var second = first.Patch("claude-opus-5-5", new JsonObject { ["display_name"] = "Opus, again" });
+
+        await ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(first, "claude-opus-5-5", "updated", DateTimeOffset.UtcNow), CancellationToken.None);
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(first, "claude-opus-5-5", "updated", DateTimeOffset.UtcNow), CancellationToken.None));
+        await ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(second, "claude-opus-5-5", "updated", DateTimeOffset.UtcNow), CancellationToken.None);
+        await Assert.ThrowsAnyAsync<Exception>(() =>
+            ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(second, "claude-opus-5-5", "updated", DateTimeOffset.UtcNow), CancellationToken.None));
+
+        var loaded = await ModelCatalogStream.LoadAsync(store, CancellationToken.None);
+        Assert.Equal(2, loaded.Revision);
+        Assert.Equal("Opus, again", loaded.Get("claude-opus-5-5")!.DisplayName);
     }
 
     [Fact]
