@@ -63,7 +63,9 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         }
         if (admitted.Models is { Length: > 0 } allowed)
         {
-            models = [.. models.Where(m => ModelPatterns.Matches(allowed, Id(m)))];
+            // The allow-list may name a model by an alias ("claude-opus-4-5") where the list has its id.
+            models = [.. models.Where(m => ModelPatterns.Matches(allowed, Id(m))
+                || catalog.Find(Id(m)) is { } known && known.Model.Aliases.Any(alias => ModelPatterns.Matches(allowed, alias)))];
         }
 
         var start = 0;

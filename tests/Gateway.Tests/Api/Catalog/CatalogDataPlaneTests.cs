@@ -106,6 +106,19 @@ public sealed class CatalogDataPlaneTests(GatewayFixture gateway, CloudProviders
     }
 
     [Fact]
+    public async Task A_key_allowed_a_model_by_its_alias_sees_it_in_the_model_list()
+    {
+        var tenant = await gateway.CreateTenantAsync(new JsonObject { ["models"] = new JsonArray("claude-opus-4-5", "claude-sonnet-5-5") });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/models?limit=100");
+        request.Headers.TryAddWithoutValidation("x-api-key", tenant.Secret);
+
+        using var response = await gateway.Client.SendAsync(request);
+
+        var data = (await response.Content.ReadFromJsonAsync<JsonObject>())!["data"]!.AsArray();
+        Assert.Equal(["claude-sonnet-5-5", "claude-opus-4-5-20251101"], data.Select(m => m!["id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task The_model_list_of_an_anthropic_route_carries_the_catalogs_context_and_output_sizes()
     {
         var tenant = await gateway.CreateTenantAsync();
