@@ -64,7 +64,8 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     {
         if (_attempt is { } current)
         {
-            _attempts.Add(new UsageAttempt(current.Provider, current.Model, status, outcome, errorType, Stopwatch.GetElapsedTime(current.Started).TotalMilliseconds));
+            _attempts.Add(new UsageAttempt(current.Provider, current.Model, status, outcome, InputLimits.Recordable(errorType, 64),
+                Stopwatch.GetElapsedTime(current.Started).TotalMilliseconds));
             _attempt = null;
         }
     }
@@ -76,43 +77,85 @@ internal sealed class Exchange(HttpContext context, string endpoint)
         ? [.. _attempts, new UsageAttempt(current.Provider, current.Model, status, outcome, errorType, Stopwatch.GetElapsedTime(current.Started).TotalMilliseconds)]
         : [.. _attempts];
 
+    /// <summary>The client's body and <c>max_tokens</c>: what a request the client left is billed by when the provider's count is unknown.</summary>
+    public ReadOnlyMemory<byte> Body { get; set; }
+
+    public int? MaxTokens { get; set; }
+
     /// <param name="usage">Usage read from the answer, when there was one; its error (an SSE error event) wins.</param>
     public UsageRecorded ToRecord(int status, string outcome, string? errorType = null, string? errorMessage = null, UsageMeter? usage = null)
     {
-        var tokens = usage is null ? default : TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
-            usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens);
-        return ToRecord(status, outcome, errorType, errorMessage, usage, tokens);
+        var billed = Billed(outcome, usage);
+        var tokens = TokenUsage.FromAnthropic(billed.Input, billed.CacheCreation, billed.CacheCreation5m, billed.CacheCreation1h, billed.CacheRead, billed.Output);
+        return new UsageRecorded
+        {
+            RequestId = RequestId,
+            StartedAt = _startedAt,
+            StartedAtMs = _startedAt.ToUnixTimeMilliseconds(),
+            Endpoint = Endpoint,
+            KeyId = KeyId,
+            Workspace = Workspace,
+            Provider = Provider,
+            Model = Model,
+            Stream = Stream,
+            Status = status,
+            Outcome = outcome,
+            // What providers say is bounded and cleaned: it must never make the event, its row or a log line invalid.
+            ErrorType = InputLimits.Recordable(usage?.ErrorType ?? errorType, 64),
+            ErrorMessage = InputLimits.Recordable(usage?.ErrorMessage ?? errorMessage),
+            InputTokens = billed.Input,
+            OutputTokens = billed.Output,
+            CacheCreationInputTokens = billed.CacheCreation,
+            CacheCreation5mInputTokens = billed.CacheCreation5m,
+            CacheCreation1hInputTokens = billed.CacheCreation1h,
+            CacheReadInputTokens = billed.CacheRead,
+            Billing = billed.Billing,
+            StopReason = InputLimits.Recordable(usage?.StopReason, 64),
+            CostUsd = tokens.Total == 0 ? 0 : Price?.Cost(tokens),
+            PriceVersion = Price is null ? null : PriceVersion,
+            PriceMissing = tokens.Total > 0 && Price is null,
+            ReservedUsd = ReservedUsd,
+            LatencyMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
+            TimeToFirstByteMs = _firstByte is { } first ? Stopwatch.GetElapsedTime(_started, first).TotalMilliseconds : null,
+            Metadata = InputLimits.Fit(Metadata),
+            Attempts = Attempts(status, outcome, InputLimits.Recordable(usage?.ErrorType ?? errorType, 64)),
+        };
     }
 
-    private UsageRecorded ToRecord(int status, string outcome, string? errorType, string? errorMessage, UsageMeter? usage, TokenUsage tokens) => new()
+    /// <summary>
+    /// The tokens a request is billed for. As the provider reported them, except where the answer ended before the
+    /// provider's final count (the rule never bills less than the client could have received):
+    /// <list type="bullet">
+    /// <item>a stream that stopped early (the client left, the provider failed or went quiet): output is at least the
+    /// bytes of output the provider had streamed (a token is at least one byte), at most <c>max_tokens</c>;</item>
+    /// <item>a client that left while a provider call was in flight with no usage seen yet (a non-streamed answer,
+    /// a stream before its first event): the request's reservation bound — every input token the body could hold at
+    /// the dearest input class it asked for, and <c>max_tokens</c> of output.</item>
+    /// </list>
+    /// </summary>
+    private BilledTokens Billed(string outcome, UsageMeter? usage)
     {
-        RequestId = RequestId,
-        StartedAt = _startedAt,
-        StartedAtMs = _startedAt.ToUnixTimeMilliseconds(),
-        Endpoint = Endpoint,
-        KeyId = KeyId,
-        Workspace = Workspace,
-        Provider = Provider,
-        Model = Model,
-        Stream = Stream,
-        Status = status,
-        Outcome = outcome,
-        ErrorType = usage?.ErrorType ?? errorType,
-        ErrorMessage = usage?.ErrorMessage ?? errorMessage,
-        InputTokens = usage?.InputTokens ?? 0,
-        OutputTokens = usage?.OutputTokens ?? 0,
-        CacheCreationInputTokens = usage?.CacheCreationInputTokens ?? 0,
-        CacheCreation5mInputTokens = usage?.CacheCreation5mInputTokens,
-        CacheCreation1hInputTokens = usage?.CacheCreation1hInputTokens,
-        CacheReadInputTokens = usage?.CacheReadInputTokens ?? 0,
-        StopReason = usage?.StopReason,
-        CostUsd = tokens.Total == 0 ? 0 : Price?.Cost(tokens),
-        PriceVersion = Price is null ? null : PriceVersion,
-        PriceMissing = tokens.Total > 0 && Price is null,
-        ReservedUsd = ReservedUsd,
-        LatencyMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
-        TimeToFirstByteMs = _firstByte is { } first ? Stopwatch.GetElapsedTime(_started, first).TotalMilliseconds : null,
-        Metadata = Metadata,
-        Attempts = Attempts(status, outcome, usage?.ErrorType ?? errorType),
-    };
+        if (usage is { HasUsage: true })
+        {
+            var reported = new BilledTokens(usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens,
+                usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, null);
+            if (usage.Completed || !Stream || usage.OutputBytesSeen <= usage.OutputTokens)
+            {
+                return reported;
+            }
+            return reported with { Output = Math.Min(MaxTokens ?? long.MaxValue, usage.OutputBytesSeen), Billing = UsageBilling.OutputSeen };
+        }
+        if (outcome != UsageOutcomes.ClientDisconnected || _attempt is null || Endpoint != "messages")
+        {
+            return default;
+        }
+        var bound = Budgets.CostBound.Measure(Body.Span, MaxTokens ?? 0);
+        // Cache writes for one hour are the dearest input class a request can ask for.
+        return bound.UsesCache
+            ? new BilledTokens(0, bound.OutputTokens, bound.InputTokens, 0, bound.InputTokens, 0, UsageBilling.Reservation)
+            : new BilledTokens(bound.InputTokens, bound.OutputTokens, 0, null, null, 0, UsageBilling.Reservation);
+    }
+
+    private readonly record struct BilledTokens(
+        long Input, long Output, long CacheCreation, long? CacheCreation5m, long? CacheCreation1h, long CacheRead, string? Billing);
 }

@@ -89,6 +89,8 @@ public sealed partial class MessagesProxy(
             return;
         }
         exchange.Model = request.Model;
+        exchange.Body = body.Memory;
+        exchange.MaxTokens = request.MaxTokens;
         exchange.Stream = request.Stream && shape == MessagesRequest.Shape.Messages;
         if (!RequestMetadata.TryRead(context.Request, out var requestMetadata, out problem))
         {
@@ -120,7 +122,18 @@ public sealed partial class MessagesProxy(
         }
         exchange.KeyId = admitted.KeyId;
         exchange.Workspace = admitted.Workspace;
-        exchange.Metadata = requestMetadata.IsEmpty ? admitted.Metadata : requestMetadata.SetItems(admitted.Metadata);
+        exchange.Metadata = admitted.Metadata;
+        if (!requestMetadata.IsEmpty)
+        {
+            var merged = requestMetadata.SetItems(admitted.Metadata);
+            if (InputLimits.CheckMetadata(merged) is { } invalid)
+            {
+                // Each part is within the limits; together they are not. The refusal records the key's own metadata.
+                await RefuseAsync(exchange, 400, "invalid_request_error", $"{RequestMetadata.Header}: together with the key's metadata, {invalid}.");
+                return;
+            }
+            exchange.Metadata = merged;
+        }
 
         if (shape == MessagesRequest.Shape.Messages && admitted.Logging.Mode != LogMode.MetadataOnly)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gateway.Projections.Usage;
 
 namespace Gateway.Api.DataPlane;
 
@@ -55,6 +56,7 @@ public sealed class MessagesRequest
         var hasMessages = false;
         int modelStart = 0, modelLength = 0;
         var seenStream = false;
+        var seenMaxTokens = false;
         try
         {
             var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
@@ -101,6 +103,13 @@ public sealed class MessagesRequest
                 }
                 else if (reader.ValueTextEquals("max_tokens"u8))
                 {
+                    // The gateway's bound must be the value the provider uses, whichever duplicate its parser keeps.
+                    if (seenMaxTokens)
+                    {
+                        problem = "max_tokens: duplicate field";
+                        return null;
+                    }
+                    seenMaxTokens = true;
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var value))
                     {
@@ -116,6 +125,11 @@ public sealed class MessagesRequest
                 }
                 else if (reader.ValueTextEquals("messages"u8))
                 {
+                    if (hasMessages)
+                    {
+                        problem = "messages: duplicate field";
+                        return null;
+                    }
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.StartArray)
                     {
@@ -154,9 +168,10 @@ public sealed class MessagesRequest
         {
             problem = "model: Field required";
         }
-        else if (string.IsNullOrWhiteSpace(model))
+        else if (InputLimits.CheckModel(model) is { } invalid)
         {
-            problem = "model: String should have at least 1 character";
+            // Checked before anything records it: the model reaches the usage event, log lines and report keys.
+            problem = $"model: {invalid}";
         }
         else if (!hasMessages)
         {

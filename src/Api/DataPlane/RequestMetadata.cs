@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Gateway.Projections.Usage;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;
@@ -8,7 +9,9 @@ namespace Gateway.Api.DataPlane;
 public static class RequestMetadata
 {
     public const string Header = "x-gateway-metadata";
-    private const int MaxEntries = 32;
+
+    // Well above what InputLimits lets through (16 entries, 1 kB), so only hostile headers are refused unread.
+    private const int MaxHeaderLength = 8 * 1024;
 
     public static bool TryRead(HttpRequest request, out ImmutableDictionary<string, string> metadata, out string? problem)
     {
@@ -18,6 +21,11 @@ public static class RequestMetadata
         if (string.IsNullOrWhiteSpace(raw))
         {
             return true;
+        }
+        if (raw.Length > MaxHeaderLength)
+        {
+            problem = $"{Header}: at most {InputLimits.MetadataMaxBytes} bytes of keys and values together.";
+            return false;
         }
         try
         {
@@ -32,14 +40,14 @@ public static class RequestMetadata
             {
                 if (property.Value.ValueKind != JsonValueKind.String)
                 {
-                    problem = $"{Header}: value of '{property.Name}' must be a string.";
+                    problem = $"{Header}: value of '{InputLimits.Echo(property.Name)}' must be a string.";
                     return false;
                 }
                 builder[property.Name] = property.Value.GetString()!;
             }
-            if (builder.Count > MaxEntries)
+            if (InputLimits.CheckMetadata(builder) is { } invalid)
             {
-                problem = $"{Header}: at most {MaxEntries} entries.";
+                problem = $"{Header}: {invalid}.";
                 return false;
             }
             metadata = builder.ToImmutable();
@@ -48,6 +56,12 @@ public static class RequestMetadata
         catch (JsonException)
         {
             problem = $"{Header}: must be a JSON object of strings.";
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString on an unpaired surrogate escape ("\ud800").
+            problem = $"{Header}: must be valid text (an unpaired surrogate cannot be recorded).";
             return false;
         }
     }

@@ -223,6 +223,10 @@ public static class SseRelay
         {
             meter.ReadEvent(data);
         }
+        else if (name.SequenceEqual("content_block_delta"u8))
+        {
+            meter.CountOutput(data);
+        }
         return name.SequenceEqual("message_stop"u8) || (!wasCompleted && meter.Completed) ? EventKind.MessageStop : EventKind.Other;
     }
 

@@ -24,6 +24,13 @@ public sealed class UsageMeter
     /// <summary>True once a message's usage has been seen.</summary>
     public bool HasUsage { get; private set; }
 
+    /// <summary>
+    /// Bytes of output text, thinking and tool input the provider streamed so far (as JSON-escaped on the wire: at
+    /// least the text's own bytes). A token is at least one byte of text, so this bounds the output tokens the client
+    /// was sent when the stream ends before the provider's final count.
+    /// </summary>
+    public long OutputBytesSeen { get; private set; }
+
     /// <summary>True once a stream's <c>message_stop</c> went by.</summary>
     public bool Completed { get; private set; }
 
@@ -104,6 +111,32 @@ public sealed class UsageMeter
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             // Passed through untouched (e.g. a field of an unexpected type); only the accounting misses it.
+        }
+    }
+
+    /// <summary>Adds a <c>content_block_delta</c> event's output (text, thinking or tool input) to <see cref="OutputBytesSeen"/>.</summary>
+    public void CountOutput(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("delta"u8))
+                {
+                    reader.Read();
+                    ReadDelta(ref reader);
+                    return;
+                }
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Relayed as is; only the count misses it.
         }
     }
 
@@ -194,6 +227,19 @@ public sealed class UsageMeter
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     StopReason = reader.GetString();
+                }
+            }
+            else if (reader.TokenType == JsonTokenType.PropertyName
+                     && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8)))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    OutputBytesSeen += reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+                }
+                else
+                {
+                    reader.Skip();
                 }
             }
             else if (reader.TokenType == JsonTokenType.PropertyName)

@@ -43,6 +43,7 @@ public sealed class ApiKeyGrain(
         {
             throw AdminException.Invalid("expires_at: must be in the future.");
         }
+        AdminInput.RequireRecordable(draft.Metadata);
 
         var secret = ApiKeySecret.Create(Id);
         state.State = new ApiKeyState
@@ -91,6 +92,7 @@ public sealed class ApiKeyGrain(
         {
             throw AdminException.Invalid("expires_at: must be in the future.");
         }
+        AdminInput.RequireRecordable(patch.Metadata);
         var key = state.State;
         key.Name = patch.Name ?? key.Name;
         key.Metadata = patch.Metadata is null ? key.Metadata : new Dictionary<string, string>(patch.Metadata);

@@ -25,6 +25,7 @@ public sealed class WorkspaceGrain(
         {
             throw AdminException.Conflict($"Workspace '{Id}'");
         }
+        AdminInput.RequireRecordable(draft.Metadata);
         var now = clock.GetUtcNow();
         state.State = new WorkspaceState
         {
@@ -51,6 +52,7 @@ public sealed class WorkspaceGrain(
         {
             throw AdminException.NotFound($"Workspace '{Id}'");
         }
+        AdminInput.RequireRecordable(patch.Metadata);
         var current = state.State;
         current.Name = patch.Name ?? current.Name;
         current.Metadata = patch.Metadata is null ? current.Metadata : new Dictionary<string, string>(patch.Metadata);

@@ -36,6 +36,9 @@ public sealed record UsageRecorded
     public long CacheReadInputTokens { get; init; }
     public string? StopReason { get; init; }
 
+    /// <summary>How the tokens were counted when not as the provider reported them (<see cref="UsageBilling"/>); null otherwise.</summary>
+    public string? Billing { get; init; }
+
     /// <summary>Exact cost in USD; null when the model has no known price (<see cref="PriceMissing"/>).</summary>
     public decimal? CostUsd { get; init; }
 
@@ -58,6 +61,16 @@ public sealed record UsageRecorded
 /// <param name="Model">The provider's own model id (e.g. a Bedrock inference profile).</param>
 /// <param name="Outcome">A <see cref="UsageOutcomes"/> name, or <c>skipped_circuit_open</c>.</param>
 public sealed record UsageAttempt(string Provider, string? Model, int Status, string Outcome, string? ErrorType, double LatencyMs);
+
+/// <summary>How a request's tokens were counted when the provider's final count never arrived (<see cref="UsageRecorded.Billing"/>).</summary>
+public static class UsageBilling
+{
+    /// <summary>The stream stopped early: output is the bytes of output streamed (at most <c>max_tokens</c>).</summary>
+    public const string OutputSeen = "output_seen";
+
+    /// <summary>The client left with no usage seen: the request's reservation bound.</summary>
+    public const string Reservation = "reservation";
+}
 
 /// <summary>Outcome names used in <see cref="UsageRecorded.Outcome"/>.</summary>
 public static class UsageOutcomes
