@@ -10,4 +10,7 @@ public sealed class BudgetOptions
     /// whose process died stops holding budget when it runs out.
     /// </summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a settle that failed is asked again before the budget is left to catch up from the ledger.</summary>
+    public TimeSpan SettleRetryFor { get; set; } = TimeSpan.FromHours(1);
 }

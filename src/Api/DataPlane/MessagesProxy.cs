@@ -68,11 +68,23 @@ public sealed partial class MessagesProxy(
         }
         var key = grains.ApiKey(keyId);
         var secretHash = ApiKeySecret.Hash(presented);
-        if (context.Request.ContentLength is not (<= ReadBeforeAuthenticationBytes)
-            && await key.AdmitAsync(secretHash, model: null, modelNames: null) is { Request: null } early)
+        if (context.Request.ContentLength is not (<= ReadBeforeAuthenticationBytes))
         {
-            await RefuseAsync(exchange, early.Status, early.ErrorType!, early.Message!);
-            return;
+            Admission early;
+            try
+            {
+                early = await key.AdmitAsync(secretHash, model: null, modelNames: null);
+            }
+            catch (Exception e) when (IsClusterFault(e, context))
+            {
+                await UnavailableAsync(exchange, e);
+                return;
+            }
+            if (early is { Request: null })
+            {
+                await RefuseAsync(exchange, early.Status, early.ErrorType!, early.Message!);
+                return;
+            }
         }
 
         using var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
@@ -114,7 +126,16 @@ public sealed partial class MessagesProxy(
         exchange.Catalog = catalog;
         exchange.Model = RecordedName(catalog, request.Model);
         var named = catalog.Find(request.Model);
-        var admission = await key.AdmitAsync(secretHash, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
+        Admission admission;
+        try
+        {
+            admission = await key.AdmitAsync(secretHash, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
+        }
+        catch (Exception e) when (IsClusterFault(e, context))
+        {
+            await UnavailableAsync(exchange, e);
+            return;
+        }
         if (admission.Request is not { } admitted)
         {
             await RefuseAsync(exchange, admission.Status, admission.ErrorType!, admission.Message!);
@@ -140,8 +161,20 @@ public sealed partial class MessagesProxy(
             exchange.Capture = new ContentCapture(admitted.Logging, body.Span, exchange.Stream, logsOptions.Value.MaxBodyBytes);
         }
 
-        if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty
-            && await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model, CostBound.Measure(body.Span, request.MaxTokens ?? 0)) is { } refusal)
+        BudgetVerdict? refusal = null;
+        try
+        {
+            if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty)
+            {
+                refusal = await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model, CostBound.Measure(body.Span, request.MaxTokens ?? 0));
+            }
+        }
+        catch (BudgetsUnavailableException e)
+        {
+            await UnavailableAsync(exchange, e);
+            return;
+        }
+        if (refusal is not null)
         {
             if (refusal.RetryAfterSeconds is { } seconds)
             {
@@ -242,6 +275,18 @@ public sealed partial class MessagesProxy(
     private static string RecordedName(ModelCatalog catalog, string model) =>
         catalog.Find(model) is { Spelling: not ModelSpelling.Anthropic } cloud ? cloud.Model.Id : model;
 
+    /// <summary>A fault of the cluster's own state (a grain that cannot load, a silo out of reach), not the client's leaving.</summary>
+    private static bool IsClusterFault(Exception e, HttpContext context) =>
+        e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>The key or a budget could not be reached: nothing was sent to a provider; the client may try again.</summary>
+    private async Task UnavailableAsync(Exchange exchange, Exception e)
+    {
+        LogClusterUnavailable(logger, e, exchange.RequestId);
+        exchange.Context.Response.Headers.RetryAfter = "1";
+        await RefuseAsync(exchange, 503, "overloaded_error", "The gateway cannot reach its key or budget state right now; try again shortly.");
+    }
+
     /// <summary>Settles the holds to the recorded cost, or leaves them to their lease when nothing was recorded.</summary>
     private async Task SettleAsync(Exchange exchange)
     {
@@ -283,6 +328,9 @@ public sealed partial class MessagesProxy(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId}: relaying the provider's answer failed")]
     private static partial void LogRoutingFailed(ILogger logger, Exception exception, string requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the key's or a budget's state could not be reached")]
+    private static partial void LogClusterUnavailable(ILogger logger, Exception exception, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{RequestId} refused: the model catalog could not be loaded")]
     private static partial void LogCatalogUnavailable(ILogger logger, Exception exception, string requestId);

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Fakes;
+using Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Npgsql;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// When a key's or a budget's state cannot be read (its grain cannot activate), the request is a 503
+/// <c>overloaded_error</c> with <c>retry-after</c> — never a 500 — nothing reaches the provider, and the gateway
+/// serves again once the state is readable, without a restart.
+/// </summary>
+public sealed class StateOutageTests : IAsyncLifetime
+{
+    private FakeAnthropic _fake = null!;
+
+    public async Task InitializeAsync() => _fake = await FakeAnthropic.StartAsync();
+
+    public async Task DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task A_key_whose_state_cannot_be_read_is_a_503_with_retry_after_until_it_can()
+    {
+        var connectionString = await TestPostgres.CreateDatabaseAsync("outage");
+        string secret;
+        // The key is created by one gateway, then served by a fresh one that has never loaded it.
+        await using (var first = await GatewayFixture.StartGatewayAsync(connectionString, clusterId: "outage"))
+        {
+            secret = await CreateBudgetedKeyAsync(GatewayFixture.Address(first));
+        }
+        await using var gateway = await GatewayFixture.StartGatewayAsync(connectionString, clusterId: "outage");
+        using var client = new HttpClient { BaseAddress = GatewayFixture.Address(gateway) };
+
+        await RenameStateTableAsync(connectionString, "grain_state", "grain_state_away");
+        try
+        {
+            using var refused = await client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("while away")));
+            var error = await AnthropicError.ReadAsync(refused, HttpStatusCode.ServiceUnavailable, "overloaded_error");
+            Assert.Equal("1", refused.Headers.GetValues("retry-after").Single());
+            Assert.StartsWith("req_", error.RequestId);
+            Assert.Empty(_fake.Requests);
+        }
+        finally
+        {
+            await RenameStateTableAsync(connectionString, "grain_state_away", "grain_state");
+        }
+
+        // Readable again: the next request is served (the failed activation is not kept).
+        for (var deadline = DateTime.UtcNow.AddSeconds(30); ; await Task.Delay(200))
+        {
+            using var answered = await client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("back")));
+            if (answered.StatusCode == HttpStatusCode.OK)
+            {
+                break;
+            }
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, answered.StatusCode);
+            Assert.True(DateTime.UtcNow < deadline, "still 503 30 s after the state came back");
+        }
+    }
+
+    private async Task<string> CreateBudgetedKeyAsync(Uri gateway)
+    {
+        using var admin = new HttpClient { BaseAddress = gateway };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
+        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "outage" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/admin/v1/providers", new
+        {
+            slug = "outage-provider",
+            kind = "anthropic",
+            base_url = _fake.BaseUrl.ToString(),
+            credentials = new { api_key = _fake.ApiKey },
+        })).EnsureSuccessStatusCode();
+        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new JsonObject
+        {
+            ["workspace"] = "outage",
+            ["name"] = "outage",
+            ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" },
+        });
+        key.EnsureSuccessStatusCode();
+        return (await key.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+    }
+
+    private static async Task RenameStateTableAsync(string connectionString, string from, string to)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"ALTER TABLE orleans.{from} RENAME TO {to}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
