@@ -147,8 +147,11 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
         var redacted = policy.Mode == LogMode.Redacted;
         if (redacted)
         {
-            Redactor.Apply(request, policy.Redact);
-            Redactor.Apply(response, policy.Redact);
+            var budget = RedactionBudget.PerBody();
+            if (!Redactor.Apply(request, policy.Redact, budget) | !Redactor.Apply(response, policy.Redact, budget))
+            {
+                LogRedactionCut(logger, entry.RequestId);
+            }
         }
         return new RequestContentRecorded
         {
@@ -183,6 +186,9 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
     private static JsonElement? ToElement(JsonNode? node) => node is null ? null : JsonSerializer.SerializeToElement(node);
 
     private sealed record Entry(string RequestId, string? Workspace, DateTimeOffset StartedAt, ContentCapture Capture);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: redacting the bodies of {RequestId} took too long; the strings left were masked whole")]
+    private static partial void LogRedactionCut(ILogger logger, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request log: the bodies of {RequestId} could not be read ({Error}); logged without them")]
     private static partial void LogUnreadable(ILogger logger, string requestId, string error);

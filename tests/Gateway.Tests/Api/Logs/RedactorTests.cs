@@ -15,7 +15,7 @@ public sealed class RedactorTests
              "metadata":{"user_id":"x@y.io"}}
             """);
 
-        Redactor.Apply(body, ["email", "card_number", @"ABC-\d{6}"]);
+        Assert.True(Redactor.Apply(body, ["email", "card_number", @"ABC-\d{6}"], RedactionBudget.PerBody()));
 
         Assert.Equal("Reply to [REDACTED:email]", body!["system"]!.GetValue<string>());
         Assert.Equal("Card [REDACTED:card_number], ticket [REDACTED], mail [REDACTED:email]",
@@ -24,6 +24,34 @@ public sealed class RedactorTests
         // Numbers and keys are structure, not text: they stay.
         Assert.Equal(4111111111111111, body["max_tokens"]!.GetValue<long>());
         Assert.NotNull(JsonNode.Parse(body.ToJsonString()));
+    }
+
+    [Fact]
+    public void A_body_of_30_000_strings_is_redacted_within_its_budget_and_what_the_budget_does_not_reach_is_masked_whole()
+    {
+        // 30,000 strings of 40 characters against three patterns: 3.6 M characters scanned, within 8 M ...
+        static JsonObject Body() => new() { ["items"] = new JsonArray([.. Enumerable.Range(0, 30_000).Select(i => (JsonNode)$"item {i:D6} mail u{i:D5}@example.org pads")]) };
+        var body = Body();
+        Assert.Equal(40, body["items"]![0]!.GetValue<string>().Length);
+        Assert.True(Redactor.Apply(body, ["email", "card_number", "phone"], RedactionBudget.PerBody()));
+        Assert.Equal("item 029999 mail [REDACTED:email] pads", body["items"]![29_999]!.GetValue<string>());
+
+        // ... and with a budget for 1,000 of them, the rest are withheld whole, never stored unmasked.
+        var small = new RedactionBudget(1_000 * 40 * 3, TimeSpan.FromMinutes(1));
+        body = Body();
+        Assert.False(Redactor.Apply(body, ["email", "card_number", "phone"], small));
+        Assert.Equal("item 000999 mail [REDACTED:email] pads", body["items"]![999]!.GetValue<string>());
+        Assert.All(body["items"]!.AsArray().Skip(1_000), s => Assert.Equal("[REDACTED]", s!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void A_catastrophic_expression_runs_in_linear_time_on_the_non_backtracking_engine()
+    {
+        // (a+)+$ against "aaaa…b" takes exponential time on a backtracking engine.
+        var body = new JsonObject { ["text"] = new string('a', 50_000) + "b" };
+
+        Assert.True(Redactor.Apply(body, ["(a+)+$"], RedactionBudget.PerBody()));
+        Assert.Equal(new string('a', 50_000) + "b", body["text"]!.GetValue<string>());
     }
 
     [Fact]
