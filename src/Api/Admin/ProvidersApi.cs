@@ -7,6 +7,7 @@ using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Admin;
 
@@ -46,7 +47,7 @@ public static class ProvidersApi
         string? TokenUrl,
         Dictionary<string, string>? ModelIds);
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, IOptions<DataPlaneOptions> options)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateProviderRequest>(context.Request);
         if (error is not null)
@@ -64,11 +65,29 @@ public static class ProvidersApi
             throw AdminException.Invalid("credentials: required.");
         }
         CheckServiceAccount(request.Kind, request.Credentials);
+        CheckAddresses(request.BaseUrl, request.TokenUrl, options.Value);
         var view = await grains.Provider(slug!).CreateAsync(new ProviderDraft(
             request.Kind, request.BaseUrl, request.Credentials.ToImmutableDictionary(), request.Region, request.Project,
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         await audit.RecordAsync(context, "provider", view.Slug, "created", $"credentials: {string.Join(", ", view.CredentialFields)}");
         return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>A provider address at a link-local or metadata host is refused now (connections to one are refused anyway).</summary>
+    private static void CheckAddresses(string? baseUrl, string? tokenUrl, DataPlaneOptions options)
+    {
+        if (options.AllowLinkLocalProviders)
+        {
+            return;
+        }
+        if (Providers.ProviderAddresses.Check(baseUrl) is { } problem)
+        {
+            throw AdminException.Invalid($"base_url: {problem}.");
+        }
+        if (Providers.ProviderAddresses.Check(tokenUrl) is { } tokenProblem)
+        {
+            throw AdminException.Invalid($"token_url: {tokenProblem}.");
+        }
     }
 
     /// <summary>A Vertex key file whose private key cannot sign is refused now, not on the first request.</summary>
@@ -96,7 +115,8 @@ public static class ProvidersApi
             ? TypedResults.Json(view, AdminJson.Options)
             : new AnthropicErrorResult(404, "not_found_error", $"Provider '{slug}' does not exist.");
 
-    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit)
+    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit,
+        IOptions<DataPlaneOptions> options)
     {
         var (request, error) = await AdminJson.ReadAsync<UpdateProviderRequest>(context.Request);
         if (error is not null)
@@ -104,6 +124,7 @@ public static class ProvidersApi
             return error;
         }
         slug = slug.TrimStart('@');
+        CheckAddresses(request!.BaseUrl, request.TokenUrl, options.Value);
         if (request!.Credentials is { } credentials && await grains.Provider(slug).GetAsync() is { } current)
         {
             CheckServiceAccount(current.Kind, credentials);

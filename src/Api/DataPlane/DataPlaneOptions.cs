@@ -10,4 +10,7 @@ public sealed class DataPlaneOptions
 
     /// <summary>Largest non-streaming provider response relayed.</summary>
     public long MaxResponseBodyBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Whether provider connections may reach link-local addresses (where clouds serve instance metadata).</summary>
+    public bool AllowLinkLocalProviders { get; set; }
 }

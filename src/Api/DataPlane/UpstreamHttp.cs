@@ -1,18 +1,22 @@
 using System.Net;
+using Gateway.Api.Providers;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.DataPlane;
 
 /// <summary>
 /// The one HTTP connection pool to providers. No automatic decompression (the gateway must read usage, so it
 /// never asks for compressed bodies), no redirects, no cookies, and no trace headers: nothing reaches the
-/// provider that the client did not send.
+/// provider that the client did not send. Link-local addresses are refused (<see cref="ProviderAddresses"/>).
 /// </summary>
 public sealed class UpstreamHttp : IDisposable
 {
-    public UpstreamHttp()
+    public UpstreamHttp(IOptions<DataPlaneOptions> options)
     {
+        var allowLinkLocal = options.Value.AllowLinkLocalProviders;
         Invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
+            ConnectCallback = (context, cancellationToken) => ProviderAddresses.ConnectAsync(context, allowLinkLocal, cancellationToken),
             AutomaticDecompression = DecompressionMethods.None,
             AllowAutoRedirect = false,
             UseCookies = false,

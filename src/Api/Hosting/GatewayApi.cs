@@ -39,7 +39,8 @@ public static class GatewayApi
         services.AddSingleton<TargetHealth>();
         services.AddSingleton<AnthropicProtocol>();
         services.AddSingleton<BedrockProtocol>();
-        services.AddSingleton<VertexTokens>();
+        services.AddSingleton(sp => new VertexTokens(sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataPlaneOptions>>().Value.AllowLinkLocalProviders));
         services.AddSingleton<VertexProtocol>();
         services.AddSingleton<ProviderProtocols>();
         services.AddSingleton<ModelsProxy>();

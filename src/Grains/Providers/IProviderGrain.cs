@@ -94,7 +94,8 @@ public sealed record SealedProviderConnection(
     [property: Id(10)] ImmutableDictionary<string, string>? ModelIds = null)
 {
     public ProviderConnection Unseal(ICredentialProtector protector) => new(Slug, Kind, BaseUrl,
-        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(ProtectedCredentials))!.ToImmutableDictionary(),
+        System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(
+            protector.Unprotect(ProtectedCredentials, ProviderGrain.CredentialBinding(Slug)))!.ToImmutableDictionary(),
         Models, Workspaces, Version, Region, Project, TokenUrl, ModelIds);
 }
 

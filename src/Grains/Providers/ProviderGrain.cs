@@ -118,11 +118,24 @@ public sealed class ProviderGrain(
         return Task.FromResult<SealedProviderConnection?>(_connection);
     }
 
+    /// <summary>What a provider's credential is bound to: a ciphertext moved to another provider's row does not decrypt.</summary>
+    public static string CredentialBinding(string slug) => "provider/" + slug;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A credential stored before it was bound to its provider is bound now.
+        if (Exists && protector.IsLegacy(state.State.ProtectedCredentials))
+        {
+            state.State.ProtectedCredentials = Protect(Unprotect(state.State.ProtectedCredentials));
+            await state.WriteStateAsync(cancellationToken);
+        }
+    }
+
     private string Protect(ImmutableDictionary<string, string> credentials) =>
-        protector.Protect(JsonSerializer.Serialize(credentials));
+        protector.Protect(JsonSerializer.Serialize(credentials), CredentialBinding(Slug));
 
     private ImmutableDictionary<string, string> Unprotect(string protectedValue) =>
-        JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(protectedValue))!.ToImmutableDictionary();
+        JsonSerializer.Deserialize<Dictionary<string, string>>(protector.Unprotect(protectedValue, CredentialBinding(Slug)))!.ToImmutableDictionary();
 
     private ProviderView View() => new(Slug, state.State.Kind, state.State.BaseUrl, state.State.Region, state.State.Project,
         state.State.Models?.ToImmutableArray(), state.State.Workspaces?.ToImmutableArray(), [.. state.State.CredentialFields],

@@ -42,12 +42,15 @@ public sealed class VertexTokens : IDisposable
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
     private readonly IClock _clock;
+    private readonly bool _allowLinkLocal;
 
     /// <summary>Creates the service; <paramref name="time"/> drives token expiry and the failure hold-off.</summary>
-    public VertexTokens(TimeProvider time)
+    /// <param name="allowLinkLocal">Whether a token endpoint may be a link-local address (<see cref="ProviderAddresses"/>).</param>
+    public VertexTokens(TimeProvider time, bool allowLinkLocal = false)
     {
         _time = time;
         _clock = new TimeProviderClock(time);
+        _allowLinkLocal = allowLinkLocal;
     }
 
     /// <summary>
@@ -130,6 +133,11 @@ public sealed class VertexTokens : IDisposable
         else
         {
             url = key.TokenUri ?? DefaultTokenUrl;
+        }
+        // The key file's token_uri is an address too: it must not lead to the host's metadata service.
+        if (!_allowLinkLocal && ProviderAddresses.Check(url) is { } problem)
+        {
+            throw new VertexCredentialException($"The token endpoint {problem}.");
         }
         var initializer = key.CreateInitializer(url, Scopes);
         initializer.Clock = _clock;

@@ -132,7 +132,7 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         var stored = await StoredStateAsync("p/" + slug);
         Assert.NotEmpty(stored);
         Assert.DoesNotContain(secret, stored);
-        Assert.Contains("v1:", stored);
+        Assert.Contains("\"ProtectedCredentials\":\"v2:", stored);
     }
 
     [Theory]
