@@ -95,7 +95,13 @@ public sealed class RequestContentProjection : IProjection
         {
             AppendContent(text, answer, MaxSearchChars);
         }
-        return text.Length > MaxSearchChars ? text.ToString(0, MaxSearchChars) : text.ToString();
+        if (text.Length <= MaxSearchChars)
+        {
+            return text.ToString();
+        }
+        // Never cut between the halves of a surrogate pair: a lone half cannot be encoded as UTF-8 for PostgreSQL,
+        // and the projection would stop on it.
+        return text.ToString(0, char.IsHighSurrogate(text[MaxSearchChars - 1]) ? MaxSearchChars - 1 : MaxSearchChars);
     }
 
     private static void AppendContent(StringBuilder text, JsonElement content, int upTo)
