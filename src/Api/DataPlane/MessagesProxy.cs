@@ -168,6 +168,12 @@ public sealed partial class MessagesProxy(
             {
                 refusal = await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model, CostBound.Measure(body.Span, request.MaxTokens ?? 0));
             }
+            else if (BudgetGate.RateLimitsOnly(admitted.Scopes) is { IsEmpty: false } limited)
+            {
+                // count_tokens is not billed, but it is a request: requests per minute and concurrency hold for it.
+                refusal = await budgets.ReserveAsync(exchange.RequestId, limited, 0, 0, exchange.StartedAt);
+                exchange.Holds = refusal is null ? limited : [];
+            }
         }
         catch (BudgetsUnavailableException e)
         {

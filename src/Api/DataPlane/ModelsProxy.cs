@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.Errors;
 using Gateway.Api.Providers;
 using Gateway.Grains;
+using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
 using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +17,7 @@ namespace Gateway.Api.DataPlane;
 /// providers serve, narrowed by the key's allow-list — in Anthropic's list shape and paging.
 /// </summary>
 public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connections, UpstreamHttp upstream, ProviderModelLists lists,
-    CurrentCatalog catalogs)
+    CurrentCatalog catalogs, BudgetGate budgets, TimeProvider clock)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;
@@ -30,13 +32,64 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             await AnthropicErrors.WriteAsync(context, 400, "invalid_request_error", $"limit: must be an integer from 1 to {MaxLimit}.");
             return;
         }
+        await ServeAdmittedAsync(context, model: null, (admitted, providers) => ListAsync(context, limit, admitted, providers));
+    }
 
-        var (admitted, providers) = await AdmitAsync(context, model: null);
+    public Task GetAsync(HttpContext context, string id) =>
+        ServeAdmittedAsync(context, id, (admitted, providers) => GetAsync(context, id, admitted, providers));
+
+    /// <summary>
+    /// Admits the request with its key and holds it against the key's and workspace's rate limits (a model list is not
+    /// billed, but it is a request), then serves it.
+    /// </summary>
+    private async Task ServeAdmittedAsync(HttpContext context, string? model, Func<AdmittedRequest, IReadOnlyList<ProviderConnection>, Task> serve)
+    {
+        var (admitted, providers) = await AdmitAsync(context, model);
         if (admitted is null)
         {
             return;
         }
+        var limited = BudgetGate.RateLimitsOnly(admitted.Scopes);
+        var requestId = Errors.RequestIds.Get(context) ?? "";
+        if (!limited.IsEmpty)
+        {
+            BudgetVerdict? refusal;
+            try
+            {
+                refusal = await budgets.ReserveAsync(requestId, limited, 0, 0, clock.GetUtcNow());
+            }
+            catch (BudgetsUnavailableException)
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot reach its rate-limit state right now; try again shortly.");
+                return;
+            }
+            if (refusal is not null)
+            {
+                if (refusal.RetryAfterSeconds is { } seconds)
+                {
+                    context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                await AnthropicErrors.WriteAsync(context, refusal.Status, refusal.ErrorType!, refusal.Message!);
+                return;
+            }
+        }
+        try
+        {
+            await serve(admitted, providers);
+        }
+        finally
+        {
+            if (!limited.IsEmpty)
+            {
+                await budgets.SettleAsync(requestId, limited, 0, 0);
+            }
+        }
+    }
 
+    private async Task ListAsync(HttpContext context, int limit, AdmittedRequest admitted, IReadOnlyList<ProviderConnection> providers)
+    {
+        var query = context.Request.Query;
         var catalog = await catalogs.GetAsync();
         List<JsonObject> models = [];
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -92,13 +145,8 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         await context.Response.WriteAsync(result.ToJsonString(), context.RequestAborted);
     }
 
-    public async Task GetAsync(HttpContext context, string id)
+    private async Task GetAsync(HttpContext context, string id, AdmittedRequest admitted, IReadOnlyList<ProviderConnection> providers)
     {
-        var (admitted, providers) = await AdmitAsync(context, id);
-        if (admitted is null)
-        {
-            return;
-        }
         var catalog = await catalogs.GetAsync();
         var entry = catalog.Find(id)?.Model;
         foreach (var provider in providers)
@@ -130,9 +178,32 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
                 continue;
             }
 
-            // The provider resolves aliases ("claude-sonnet-4-5") to the dated id, so ask it directly (a cloud's
-            // spelling by the Anthropic id it stands for).
+            // The provider's list (kept a few minutes) answers for its ids and the catalog's aliases of them, so a client
+            // asking again and again does not reach the provider each time.
             var asked = ProviderModels.Resolve(catalog, provider, id) ?? id;
+            JsonObject? known = null;
+            try
+            {
+                known = (await lists.ListAsync(catalog, provider, context.RequestAborted)).FirstOrDefault(m => Id(m) == asked || Id(m) == entry?.Id);
+            }
+            catch (Exception e) when (e is ProviderCatalogException or HttpRequestException or JsonException or IOException or InvalidDataException
+                                          || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
+            {
+                // No list now: ask the provider for the one model below, which answers with its own errors.
+            }
+            if (known is not null)
+            {
+                if (admitted.Models is { Length: > 0 } permitted && !ModelPatterns.Matches(permitted, Id(known)) && !ModelPatterns.Matches(permitted, id)
+                    && entry?.Aliases.Any(alias => ModelPatterns.Matches(permitted, alias)) != true)
+                {
+                    break;
+                }
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync(known.ToJsonString(), context.RequestAborted);
+                return;
+            }
+
+            // An alias neither the list nor the catalog knows: the provider resolves it.
             using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(asked), context.Request, null);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             deadline.CancelAfter(ProviderTimeout);
@@ -182,8 +253,19 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             await AnthropicErrors.WriteAsync(context, 401, "authentication_error", problem);
             return (null, []);
         }
-        var names = model is null ? null : (await catalogs.GetAsync()).Find(model) is { } known ? [known.Model.Id, .. known.Model.Aliases] : (string[]?)null;
-        var admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model, names);
+        Admission admission;
+        try
+        {
+            var names = model is null ? null : (await catalogs.GetAsync()).Find(model) is { } known ? [known.Model.Id, .. known.Model.Aliases] : (string[]?)null;
+            admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model, names);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            // The key's state (or the catalog) cannot be reached: the client may try again; never a 500.
+            context.Response.Headers.RetryAfter = "1";
+            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot reach its key state right now; try again shortly.");
+            return (null, []);
+        }
         if (admission.Request is not { } admitted)
         {
             await AnthropicErrors.WriteAsync(context, admission.Status, admission.ErrorType!, admission.Message!);
