@@ -23,7 +23,8 @@ public static class ChargebackApi
 
     public sealed record ChargebackRow(string Value, long Requests, decimal CostUsd);
 
-    public sealed record ChargebackReport(string Month, string Dimension, IReadOnlyList<ChargebackRow> Rows, decimal TotalUsd);
+    /// <param name="TotalUsd">The whole month's total, whichever page this is.</param>
+    public sealed record ChargebackReport(string Month, string Dimension, IReadOnlyList<ChargebackRow> Rows, decimal TotalUsd, string? NextCursor = null);
 
     private static async Task<IResult> GetAsync(HttpContext context, NpgsqlDataSource database)
     {
@@ -44,12 +45,20 @@ public static class ChargebackApi
             return SpendApi.Invalid("format: must be json or csv.");
         }
 
+        // JSON answers page by page (the month's total on each); the CSV download is the whole report.
+        var limit = int.MaxValue;
+        long offset = 0;
+        if (format == "json" && !ReportPaging.TryRead(query, out limit, out offset, out error))
+        {
+            return SpendApi.Invalid(error!);
+        }
         await using var command = database.CreateCommand($"""
-            SELECT coalesce(nullif({dimension!.Sql}, ''), '{SpendApi.Unattributed}'), sum(requests), sum(cost_usd)
+            SELECT coalesce(nullif({dimension!.Sql}, ''), '{SpendApi.Unattributed}'), sum(requests), sum(cost_usd), sum(sum(cost_usd)) OVER ()
             FROM {ReadSchema.SpendDaily}
             WHERE day >= $1 AND day < $2 AND ($3::text[] IS NULL OR workspace = ANY($3))
             GROUP BY 1
             ORDER BY 3 DESC, 1
+            {(format == "json" ? $"LIMIT {limit + 1} OFFSET {offset}" : "")}
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = month });
         command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1) });
@@ -59,14 +68,18 @@ public static class ChargebackApi
             command.Parameters.Add(new NpgsqlParameter { Value = key });
         }
         var rows = new List<ChargebackRow>();
+        decimal total = 0;
         await using (var reader = await command.ExecuteReaderAsync(context.RequestAborted))
         {
             while (await reader.ReadAsync(context.RequestAborted))
             {
                 rows.Add(new ChargebackRow(reader.GetString(0), reader.GetInt64(1), reader.GetDecimal(2)));
+                total = reader.GetDecimal(3);
             }
         }
-        var report = new ChargebackReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), dimensionText, rows, rows.Sum(r => r.CostUsd));
+        var more = rows.Count > limit;
+        var report = new ChargebackReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), dimensionText, more ? rows[..limit] : rows, total,
+            more ? ReportPaging.Next(offset, limit) : null);
         return format == "json" ? TypedResults.Json(report, AdminJson.Options) : TypedResults.File(ToCsv(report), "text/csv; charset=utf-8", $"chargeback-{report.Month}-{dimensionText}.csv");
     }
 

@@ -50,6 +50,10 @@ public static class SpendApi
         {
             return Invalid(error!);
         }
+        if (!ReportPaging.TryRead(query, out var limit, out var offset, out error))
+        {
+            return Invalid(error!);
+        }
         var principal = AdminAuth.Principal(context);
         await using var command = database.CreateCommand($"""
             SELECT coalesce(nullif({group!.Sql}, ''), '{Unattributed}'), date_trunc('{interval}', day)::date,
@@ -59,6 +63,7 @@ public static class SpendApi
             WHERE ($1::date IS NULL OR day >= $1) AND ($2::date IS NULL OR day <= $2) AND ($3::text[] IS NULL OR workspace = ANY($3))
             GROUP BY 1, 2
             ORDER BY 2, 4 DESC, 1
+            LIMIT {limit + 1} OFFSET {offset}
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)from ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)to ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Date });
@@ -74,7 +79,8 @@ public static class SpendApi
             rows.Add(new SpendRow(reader.GetString(0), DateOnly.FromDateTime(reader.GetDateTime(1)), reader.GetInt64(2), reader.GetDecimal(3),
                 reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetInt64(7)));
         }
-        return TypedResults.Json(new ListPage<SpendRow>(rows, null), AdminJson.Options);
+        var more = rows.Count > limit;
+        return TypedResults.Json(new ListPage<SpendRow>(more ? rows[..limit] : rows, more ? ReportPaging.Next(offset, limit) : null), AdminJson.Options);
     }
 
     /// <summary>The workspaces an admin's reports cover: null (all) for an org admin.</summary>

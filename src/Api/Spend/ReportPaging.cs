@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace Gateway.Api.Spend;
+
+/// <summary>
+/// Pages of a report's ordered rows: <c>limit</c> (default 1 000, at most 10 000) and an opaque <c>cursor</c> for the
+/// next page, so a report whose grouping has a value per request (a per-request metadata value) cannot grow without bound.
+/// </summary>
+public static class ReportPaging
+{
+    public const int DefaultLimit = 1_000;
+    public const int MaxLimit = 10_000;
+
+    public static bool TryRead(IQueryCollection query, out int limit, out long offset, out string? error)
+    {
+        limit = DefaultLimit;
+        offset = 0;
+        error = null;
+        if (query.TryGetValue("limit", out var text) && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            error = $"limit: must be an integer from 1 to {MaxLimit}.";
+            return false;
+        }
+        if (query["cursor"].FirstOrDefault() is { Length: > 0 } cursor)
+        {
+            try
+            {
+                var decoded = Encoding.ASCII.GetString(Convert.FromBase64String(cursor));
+                if (!decoded.StartsWith("o:", StringComparison.Ordinal) || !long.TryParse(decoded[2..], NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+                {
+                    error = "cursor: not a cursor this report gave.";
+                    return false;
+                }
+            }
+            catch (FormatException)
+            {
+                error = "cursor: not a cursor this report gave.";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The cursor of the page after one of <paramref name="limit"/> rows at <paramref name="offset"/>.</summary>
+    public static string Next(long offset, int limit) => Convert.ToBase64String(Encoding.ASCII.GetBytes("o:" + (offset + limit).ToString(CultureInfo.InvariantCulture)));
+}
