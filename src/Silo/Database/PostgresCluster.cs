@@ -11,6 +11,10 @@ namespace Gateway.Silo.Database;
 internal static class PostgresCluster
 {
     public const string SystemUser = "postgres";
+
+    /// <summary>Where clusters live whose data folder the postgres user cannot enter (see <see cref="ResolveDirectoryAsync"/>).</summary>
+    public const string Shelter = "/var/lib/gateway";
+    private const string OwnerSuffix = ".owner";
     public const string DatabaseUser = "gateway";
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
@@ -29,9 +33,13 @@ internal static class PostgresCluster
 
         // An ancestor (typically /root, mode 700) keeps the postgres user out. Rather than loosen its
         // permissions, keep the cluster where that user can reach it and leave a link in the data folder.
+        // Its life is tied to the data folder: an owner file names the folder, and a cluster whose folder is gone is
+        // removed by the next start (of any gateway on this machine).
+        SweepOrphans(logger);
         var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataRoot)))[..12];
-        var reachable = Path.Combine("/var/lib/gateway", $"postgres-{hash}");
-        Directory.CreateDirectory("/var/lib/gateway");
+        var reachable = Path.Combine(Shelter, $"postgres-{hash}");
+        Directory.CreateDirectory(Shelter);
+        await File.WriteAllTextAsync(reachable + OwnerSuffix, dataRoot, cancellationToken);
         if (!Path.Exists(preferred))
         {
             File.CreateSymbolicLink(preferred, reachable);
@@ -39,6 +47,43 @@ internal static class PostgresCluster
         logger.LogWarning("The postgres user cannot enter {DataRoot}; the embedded cluster lives in {Cluster} (linked from {Link})",
             dataRoot, reachable, preferred);
         return reachable;
+    }
+
+    /// <summary>
+    /// Removes the sheltered clusters whose data folder no longer exists and on which no server runs; returns how many.
+    /// (Clusters made before owner files existed carry none and are left alone.)
+    /// </summary>
+    public static int SweepOrphans(ILogger logger)
+    {
+        if (!Directory.Exists(Shelter))
+        {
+            return 0;
+        }
+        var removed = 0;
+        foreach (var owner in Directory.EnumerateFiles(Shelter, "postgres-*" + OwnerSuffix))
+        {
+            var cluster = owner[..^OwnerSuffix.Length];
+            try
+            {
+                var dataRoot = File.ReadAllText(owner).Trim();
+                if (dataRoot.Length == 0 || Directory.Exists(dataRoot) || RunningServer(cluster) is not null)
+                {
+                    continue;
+                }
+                foreach (var folder in new[] { cluster, cluster + ".init" }.Where(Directory.Exists))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+                File.Delete(owner);
+                removed++;
+                logger.LogInformation("Removed the embedded cluster {Cluster}: its data folder {DataRoot} is gone", cluster, dataRoot);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning(e, "Could not remove the orphaned embedded cluster {Cluster}", cluster);
+            }
+        }
+        return removed;
     }
 
     private static async Task<bool> CanPostgresUserEnterAsync(string directory, CancellationToken cancellationToken)
@@ -87,14 +132,13 @@ internal static class PostgresCluster
         Directory.Delete(staging, recursive: true);
     }
 
-    public static async Task StopOrphanAsync(string clusterDirectory, ILogger logger)
+    /// <summary>The pid of a PostgreSQL server running on the cluster, or null.</summary>
+    private static int? RunningServer(string clusterDirectory)
     {
-        // A gateway killed without its parent-death signal reaching the server (or an older build) can leave a
-        // postmaster holding this cluster. Stop it so this process owns the server's lifetime.
         var pidFile = Path.Combine(clusterDirectory, "postmaster.pid");
         if (!File.Exists(pidFile))
         {
-            return;
+            return null;
         }
         string[] lines;
         try
@@ -103,11 +147,20 @@ internal static class PostgresCluster
         }
         catch (IOException)
         {
-            return;
+            return null;
         }
         // Line 1 is the postmaster's pid, line 2 its data directory: a reused pid belongs to another program.
-        if (lines.Length < 2 || !int.TryParse(lines[0], out var pid) || !Posix.IsAlive(pid) || !IsPostgres(pid)
-            || Path.GetFullPath(lines[1]) != Path.GetFullPath(clusterDirectory))
+        return lines.Length >= 2 && int.TryParse(lines[0], out var pid) && Posix.IsAlive(pid) && IsPostgres(pid)
+               && Path.GetFullPath(lines[1]) == Path.GetFullPath(clusterDirectory)
+            ? pid
+            : null;
+    }
+
+    public static async Task StopOrphanAsync(string clusterDirectory, ILogger logger)
+    {
+        // A gateway killed without its parent-death signal reaching the server (or an older build) can leave a
+        // postmaster holding this cluster. Stop it so this process owns the server's lifetime.
+        if (RunningServer(clusterDirectory) is not { } pid)
         {
             return;
         }

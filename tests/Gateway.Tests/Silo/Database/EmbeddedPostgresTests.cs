@@ -105,6 +105,30 @@ public sealed class EmbeddedPostgresTests : IDisposable
         {
             // Leftovers under /tmp are harmless.
         }
+        // A cluster kept outside the folder (as root) goes with it.
+        PostgresCluster.SweepOrphans(NullLogger.Instance);
+    }
+
+    [Fact]
+    public async Task A_cluster_kept_outside_an_unreachable_data_folder_is_removed_once_the_folder_is_gone()
+    {
+        // A folder the postgres user cannot enter (mode 700 above it, as mktemp makes): as root the cluster is sheltered.
+        var closed = Directory.CreateTempSubdirectory("gateway-closed-");
+        File.SetUnixFileMode(closed.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var dataRoot = Path.Combine(closed.FullName, "data");
+        string cluster;
+        await using (var server = await EmbeddedPostgres.StartAsync(new EmbeddedPostgresOptions(dataRoot) { Durable = false }, NullLogger.Instance))
+        {
+            cluster = Path.GetFullPath(server.ClusterDirectory);
+        }
+        var sheltered = !cluster.StartsWith(Path.GetFullPath(dataRoot), StringComparison.Ordinal);
+        Assert.Equal(Environment.UserName == "root", sheltered);
+
+        closed.Delete(recursive: true);
+        PostgresCluster.SweepOrphans(NullLogger.Instance);
+
+        Assert.False(Directory.Exists(cluster), $"{cluster} outlived its data folder");
+        Assert.False(File.Exists(cluster + ".owner"));
     }
 
     private static async Task ExecuteAsync(string connectionString, string sql)
