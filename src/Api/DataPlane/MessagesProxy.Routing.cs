@@ -360,6 +360,7 @@ public sealed partial class MessagesProxy
         // Recorded before the client can see the body: an answered request always has its record.
         if (!await RecordAsync(exchange, exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter)))
         {
+            context.Response.Headers.RetryAfter = "1";
             await AnthropicErrors.WriteAsync(context, 503, "overloaded_error",
                 "The gateway could not record this request's usage, so it withholds the answer; try again shortly.");
             return null;

@@ -40,10 +40,11 @@ public sealed class EventStreamWriter<T>(IDocumentStore store, string eventTypeN
     /// </summary>
     /// <param name="retry">True when <paramref name="events"/> are the same events as the last, failed call.</param>
     /// <returns>False when a retry found its events already committed (nothing was written again).</returns>
-    public async Task<bool> WriteAsync(NpgsqlDataSource database, StreamCursor cursor, IReadOnlyList<T> events, bool retry = false)
+    public async Task<bool> WriteAsync(NpgsqlDataSource database, StreamCursor cursor, IReadOnlyList<T> events, bool retry = false,
+        CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenConnectionAsync();
-        if (cursor.Unresolved > 0 && await ResolveAsync(connection, cursor) && retry)
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        if (cursor.Unresolved > 0 && await ResolveAsync(connection, cursor, cancellationToken) && retry)
         {
             return false;
         }
@@ -76,7 +77,7 @@ public sealed class EventStreamWriter<T>(IDocumentStore store, string eventTypeN
         command.BatchCommands.Add(Command(_append, cursor.Stream, DotNetType, ids, versions, data));
         try
         {
-            await command.ExecuteNonQueryAsync();
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         catch
         {
@@ -91,13 +92,13 @@ public sealed class EventStreamWriter<T>(IDocumentStore store, string eventTypeN
     }
 
     /// <summary>Whether the last failed write's events are in the stream; moves the cursor past them when they are.</summary>
-    private async Task<bool> ResolveAsync(NpgsqlConnection connection, StreamCursor cursor)
+    private async Task<bool> ResolveAsync(NpgsqlConnection connection, StreamCursor cursor, CancellationToken cancellationToken)
     {
         await using var count = new NpgsqlCommand(_countWritten, connection);
         count.Parameters.Add(new NpgsqlParameter { Value = cursor.Stream! });
         count.Parameters.Add(new NpgsqlParameter { Value = cursor.Version });
         count.Parameters.Add(new NpgsqlParameter { Value = cursor.Version + cursor.Unresolved });
-        var written = (long)(await count.ExecuteScalarAsync())!;
+        var written = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
         var committed = written == cursor.Unresolved;
         if (!committed && written != 0)
         {

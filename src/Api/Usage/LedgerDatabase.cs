@@ -15,8 +15,13 @@ public sealed class LedgerDatabase : IAsyncDisposable
         // The same few statements run for every request: prepared once per connection, they skip planning. Only this
         // code uses these pools and it leaves no session state behind, so a connection back in the pool is not reset
         // (the reset would ride along with the next commit on the request's path).
+        // A database that stops answering must not hold a commit for long: the command gives up (Npgsql's own timeout
+        // also breaks a connection the server no longer answers on), and the ledger retries or reports it unavailable.
         Source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
         {
+            CommandTimeout = 4,
+            Timeout = 4,
+            CancellationTimeout = 1000,
             MaxPoolSize = 8,
             MaxAutoPrepare = 16,
             AutoPrepareMinUsages = 2,

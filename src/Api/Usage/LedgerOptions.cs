@@ -17,4 +17,16 @@ public sealed class LedgerOptions
 
     /// <summary>Attempts at one batch before its requests are told the ledger is unavailable.</summary>
     public int Attempts { get; set; } = 3;
+
+    /// <summary>
+    /// A commit taking longer than this marks the ledger stalled: new requests are refused (503) before any provider is
+    /// called, while the commit goes on. (A commit takes about a millisecond; a checkpoint's flush, rarely, a second.)
+    /// </summary>
+    public TimeSpan StallAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest one attempt at a batch may take before it is cancelled (the database not answering).</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Longest a request waits for its usage to be committed, over every attempt; then its answer is withheld (503).</summary>
+    public TimeSpan MaxCommitWait { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Gateway.Projections.Usage;
 using Marten;
@@ -22,6 +23,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 {
     private const string Schema = LedgerSchema.Schema;
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinAttempt = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan StreamVersionInterval = TimeSpan.FromSeconds(1);
 
     private readonly EventStreamWriter<UsageRecorded> _writer = new(store, LedgerSchema.UsageEventType, LedgerSchema.UsageStreamPrefix);
@@ -88,15 +90,33 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 
     private async Task CommitAsync(List<Pending> batch, StreamCursor cursor)
     {
+        // Every request of the batch waits at most MaxCommitWait from its own append (an earlier batch's stall counts).
+        var started = batch.Min(p => p.AppendedAt);
+        // A database that stops answering (frozen, a lock, a full disk) must not keep sending requests to providers:
+        // past StallAfter the ledger counts as unavailable and new requests are refused before any provider call.
+        using var stall = new Timer(_ =>
+        {
+            if (_available)
+            {
+                _available = false;
+                LogStalled(logger, options.Value.StallAfter.TotalSeconds);
+            }
+        }, null, options.Value.StallAfter, Timeout.InfiniteTimeSpan);
         for (var attempt = 1; ; attempt++)
         {
+            // A batch whose wait is used up still gets one short attempt: its requests reached a provider, whose usage
+            // should be recorded if the database answers at all.
+            var left = options.Value.MaxCommitWait - Stopwatch.GetElapsedTime(started);
+            var attemptFor = left < MinAttempt ? MinAttempt : left < options.Value.AttemptTimeout ? left : options.Value.AttemptTimeout;
             try
             {
-                await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record), retry: attempt > 1);
+                using var timeout = new CancellationTokenSource(attemptFor);
+                await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record), retry: attempt > 1, timeout.Token);
+                await stall.DisposeAsync();
                 _available = true;
                 break;
             }
-            catch (Exception e) when (attempt < options.Value.Attempts)
+            catch (Exception e) when (attempt < options.Value.Attempts && Stopwatch.GetElapsedTime(started) < options.Value.MaxCommitWait)
             {
                 LogRetry(logger, e, batch.Count, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt));
@@ -144,9 +164,10 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
         {
             try
             {
-                await using var connection = await database.Source.OpenConnectionAsync();
+                using var timeout = new CancellationTokenSource(options.Value.AttemptTimeout);
+                await using var connection = await database.Source.OpenConnectionAsync(timeout.Token);
                 await using var probe = new NpgsqlCommand($"SELECT 1 FROM {Schema}.mt_events LIMIT 1", connection);
-                await probe.ExecuteScalarAsync();
+                await probe.ExecuteScalarAsync(timeout.Token);
                 _available = true;
                 LogRecovered(logger);
             }
@@ -161,6 +182,9 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     private sealed class Pending(UsageRecorded record)
     {
         public UsageRecorded Record { get; } = record;
+
+        /// <summary>When the request asked for its commit: its wait is bounded from here, whichever batch it lands in.</summary>
+        public long AppendedAt { get; } = Stopwatch.GetTimestamp();
 
         /// <summary>Continues its awaiter on the completing thread: <see cref="UsageLedger.Complete"/> picks that thread.</summary>
         public TaskCompletionSource Committed { get; } = new();
@@ -186,6 +210,9 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Usage ledger: recording its streams' versions failed; trying again shortly")]
     private static partial void LogStreamVersionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Usage ledger stalled: a commit has taken over {Seconds} s; new requests are refused until it completes")]
+    private static partial void LogStalled(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Usage ledger available again")]
     private static partial void LogRecovered(ILogger logger);

@@ -4,14 +4,22 @@ using Npgsql;
 
 namespace Gateway.Silo.Hosting;
 
-/// <summary>Ready when this silo is an active cluster member, the database answers and the model catalog is loaded.</summary>
-internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog) : IReadinessCheck
+/// <summary>
+/// Ready when this silo is an active cluster member, the database answers, the usage ledger can commit (a node that
+/// would refuse every request is taken out of a load balancer) and the model catalog is loaded.
+/// </summary>
+internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog, Gateway.Api.Usage.UsageLedger ledger)
+    : IReadinessCheck
 {
     public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)
     {
         if (silo.CurrentStatus != SiloStatus.Active)
         {
             return (false, $"cluster membership: {silo.CurrentStatus}");
+        }
+        if (!ledger.Available)
+        {
+            return (false, "usage ledger cannot commit");
         }
         try
         {
