@@ -49,8 +49,8 @@ public sealed class FakeAnthropic : IAsyncDisposable
         options ??= new FakeAnthropicOptions();
         var app = FakeHost.Create(port);
         var fake = new FakeAnthropic(app, options);
-        app.MapPost("/v1/messages", fake.MessagesAsync);
-        app.MapPost("/v1/messages/count_tokens", fake.CountTokensAsync);
+        app.MapPost("/v1/messages", context => AsAnthropicAsync(context, fake.MessagesAsync));
+        app.MapPost("/v1/messages/count_tokens", context => AsAnthropicAsync(context, fake.CountTokensAsync));
         app.MapGet("/v1/models", fake.ListModels);
         app.MapGet("/v1/models/{id}", fake.GetModel);
         fake.BaseUrl = await FakeHost.StartAsync(app);
@@ -85,6 +85,19 @@ public sealed class FakeAnthropic : IAsyncDisposable
             _requests.Enqueue(request);
         }
         return request;
+    }
+
+    /// <summary>A body the fake cannot make sense of is a 400, as Anthropic answers it (never the fake's own 500).</summary>
+    private static async Task AsAnthropicAsync(HttpContext context, Func<HttpContext, Task> handle)
+    {
+        try
+        {
+            await handle(context);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            await FakeClaude.WriteErrorAsync(context, 400, "invalid_request_error", "There was an issue with the format or content of your request.");
+        }
     }
 
     private async Task MessagesAsync(HttpContext context)

@@ -63,24 +63,24 @@ public static class ModelsApi
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
     {
-        var (body, error) = await ReadAsync(context.Request);
+        var (body, json, error) = await ReadAsync(context.Request);
         if (error is not null)
         {
             return error;
         }
-        var change = await grains.ModelCatalog().CreateAsync(body!.ToJsonString());
-        return await AnsweredAsync(context, change, "created", body, catalogs, audit, StatusCodes.Status201Created);
+        var change = await grains.ModelCatalog().CreateAsync(json!);
+        return await AnsweredAsync(context, change, "created", body!, catalogs, audit, StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> UpdateAsync(string name, HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
     {
-        var (body, error) = await ReadAsync(context.Request);
+        var (body, json, error) = await ReadAsync(context.Request);
         if (error is not null)
         {
             return error;
         }
-        var change = await grains.ModelCatalog().UpdateAsync(name, body!.ToJsonString());
-        return await AnsweredAsync(context, change, "updated", body, catalogs, audit, StatusCodes.Status200OK);
+        var change = await grains.ModelCatalog().UpdateAsync(name, json!);
+        return await AnsweredAsync(context, change, "updated", body!, catalogs, audit, StatusCodes.Status200OK);
     }
 
     private static async Task<IResult> DeleteAsync(string name, HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
@@ -108,8 +108,11 @@ public static class ModelsApi
         return $"fields: {fields}" + string.Concat(prices.Select(p => "; " + p)) + $"; price version {priceVersion}";
     }
 
-    /// <summary>The body as a JSON object (fields left out and fields set to null differ here), bounded in size.</summary>
-    private static async Task<(JsonObject? Body, IResult? Error)> ReadAsync(HttpRequest request)
+    /// <summary>
+    /// The body as a JSON object (fields left out and fields set to null differ here) and its text, bounded in size. Text
+    /// a string cannot hold (an unpaired surrogate escape) is refused here, where it is first read.
+    /// </summary>
+    private static async Task<(JsonObject? Body, string? Json, IResult? Error)> ReadAsync(HttpRequest request)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -117,19 +120,19 @@ public static class ModelsApi
         }
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return (null, new AnthropicErrorResult(413, "request_too_large", $"Model definitions are limited to {MaxBodyBytes} bytes."));
+            return (null, null, new AnthropicErrorResult(413, "request_too_large", $"Model definitions are limited to {MaxBodyBytes} bytes."));
         }
         try
         {
             var node = await JsonNode.ParseAsync(request.Body, documentOptions: new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false },
                 cancellationToken: request.HttpContext.RequestAborted);
             return node is JsonObject body
-                ? (body, null)
-                : (null, new AnthropicErrorResult(400, "invalid_request_error", "The request body must be a JSON object."));
+                ? (body, body.ToJsonString(), null)
+                : (null, null, new AnthropicErrorResult(400, "invalid_request_error", "The request body must be a JSON object."));
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
-            return (null, new AnthropicErrorResult(400, "invalid_request_error", "body: not valid JSON."));
+            return (null, null, new AnthropicErrorResult(400, "invalid_request_error", "body: not valid JSON (or text with an unpaired surrogate)."));
         }
     }
 

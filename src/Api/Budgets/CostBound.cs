@@ -28,6 +28,19 @@ public readonly record struct CostBound(long InputTokens, long OutputTokens, boo
 
     public static CostBound Measure(ReadOnlySpan<byte> body, long maxTokens)
     {
+        try
+        {
+            return MeasureStructure(body, maxTokens);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            // A body the provider will refuse (an unpaired surrogate escape, say): its bytes bound it, at the dearest class.
+            return new CostBound(Math.Min(MaxInputTokens, body.Length + OverheadTokens), maxTokens, UsesCache: true);
+        }
+    }
+
+    private static CostBound MeasureStructure(ReadOnlySpan<byte> body, long maxTokens)
+    {
         long mediaBytes = 0, images = 0, documents = 0;
         var usesCache = false;
         // Per open object: its "type" value and, when it is a content block's "source", what the source holds.

@@ -120,6 +120,8 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     [InlineData("""{"id":"acme-dup","id":"acme-dup2","display_name":"x"}""", 400, "body")]
     [InlineData("""{"id":"acme-x","display_name":"x","prices":{"input":"free","output":1}}""", 400, "prices.input")]
     [InlineData("""{"id":"acme-x","display_name":"x","prices":{"input":1,"output":1,"currency":"EUR"}}""", 400, "prices.currency")]
+    [InlineData("""{"id":"acme-sur","display_name":"\udc00"}""", 400, "body")]
+    [InlineData("""{"id":"acme-sur","\ud800":"x"}""", 400, "body")]
     [InlineData("""["not","an","object"]""", 400, "The request body")]
     [InlineData("""{"id":""", 400, "body")]
     public async Task A_hostile_or_broken_definition_is_refused_and_the_catalog_keeps_working(string json, int status, string field)

@@ -104,4 +104,16 @@ public sealed class CostBoundTests
         ["max_tokens"] = 10,
         ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = new JsonArray(block) }),
     }.ToJsonString());
+
+    [Fact]
+    public void A_body_with_an_unpaired_surrogate_escape_is_bounded_by_its_bytes_at_the_dearest_class()
+    {
+        // Found by the fuzz suite: reading a property name with "\ud800" threw, a 500.
+        var body = Encoding.UTF8.GetBytes("""{"model":"claude-opus-5-5","max_tokens":10,"messages":[{"role":"user","\ud800":"x","content":"hi"}]}""");
+
+        var bound = CostBound.Measure(body, 10);
+
+        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.InputTokens);
+        Assert.True(bound.UsesCache);
+    }
 }

@@ -166,6 +166,18 @@ public sealed class HostileInputTests(GatewayFixture gateway)
         Assert.StartsWith("metadata: value of 'user'", error.Message);
     }
 
+    [Fact]
+    public async Task A_body_with_an_unpaired_surrogate_escape_under_a_budget_gets_the_providers_answer_not_a_500()
+    {
+        var tenant = await gateway.CreateTenantAsync(new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" } });
+        const string body = """{"model":"claude-sonnet-4-5","max_tokens":10,"messages":[{"role":"user","\ud800":"x","content":"hi"}]}""";
+
+        using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, body));
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}");
+        await AnthropicError.ReadAsync(response);
+    }
+
     private Task<JsonObject?> LedgerEventAsync(string requestId) => WaitAsync(() => LedgerQueries.RecordAsync(gateway.ConnectionString, requestId));
 
     private static async Task<JsonObject?> WaitAsync(Func<Task<JsonObject?>> read)

@@ -1,0 +1,335 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Gateway.Fakes;
+using Gateway.Tests.Infrastructure;
+using Npgsql;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>
+/// Mutated bodies, headers, metadata and admin payloads sent to a real gateway process next to normal traffic: never a
+/// 5xx, always Anthropic's error shape, every normal request answered and recorded, and the read side keeps moving.
+/// <c>FUZZ_SECONDS</c> (default 40) bounds the run and <c>FUZZ_SEED</c> repeats one; the seed is printed.
+/// </summary>
+public sealed class FuzzTests : IAsyncLifetime
+{
+    private const string AdminToken = "fuzz-admin-token";
+    private FakeAnthropic _fake = null!;
+
+    public async Task InitializeAsync() => _fake = await FakeAnthropic.StartAsync(new FakeAnthropicOptions { Record = false });
+
+    public async Task DisposeAsync() => await _fake.DisposeAsync();
+
+    [Fact]
+    public async Task Hostile_inputs_next_to_normal_traffic_never_cost_anyone_a_request_or_a_record()
+    {
+        var seconds = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SECONDS"), out var s) ? s : 40;
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED"), out var given) ? given : Random.Shared.Next();
+        var connectionString = await TestPostgres.CreateDatabaseAsync("fuzz");
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gateway"] = connectionString,
+            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
+            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
+            ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-fuzz-keys"),
+            ["Gateway__Cluster__Id"] = "fuzz-" + Guid.NewGuid().ToString("N")[..8],
+        });
+        await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
+        using var admin = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        var (keyId, secret) = await SetUpAsync(admin);
+        using var client = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+
+        var failures = new ConcurrentQueue<string>();
+        var normal = new ConcurrentBag<string>();
+        var tried = 0;
+        var clock = Stopwatch.StartNew();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var fuzzers = Enumerable.Range(0, 3).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(seed + worker);
+            while (!stop.IsCancellationRequested)
+            {
+                using var request = Mutations.Next(random, secret, keyId);
+                var described = $"{request.Method} {Shorten(request.RequestUri!.OriginalString, 100)}";
+                try
+                {
+                    using var response = await (request.RequestUri!.OriginalString.StartsWith("/admin", StringComparison.Ordinal) ? admin : client).SendAsync(request);
+                    Interlocked.Increment(ref tried);
+                    if (await ProblemAsync(response) is { } problem)
+                    {
+                        failures.Enqueue($"{described} [{request.Content?.Headers.ContentType} {request.Content?.Headers.ContentLength} bytes]: {problem}");
+                    }
+                }
+                catch (HttpRequestException e)
+                {
+                    failures.Enqueue($"{described}: the connection failed ({e.Message})");
+                }
+            }
+        })).ToList();
+        var steady = Task.Run(async () =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                using var request = Requests.Messages(secret, Requests.MessagesBody($"[input:50][output:10] steady {i}", stream: i % 2 == 0));
+                request.Headers.TryAddWithoutValidation("x-gateway-metadata", """{"user":"steady"}""");
+                using var response = await client.SendAsync(request);
+                await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Enqueue($"normal request {i}: {(int)response.StatusCode}");
+                }
+                normal.Add(Requests.RequestId(response));
+            }
+        });
+        await Task.WhenAll([.. fuzzers, steady]);
+
+        Console.WriteLine($"fuzz seed {seed}: {tried} hostile inputs in {clock.Elapsed.TotalSeconds:F0} s next to {normal.Count} normal requests; " +
+                          $"{failures.Count} problems");
+        Assert.True(failures.IsEmpty, $"seed {seed}:\n" + string.Join("\n", failures.Take(20)) + "\n" + Errors(gateway.Output));
+        Assert.True(tried > 100, $"only {tried} inputs were tried");
+        // Every normal request is in the ledger, and the read side projected it (it never stalled on a hostile row).
+        var recorded = await LedgerQueries.RecordedAsync(connectionString, normal);
+        Assert.Empty(normal.Except(recorded));
+        Assert.True(await Processes.WaitUntilAsync(() => LoggedAsync(connectionString, normal).Result == normal.Count, TimeSpan.FromSeconds(60)),
+            "the request log did not catch up with the normal requests");
+        Assert.False(gateway.HasExited);
+    }
+
+    /// <summary>What is wrong with an answer to a hostile input, or null: any status below 500, in Anthropic's shape when an error.</summary>
+    private static async Task<string?> ProblemAsync(HttpResponseMessage response)
+    {
+        var status = (int)response.StatusCode;
+        var text = await response.Content.ReadAsStringAsync();
+        if (status >= 500)
+        {
+            return $"{status} {Shorten(text)}";
+        }
+        // Kestrel answers requests that are not valid HTTP (a NUL in the path, a 10 kB target) before the gateway sees them.
+        if (text.Length == 0 && status is 400 or 414 or 431)
+        {
+            return null;
+        }
+        if (status < 400 || response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return null;
+        }
+        try
+        {
+            var json = JsonNode.Parse(text)!.AsObject();
+            return json["type"]?.GetValue<string>() == "error" && json["error"]?["type"] is not null && json["error"]?["message"] is not null
+                ? null
+                : $"{status} not in Anthropic's error shape: {Shorten(text)}";
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
+        {
+            return $"{status} not JSON: {Shorten(text)}";
+        }
+    }
+
+    /// <summary>The gateway's own error lines, for a failure's message.</summary>
+    private static string Errors(string output) => string.Join("\n", output.Split('\n')
+        .Where(l => l.Contains(" ERR]", StringComparison.Ordinal) || l.Contains("Exception:", StringComparison.Ordinal) || l.Contains("at Gateway.", StringComparison.Ordinal))
+        .Select(l => Shorten(l, 200)).Distinct().Take(30));
+
+    private static string Shorten(string text, int length = 300) => text.Length > length ? text[..length] + "…" : text;
+
+    private async Task<(string KeyId, string Secret)> SetUpAsync(HttpClient admin)
+    {
+        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "fuzz", metadata = new { cost_center = "cc-1" } })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/admin/v1/providers", new
+        {
+            slug = "fuzz-provider",
+            kind = "anthropic",
+            base_url = _fake.BaseUrl.ToString(),
+            credentials = new { api_key = _fake.ApiKey },
+        })).EnsureSuccessStatusCode();
+        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new
+        {
+            workspace = "fuzz",
+            name = "fuzz",
+            budget = new { limit_usd = 1000m, period = "monthly" },
+            rate_limits = new { rpm = 100_000 },
+        });
+        key.EnsureSuccessStatusCode();
+        var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;
+        return (created["id"]!.GetValue<string>(), created["key"]!.GetValue<string>());
+    }
+
+    private static async Task<long> LoggedAsync(string connectionString, IEnumerable<string> requestIds)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM gateway.request_log WHERE request_id = ANY($1)", connection);
+        command.Parameters.AddWithValue(requestIds.ToArray());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Valid requests of every endpoint, and ways to break them.</summary>
+    private static class Mutations
+    {
+        private static readonly string[] Hostile =
+        [
+            "\u0000", "\r\n", "\n[00:00:00 INF] forged", "\\ud800", "\\udc00x", "\"", "\\", "\u2028", "😀", "\uFFFF", "%00", "../../etc/passwd",
+            "${jndi:ldap://x}", "=cmd|' /C calc'!A0", "<script>", "' OR 1=1 --", "\t", "\u001b[31m",
+        ];
+
+        private static readonly Func<string, string>[] Bodies =
+        [
+            model => $$"""{"model":"{{model}}","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}""",
+            model => $$"""{"model":"{{model}}","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}""",
+            model => $$$"""{"model":"{{{model}}}","max_tokens":16,"system":[{"type":"text","text":"s","cache_control":{"type":"ephemeral"}}],"messages":[{"role":"user","content":[{"type":"text","text":"hi"}]}],"metadata":{"user_id":"u"}}""",
+        ];
+
+        private static readonly string[] AdminPaths =
+        [
+            "/admin/v1/workspaces", "/admin/v1/keys", "/admin/v1/models", "/admin/v1/providers", "/admin/v1/configs", "/admin/v1/models/claude-opus-5-5",
+            "/admin/v1/workspaces/fuzz", "/admin/v1/logs?q=", "/admin/v1/spend?group_by=metadata.", "/admin/v1/chargeback?month=2026-12&dimension=metadata.",
+            "/admin/v1/audit?actor=",
+        ];
+
+        public static HttpRequestMessage Next(Random random, string secret, string keyId) => random.Next(10) switch
+        {
+            < 5 => Messages(random, secret),
+            < 7 => Headers(random, secret),
+            < 8 => Models(random, secret),
+            _ => Admin(random, keyId),
+        };
+
+        private static HttpRequestMessage Messages(Random random, string secret)
+        {
+            var model = random.Next(4) == 0 ? Junk(random) : "claude-opus-5-5";
+            var body = Bodies[random.Next(Bodies.Length)](model);
+            body = random.Next(3) switch
+            {
+                0 => Mutate(random, body),
+                1 => Mutate(random, Mutate(random, body)),
+                _ => body,
+            };
+            var path = random.Next(5) == 0 ? "/v1/messages/count_tokens" : "/v1/messages";
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Content(random, body) };
+            request.Headers.TryAddWithoutValidation("x-api-key", secret);
+            request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
+            return request;
+        }
+
+        private static HttpRequestMessage Headers(Random random, string secret)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages")
+            {
+                Content = Content(random, Bodies[0]("claude-opus-5-5")),
+            };
+            switch (random.Next(5))
+            {
+                case 0:
+                    // JSON escapes every hostile character (\u0000, lone surrogates): what a client can put on the wire.
+                    request.Headers.TryAddWithoutValidation("x-gateway-metadata", Ascii(Mutate(random,
+                        new JsonObject { ["user"] = Junk(random), [Junk(random)] = "x" }.ToJsonString(Escaped))));
+                    break;
+                case 1:
+                    request.Headers.TryAddWithoutValidation("x-gateway-metadata", new JsonObject([.. Enumerable.Range(0, random.Next(40))
+                        .Select(i => KeyValuePair.Create($"k{i}", (JsonNode?)new string('v', random.Next(400))))]).ToJsonString());
+                    break;
+                case 2:
+                    request.Headers.TryAddWithoutValidation("x-api-key", Ascii(Mutate(random, secret)));
+                    break;
+                case 3:
+                    request.Headers.TryAddWithoutValidation("authorization", "Bearer " + Ascii(Junk(random)));
+                    break;
+                default:
+                    request.Headers.TryAddWithoutValidation("anthropic-beta", Ascii(Junk(random)));
+                    break;
+            }
+            if (!request.Headers.Contains("x-api-key") && !request.Headers.Contains("authorization"))
+            {
+                request.Headers.TryAddWithoutValidation("x-api-key", secret);
+            }
+            return request;
+        }
+
+        private static HttpRequestMessage Models(Random random, string secret)
+        {
+            var path = random.Next(2) == 0
+                ? "/v1/models/" + Uri.EscapeDataString(Junk(random))
+                : "/v1/models?limit=" + Uri.EscapeDataString(Junk(random)) + "&after_id=" + Uri.EscapeDataString(Junk(random));
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.TryAddWithoutValidation("x-api-key", secret);
+            return request;
+        }
+
+        private static HttpRequestMessage Admin(Random random, string keyId)
+        {
+            var path = AdminPaths[random.Next(AdminPaths.Length)];
+            if (path.EndsWith('=') || path.EndsWith('.'))
+            {
+                return new HttpRequestMessage(HttpMethod.Get, path + Uri.EscapeDataString(Junk(random)));
+            }
+            var body = new JsonObject
+            {
+                ["id"] = random.Next(3) == 0 ? Junk(random) : $"fz-{random.Next(1_000_000)}",
+                ["slug"] = $"fz-{random.Next(1_000_000)}",
+                ["name"] = Junk(random),
+                ["display_name"] = Junk(random),
+                ["workspace"] = random.Next(2) == 0 ? "fuzz" : Junk(random),
+                ["kind"] = "anthropic",
+                ["credentials"] = new JsonObject { ["api_key"] = Junk(random) },
+                ["metadata"] = new JsonObject { [random.Next(2) == 0 ? "user" : Junk(random)] = Junk(random) },
+                ["prices"] = new JsonObject { ["input"] = random.Next(3) == 0 ? Junk(random) : random.Next(100), ["output"] = random.NextDouble() * 1e6 },
+                ["config"] = new JsonObject { ["targets"] = new JsonArray(new JsonObject { ["provider"] = "@" + Junk(random) }) },
+            };
+            var method = path.Count(c => c == '/') > 3 ? HttpMethod.Patch : HttpMethod.Post;
+            return new HttpRequestMessage(method, path) { Content = Content(random, random.Next(3) == 0 ? Mutate(random, body.ToJsonString()) : body.ToJsonString()) };
+        }
+
+        private static readonly System.Text.Json.JsonSerializerOptions Escaped = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
+
+        /// <summary>What a header can carry on the wire: visible ASCII (the client library refuses the rest).</summary>
+        private static string Ascii(string text) => new([.. text.Select(c => c is >= ' ' and <= '~' ? c : '?')]);
+
+        private static HttpContent Content(Random random, string body)
+        {
+            if (random.Next(10) == 0 && body.Length > 0)
+            {
+                // Bytes that are not UTF-8.
+                var bytes = Encoding.UTF8.GetBytes(body);
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(0x80, 0x100);
+                return new ByteArrayContent(bytes) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+            }
+            return new StringContent(body, Encoding.UTF8, random.Next(20) == 0 ? "text/plain" : "application/json");
+        }
+
+        private static string Junk(Random random) => random.Next(6) switch
+        {
+            0 => new string('x', random.Next(200, 5_000)),
+            1 => string.Concat(Enumerable.Range(0, random.Next(1, 4)).Select(_ => Hostile[random.Next(Hostile.Length)])),
+            2 => "claude-" + Hostile[random.Next(Hostile.Length)],
+            3 => "",
+            4 => "us.anthropic." + new string('z', random.Next(1, 300)),
+            _ => Guid.NewGuid().ToString(),
+        };
+
+        /// <summary>One random edit: a byte dropped, a fragment inserted, the text cut, a value repeated as a duplicate key.</summary>
+        private static string Mutate(Random random, string text)
+        {
+            if (text.Length == 0)
+            {
+                return Hostile[random.Next(Hostile.Length)];
+            }
+            var at = random.Next(text.Length);
+            return random.Next(6) switch
+            {
+                0 => text.Remove(at, 1),
+                1 => text.Insert(at, Hostile[random.Next(Hostile.Length)]),
+                2 => text[..at],
+                3 => text.Insert(at, new string('[', random.Next(1, 400))),
+                4 => text.StartsWith('{') ? "{\"max_tokens\":1," + text[1..] : text + "}",
+                _ => text.Replace("\"hi\"", "\"" + Junk(random).Replace("\"", "\\\"") + "\""),
+            };
+        }
+    }
+}
