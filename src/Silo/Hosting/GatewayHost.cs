@@ -101,6 +101,9 @@ public static class GatewayHost
         builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
         builder.Services.AddSingleton<IModelCatalogJournal, ModelCatalogJournal>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
+        builder.Services.Configure<ShutdownOptions>(builder.Configuration.GetSection(ShutdownOptions.Section));
+        builder.Services.AddSingleton<Draining>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Draining>());
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
 

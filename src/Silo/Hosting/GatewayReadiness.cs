@@ -6,13 +6,17 @@ namespace Gateway.Silo.Hosting;
 
 /// <summary>
 /// Ready when this silo is an active cluster member, the database answers, the usage ledger can commit (a node that
-/// would refuse every request is taken out of a load balancer) and the model catalog is loaded.
+/// would refuse every request is taken out of a load balancer) and the model catalog is loaded; never while stopping.
 /// </summary>
-internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog, Gateway.Api.Usage.UsageLedger ledger)
-    : IReadinessCheck
+internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog, Gateway.Api.Usage.UsageLedger ledger,
+    Draining draining) : IReadinessCheck
 {
     public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)
     {
+        if (draining.IsDraining)
+        {
+            return (false, "draining: the process is stopping");
+        }
         if (silo.CurrentStatus != SiloStatus.Active)
         {
             return (false, $"cluster membership: {silo.CurrentStatus}");

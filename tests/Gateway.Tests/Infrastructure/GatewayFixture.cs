@@ -60,7 +60,7 @@ public sealed class GatewayFixture : IAsyncLifetime
 
     /// <summary>Starts a gateway on <paramref name="connectionString"/> (another fixture's database joins its cluster).</summary>
     public static async Task<WebApplication> StartGatewayAsync(string connectionString, Action<IServiceCollection>? configure = null,
-        string clusterId = "test", bool runsProjections = true)
+        string clusterId = "test", bool runsProjections = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -80,15 +80,19 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Gateway:Routing:RetryBaseDelay"] = "00:00:00.020",
             ["Gateway:Routing:MaxRetryAfter"] = "00:00:02",
         });
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         configure?.Invoke(builder.Services);
-        var settings = new GatewaySettings
+        var gatewaySettings = new GatewaySettings
         {
             ConnectionString = connectionString,
             DataDirectory = Path.Combine(Path.GetTempPath(), "gateway-test-data"),
             ClusterId = clusterId,
             RunsProjections = runsProjections,
         };
-        var app = await GatewayHost.BuildAsync(builder, settings, NullLogger.Instance);
+        var app = await GatewayHost.BuildAsync(builder, gatewaySettings, NullLogger.Instance);
         await app.StartAsync();
         return app;
     }
