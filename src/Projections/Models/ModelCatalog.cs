@@ -36,7 +36,7 @@ public sealed class ModelCatalog
         Models = models;
         _names = names;
         _byId = models.ToFrozenDictionary(m => m.Id, StringComparer.Ordinal);
-        PriceVersion = priceRevision == 0 ? shipped.PriceVersion : $"{shipped.PriceVersion}+{priceRevision}";
+        PriceVersion = PriceVersionOf(shipped, priceRevision);
     }
 
     /// <summary>The shipped catalog with no admin change.</summary>
@@ -60,6 +60,10 @@ public sealed class ModelCatalog
 
     /// <summary>Every model, newest first.</summary>
     public ImmutableArray<ModelEntry> Models { get; }
+
+    /// <summary>The price version after <paramref name="priceRevision"/> admin price changes on <paramref name="shipped"/>'s table.</summary>
+    public static string PriceVersionOf(ShippedModels shipped, long priceRevision) =>
+        priceRevision == 0 ? shipped.PriceVersion : $"{shipped.PriceVersion}+{priceRevision}";
 
     /// <summary>The model <paramref name="name"/> spells, or null.</summary>
     public ModelMatch? Find(string name)

@@ -46,9 +46,14 @@ public static class ModelCatalogStream
             : ModelCatalog.Default;
 
     /// <summary>The event for a change that made <paramref name="catalog"/>.</summary>
-    public static ModelCatalogRevised Revised(ModelCatalog catalog, string modelId, string action, DateTimeOffset at)
+    public static ModelCatalogRevised Revised(ModelCatalog catalog, string modelId, string action, DateTimeOffset at) =>
+        Revised(catalog.Revision, catalog.PriceRevision, catalog.Overrides.ToJson(), modelId, action, at);
+
+    /// <summary>The event for revision <paramref name="revision"/>, its admins' layer as <paramref name="overridesJson"/>.</summary>
+    public static ModelCatalogRevised Revised(long revision, long priceRevision, string overridesJson, string modelId, string action, DateTimeOffset at)
     {
-        using var overrides = JsonDocument.Parse(catalog.Overrides.ToJson());
-        return new ModelCatalogRevised(catalog.Revision, catalog.PriceRevision, catalog.PriceVersion, modelId, action, overrides.RootElement.Clone(), at);
+        using var overrides = JsonDocument.Parse(overridesJson);
+        return new ModelCatalogRevised(revision, priceRevision, ModelCatalog.PriceVersionOf(ShippedModels.Current, priceRevision), modelId, action,
+            overrides.RootElement.Clone(), at);
     }
 }

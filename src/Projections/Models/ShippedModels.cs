@@ -16,7 +16,7 @@ public sealed class ShippedModels
         Models = models;
     }
 
-    public static ShippedModels Current { get; } = Load(Read("models.json"), Read("prices.json"));
+    public static ShippedModels Current { get; } = Load(ReadFile("models.json"), ReadFile("prices.json"));
 
     /// <summary>The version of <c>models.json</c>.</summary>
     public string CatalogVersion { get; }
@@ -74,14 +74,12 @@ public sealed class ShippedModels
             [.. order.Select(id => (id, definitions[id]))]);
     }
 
-    private static string Read(string file)
+    /// <summary>A shipped file's text (also for tests and tools that read the data files themselves).</summary>
+    public static string ReadFile(string file)
     {
         using var stream = typeof(ShippedModels).Assembly.GetManifestResourceStream($"Gateway.Projections.Models.{file}")
             ?? throw new InvalidOperationException($"{file} is not embedded in Gateway.Projections.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }
-
-    /// <summary>The file's text as shipped (for tests and tools that read the data files themselves).</summary>
-    public static string ReadFile(string file) => Read(file);
 }

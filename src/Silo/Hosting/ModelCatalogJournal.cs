@@ -12,9 +12,7 @@ internal sealed class ModelCatalogJournal(IDocumentStore store, TimeProvider clo
             ? new CatalogRevision(latest.Revision, latest.PriceRevision, latest.Overrides.GetRawText())
             : null;
 
-    public Task AppendAsync(CatalogRevision revision, string modelId, string action, CancellationToken cancellationToken)
-    {
-        var catalog = ModelCatalog.Build(ShippedModels.Current, CatalogOverrides.FromJson(revision.OverridesJson), revision.Revision, revision.PriceRevision);
-        return ModelCatalogStream.AppendAsync(store, ModelCatalogStream.Revised(catalog, modelId, action, clock.GetUtcNow()), cancellationToken);
-    }
+    public Task AppendAsync(CatalogRevision revision, string modelId, string action, CancellationToken cancellationToken) =>
+        ModelCatalogStream.AppendAsync(store,
+            ModelCatalogStream.Revised(revision.Revision, revision.PriceRevision, revision.OverridesJson, modelId, action, clock.GetUtcNow()), cancellationToken);
 }

@@ -115,6 +115,10 @@ public sealed class CrashTests : IAsyncLifetime
         Assert.True(reservation > 0);
     }
 
+    private Task<(string KeyId, string Secret)> CreateBudgetedKeyAsync(Uri gateway, decimal limit) =>
+        StandaloneTenant.CreateAsync(gateway, AdminToken, _fake, "crash",
+            new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = limit, ["period"] = "monthly" } });
+
     private static Dictionary<string, string> Environment(string connectionString) => new()
     {
         ["ConnectionStrings__Gateway"] = connectionString,
@@ -152,29 +156,6 @@ public sealed class CrashTests : IAsyncLifetime
             await Task.Delay(20);
             return null;
         }
-    }
-
-    private async Task<(string KeyId, string Secret)> CreateBudgetedKeyAsync(Uri gateway, decimal limit)
-    {
-        using var admin = new HttpClient { BaseAddress = gateway };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "crash" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/admin/v1/providers", new
-        {
-            slug = "anthropic-crash",
-            kind = "anthropic",
-            base_url = _fake.BaseUrl.ToString(),
-            credentials = new { api_key = _fake.ApiKey },
-        })).EnsureSuccessStatusCode();
-        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new
-        {
-            workspace = "crash",
-            name = "crash",
-            budget = new { limit_usd = limit, period = "monthly" },
-        });
-        key.EnsureSuccessStatusCode();
-        var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;
-        return (created["id"]!.GetValue<string>(), created["key"]!.GetValue<string>());
     }
 
     private static async Task<JsonObject> BudgetAsync(Uri gateway, string keyId)

@@ -156,23 +156,8 @@ public sealed class GatewayProcessTests : IAsyncLifetime
         return (int)(long)command.ExecuteScalar()!;
     }
 
-    private async Task<string> CreateKeyAsync(Uri gateway, string workspace)
-    {
-        using var admin = AdminClient(gateway, AdminToken);
-        var suffix = Guid.NewGuid().ToString("N")[..6];
-        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = $"{workspace}-{suffix}" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/admin/v1/providers", new
-        {
-            slug = $"anthropic-{suffix}",
-            kind = "anthropic",
-            base_url = _fake.BaseUrl.ToString(),
-            credentials = new { api_key = _fake.ApiKey },
-            workspaces = new[] { $"{workspace}-{suffix}" },
-        })).EnsureSuccessStatusCode();
-        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new { workspace = $"{workspace}-{suffix}", name = "e2e" });
-        key.EnsureSuccessStatusCode();
-        return (await key.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
-    }
+    private async Task<string> CreateKeyAsync(Uri gateway, string workspace) =>
+        (await StandaloneTenant.CreateAsync(gateway, AdminToken, _fake, $"{workspace}-{Guid.NewGuid().ToString("N")[..6]}")).Secret;
 
     private static async Task AssertAnswersAsync(Uri gateway, string secret)
     {

@@ -30,7 +30,8 @@ public sealed class StateOutageTests : IAsyncLifetime
         // The key is created by one gateway, then served by a fresh one that has never loaded it.
         await using (var first = await GatewayFixture.StartGatewayAsync(connectionString, clusterId: "outage"))
         {
-            secret = await CreateBudgetedKeyAsync(GatewayFixture.Address(first));
+            (_, secret) = await StandaloneTenant.CreateAsync(GatewayFixture.Address(first), GatewayFixture.AdminToken, _fake, "outage",
+                new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" } });
         }
         await using var gateway = await GatewayFixture.StartGatewayAsync(connectionString, clusterId: "outage");
         using var client = new HttpClient { BaseAddress = GatewayFixture.Address(gateway) };
@@ -60,28 +61,6 @@ public sealed class StateOutageTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.ServiceUnavailable, answered.StatusCode);
             Assert.True(DateTime.UtcNow < deadline, "still 503 30 s after the state came back");
         }
-    }
-
-    private async Task<string> CreateBudgetedKeyAsync(Uri gateway)
-    {
-        using var admin = new HttpClient { BaseAddress = gateway };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", GatewayFixture.AdminToken);
-        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "outage" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/admin/v1/providers", new
-        {
-            slug = "outage-provider",
-            kind = "anthropic",
-            base_url = _fake.BaseUrl.ToString(),
-            credentials = new { api_key = _fake.ApiKey },
-        })).EnsureSuccessStatusCode();
-        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new JsonObject
-        {
-            ["workspace"] = "outage",
-            ["name"] = "outage",
-            ["budget"] = new JsonObject { ["limit_usd"] = 5, ["period"] = "daily" },
-        });
-        key.EnsureSuccessStatusCode();
-        return (await key.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
     }
 
     private static async Task RenameStateTableAsync(string connectionString, string from, string to)

@@ -45,6 +45,20 @@ public static class Requests
         return (body, (input * 1m + maxTokens * 5m) / 1_000_000m);
     }
 
+    /// <summary>A body whose system prompt asks for the one-hour cache (the fake writes 2,048 tokens to it).</summary>
+    public static string CachedPromptBody(string model, string prompt, int maxTokens) => new JsonObject
+    {
+        ["model"] = model,
+        ["max_tokens"] = maxTokens,
+        ["system"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "text",
+            ["text"] = "cached context",
+            ["cache_control"] = new JsonObject { ["type"] = "ephemeral", ["ttl"] = "1h" },
+        }),
+        ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = prompt }),
+    }.ToJsonString();
+
     public static string RequestId(HttpResponseMessage response) => response.Headers.GetValues("request-id").Single();
 
     /// <summary>Reads SSE events (name and data) from a response body as they arrive.</summary>

@@ -137,18 +137,7 @@ public sealed class BudgetEnforcementTests(GatewayFixture gateway)
     public async Task Cost_in_the_ledger_is_exact_for_every_token_class_with_its_price_version()
     {
         var tenant = await gateway.CreateTenantAsync();
-        var body = new JsonObject
-        {
-            ["model"] = "claude-opus-4-5",
-            ["max_tokens"] = 100,
-            ["system"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "text",
-                ["text"] = "cached context",
-                ["cache_control"] = new JsonObject { ["type"] = "ephemeral", ["ttl"] = "1h" },
-            }),
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "[input:1234][output:321][cache-read:10111] go" }),
-        }.ToJsonString();
+        var body = Requests.CachedPromptBody("claude-opus-4-5", "[input:1234][output:321][cache-read:10111] go", maxTokens: 100);
 
         using var response = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, body));
 

@@ -21,18 +21,7 @@ public sealed class CatalogDataPlaneTests(GatewayFixture gateway, CloudProviders
     public async Task Opus_5_5_is_billed_with_its_own_cache_read_rate_on_every_provider_kind(string kind)
     {
         var (_, _, secret) = await clouds.CreateSingleAsync(gateway, kind);
-        var body = new JsonObject
-        {
-            ["model"] = "claude-opus-5-5",
-            ["max_tokens"] = 400,
-            ["system"] = new JsonArray(new JsonObject
-            {
-                ["type"] = "text",
-                ["text"] = "cached context",
-                ["cache_control"] = new JsonObject { ["type"] = "ephemeral", ["ttl"] = "1h" },
-            }),
-            ["messages"] = new JsonArray(new JsonObject { ["role"] = "user", ["content"] = "[input:1234][output:321][cache-read:10111] go" }),
-        }.ToJsonString();
+        var body = Requests.CachedPromptBody("claude-opus-5-5", "[input:1234][output:321][cache-read:10111] go", maxTokens: 400);
 
         using var response = await gateway.Client.SendAsync(Requests.Messages(secret, body));
 

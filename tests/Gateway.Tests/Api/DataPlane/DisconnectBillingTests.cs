@@ -19,7 +19,7 @@ public sealed class DisconnectBillingTests(GatewayFixture gateway)
     {
         var tenant = await Budgeted();
         var marker = Guid.NewGuid().ToString("N")[..8];
-        using var request = Requests.Messages(tenant.Secret, Requests.MessagesBody($"[words:400][delay:20] {marker}", stream: true, maxTokens: 1_000));
+        using var request = Requests.Messages(tenant.Secret, Requests.MessagesBody($"[words:400][delay:50] {marker}", stream: true, maxTokens: 1_000));
         var received = 0;
         using (var response = await gateway.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
         {
@@ -36,7 +36,7 @@ public sealed class DisconnectBillingTests(GatewayFixture gateway)
                     }
                 }
             }
-        }   // the client hangs up, ~4 s before the provider's message_delta with its count
+        }   // the client hangs up, ~10 s before the provider's message_delta with its count
 
         var record = await gateway.Usage.WaitForAsync(r => r.KeyId == tenant.KeyId);
         Assert.Equal(UsageOutcomes.ClientDisconnected, record.Outcome);
