@@ -150,6 +150,10 @@ public static class ReadSchema
                 metadata                    jsonb            NOT NULL);
             -- Added with routing: each try at a provider target (retries, fallbacks, skipped circuits).
             ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS attempts jsonb;
+            -- Added with server tool fees: uses billed per use (web searches, web fetches, code runs).
+            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS web_search_requests bigint NOT NULL DEFAULT 0;
+            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS web_fetch_requests bigint NOT NULL DEFAULT 0;
+            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS code_execution_requests bigint NOT NULL DEFAULT 0;
             CREATE INDEX IF NOT EXISTS request_log_newest ON {RequestLog} (created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
             CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);

@@ -41,12 +41,16 @@ internal static class FakeClaude
             });
         }
 
-        var wantsTool = body["tools"] is JsonArray { Count: > 0 } tools
+        var (searches, codeRuns) = RunServerTools(body, markers, id, blocks);
+        var clientTools = body["tools"] is JsonArray offered
+            ? offered.Where(t => t?["type"]?.GetValue<string>() is null or "custom").ToList()
+            : [];
+        var wantsTool = clientTools.Count > 0
             && (markers.UseTool || body["tool_choice"]?["type"]?.GetValue<string>() is "any" or "tool");
         string stopReason;
         if (wantsTool)
         {
-            var tool = ((JsonArray)body["tools"]!)[0]!;
+            var tool = clientTools[0]!;
             blocks.Add(new JsonObject { ["type"] = "text", ["text"] = "Let me look that up." });
             blocks.Add(new JsonObject
             {
@@ -66,9 +70,61 @@ internal static class FakeClaude
             stopReason = "end_turn";
         }
 
-        var outputTokens = blocks.Sum(b => Math.Max(1, (b["text"] ?? b["thinking"] ?? b["input"])!.ToJsonString().Length / 4));
+        var outputTokens = blocks.Sum(b => Math.Max(1, (b["text"] ?? b["thinking"] ?? b["input"] ?? b["content"])!.ToJsonString().Length / 4));
         var usage = Usage(body, outputTokens, markers);
+        if (searches + codeRuns > 0)
+        {
+            // Results are read as input in the next sampling round.
+            usage["input_tokens"] = usage["input_tokens"]!.GetValue<int>() + Markers.SearchResultTokens * searches;
+            usage["server_tool_use"] = new JsonObject { ["web_search_requests"] = searches, ["web_fetch_requests"] = 0 };
+        }
         return new FakeReply(id, model, blocks, stopReason, usage);
+    }
+
+    /// <summary>Runs the offered server tools as Anthropic does before answering: their calls and results become blocks.</summary>
+    private static (int Searches, int CodeRuns) RunServerTools(JsonObject body, Markers markers, string id, List<JsonObject> blocks)
+    {
+        if (body["tools"] is not JsonArray tools)
+        {
+            return (0, 0);
+        }
+        int searches = 0, codeRuns = 0;
+        foreach (var tool in tools)
+        {
+            var type = tool?["type"]?.GetValue<string>() ?? "";
+            if (type.StartsWith("web_search_", StringComparison.Ordinal))
+            {
+                var limit = tool!["max_uses"]?.GetValue<int>() ?? int.MaxValue;
+                for (var i = 0; i < Math.Min(markers.Searches ?? 1, limit); i++, searches++)
+                {
+                    var callId = $"srvtoolu_{id[4..]}_{searches}";
+                    blocks.Add(new JsonObject { ["type"] = "server_tool_use", ["id"] = callId, ["name"] = "web_search", ["input"] = new JsonObject { ["query"] = $"query {i}" } });
+                    blocks.Add(new JsonObject
+                    {
+                        ["type"] = "web_search_tool_result",
+                        ["tool_use_id"] = callId,
+                        ["content"] = new JsonArray(new JsonObject
+                        {
+                            ["type"] = "web_search_result", ["url"] = $"https://example.com/{i}", ["title"] = $"Result {i}",
+                            ["encrypted_content"] = "ZmFrZQ==", ["page_age"] = null,
+                        }),
+                    });
+                }
+            }
+            else if (type.StartsWith("code_execution_", StringComparison.Ordinal))
+            {
+                var callId = $"srvtoolu_{id[4..]}_code";
+                blocks.Add(new JsonObject { ["type"] = "server_tool_use", ["id"] = callId, ["name"] = "bash_code_execution", ["input"] = new JsonObject { ["command"] = "echo 4" } });
+                blocks.Add(new JsonObject
+                {
+                    ["type"] = "bash_code_execution_tool_result",
+                    ["tool_use_id"] = callId,
+                    ["content"] = new JsonObject { ["type"] = "bash_code_execution_result", ["stdout"] = "4\n", ["stderr"] = "", ["return_code"] = 0, ["content"] = new JsonArray() },
+                });
+                codeRuns++;
+            }
+        }
+        return (searches, codeRuns);
     }
 
     private static JsonObject Usage(JsonObject body, int outputTokens, Markers markers)

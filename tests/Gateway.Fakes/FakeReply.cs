@@ -21,6 +21,13 @@ internal sealed record FakeReply(string Id, string Model, IReadOnlyList<JsonObje
     {
         var startUsage = Usage.DeepClone().AsObject();
         startUsage["output_tokens"] = 1;
+        if (startUsage["server_tool_use"] is JsonObject tools)
+        {
+            foreach (var name in tools.Select(t => t.Key).ToList())
+            {
+                tools[name] = 0;
+            }
+        }
         yield return ("message_start", new JsonObject
         {
             ["type"] = "message_start",
@@ -46,9 +53,16 @@ internal sealed record FakeReply(string Id, string Model, IReadOnlyList<JsonObje
             {
                 "text" => new JsonObject { ["type"] = "text", ["text"] = "" },
                 "thinking" => new JsonObject { ["type"] = "thinking", ["thinking"] = "" },
-                _ => new JsonObject { ["type"] = "tool_use", ["id"] = block["id"]!.DeepClone(), ["name"] = block["name"]!.DeepClone(), ["input"] = new JsonObject() },
+                "tool_use" or "server_tool_use" => new JsonObject { ["type"] = type, ["id"] = block["id"]!.DeepClone(), ["name"] = block["name"]!.DeepClone(), ["input"] = new JsonObject() },
+                // A server tool's result arrives whole in its start event.
+                _ => block.DeepClone().AsObject(),
             };
             yield return ("content_block_start", new JsonObject { ["type"] = "content_block_start", ["index"] = index, ["content_block"] = start });
+            if (type.EndsWith("_tool_result", StringComparison.Ordinal))
+            {
+                yield return ("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = index });
+                continue;
+            }
 
             var deltas = type switch
             {

@@ -11,7 +11,8 @@ namespace Gateway.Fakes;
 /// <c>[delay:ms]</c> pause between events; <c>[words:n]</c> answer with n words; <c>[tool]</c> call the first tool;
 /// <c>[cache-read:n]</c> report n cache-read tokens; <c>[input:n]</c> and <c>[output:n]</c> report exactly n input or
 /// output tokens; <c>[fail-first:n]</c> answer with <c>[status:…]</c> only the first n times this prompt arrives;
-/// <c>[exception-first]</c> (Bedrock) a stream whose first frame is a throttling exception.
+/// <c>[exception-first]</c> (Bedrock) a stream whose first frame is a throttling exception; <c>[searches:n]</c> run the
+/// offered web search tool n times (default once, at most its <c>max_uses</c>).
 /// </summary>
 public sealed partial record Markers
 {
@@ -29,6 +30,10 @@ public sealed partial record Markers
     public int? OutputTokens { get; init; }
     public int FailFirst { get; init; }
     public bool ExceptionFirst { get; init; }
+    public int? Searches { get; init; }
+
+    /// <summary>Input tokens each fake web search's results add.</summary>
+    public const int SearchResultTokens = 1_500;
 
     public static Markers Parse(string prompt)
     {
@@ -52,6 +57,7 @@ public sealed partial record Markers
                 "output" => markers with { OutputTokens = value },
                 "fail-first" => markers with { FailFirst = value },
                 "exception-first" => markers with { ExceptionFirst = true },
+                "searches" => markers with { Searches = value },
                 _ => markers,
             };
         }

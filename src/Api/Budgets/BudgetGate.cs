@@ -21,11 +21,14 @@ public sealed partial class BudgetGate(IGrainFactory grains, IOptions<BudgetOpti
 
     public TimeSpan Lease => options.Value.Lease;
 
-    /// <summary>Null when every scope admitted the request (its holds are then registered until settled).</summary>
+    /// <summary><see cref="BudgetOptions.ServerToolResultTokens"/>, when set to a positive number.</summary>
+    public long? ServerToolResultTokens => options.Value.ServerToolResultTokens is > 0 and var tokens ? tokens : null;
+
     /// <summary>The scopes' rate limits without their budgets, for requests that are not billed (count_tokens, model lists).</summary>
     public static ImmutableArray<ScopedPolicy> RateLimitsOnly(ImmutableArray<ScopedPolicy> scopes) =>
         [.. scopes.Where(s => s.Policy.RateLimits is { IsEmpty: false }).Select(s => s with { Policy = s.Policy with { Budget = null } })];
 
+    /// <summary>Null when every scope admitted the request (its holds are then registered until settled).</summary>
     /// <exception cref="BudgetsUnavailableException">A scope could not answer (its grain cannot load, the cluster is
     /// unreachable); the holds other scopes granted are released.</exception>
     public async Task<BudgetVerdict?> ReserveAsync(string requestId, ImmutableArray<ScopedPolicy> scopes, decimal amount, long tokens, DateTimeOffset admittedAt)

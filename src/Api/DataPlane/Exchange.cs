@@ -37,6 +37,17 @@ internal sealed class Exchange(HttpContext context, string endpoint)
 
     public string? PriceVersion { get; set; }
 
+    /// <summary>The served model's context window (null: not stated), which bounds the request's prompt.</summary>
+    public long? ContextWindow { get; set; }
+
+    /// <summary>The request's bound as read from its body (measured once, when first needed).</summary>
+    public Budgets.CostBound Bound => _bound ??= Budgets.CostBound.Measure(Body.Span, MaxTokens ?? 0);
+
+    private Budgets.CostBound? _bound;
+
+    /// <summary><see cref="Budgets.BudgetOptions.ServerToolResultTokens"/>.</summary>
+    public long? ServerToolResultTokens { get; set; }
+
     /// <summary>The scopes holding a reservation for the request, and the amount (when a budget applies).</summary>
     public ImmutableArray<ScopedPolicy> Holds { get; set; } = [];
 
@@ -111,9 +122,12 @@ internal sealed class Exchange(HttpContext context, string endpoint)
             CacheReadInputTokens = billed.CacheRead,
             Billing = billed.Billing,
             StopReason = InputLimits.Recordable(usage?.StopReason, 64),
-            CostUsd = tokens.Total == 0 ? 0 : Price?.Cost(tokens),
+            WebSearchRequests = billed.ToolUses.WebSearch,
+            WebFetchRequests = billed.ToolUses.WebFetch,
+            CodeExecutionRequests = billed.ToolUses.CodeExecution,
+            CostUsd = tokens.Total == 0 && billed.ToolUses.IsEmpty ? 0 : Price?.Cost(tokens) + Catalog?.ServerTools.Fees(billed.ToolUses),
             PriceVersion = Price is null ? null : PriceVersion,
-            PriceMissing = tokens.Total > 0 && Price is null,
+            PriceMissing = (tokens.Total > 0 || !billed.ToolUses.IsEmpty) && Price is null,
             ReservedUsd = ReservedUsd,
             LatencyMs = Stopwatch.GetElapsedTime(_started).TotalMilliseconds,
             TimeToFirstByteMs = _firstByte is { } first ? Stopwatch.GetElapsedTime(_started, first).TotalMilliseconds : null,
@@ -138,7 +152,7 @@ internal sealed class Exchange(HttpContext context, string endpoint)
         if (usage is { HasUsage: true })
         {
             var reported = new BilledTokens(usage.InputTokens, usage.OutputTokens, usage.CacheCreationInputTokens,
-                usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, null);
+                usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.ToolUses, null);
             if (usage.Completed || !Stream || usage.OutputBytesSeen <= usage.OutputTokens)
             {
                 return reported;
@@ -149,13 +163,13 @@ internal sealed class Exchange(HttpContext context, string endpoint)
         {
             return default;
         }
-        var bound = Budgets.CostBound.Measure(Body.Span, MaxTokens ?? 0);
+        var bound = Bound.Within(ContextWindow, ServerToolResultTokens);
         // Cache writes for one hour are the dearest input class a request can ask for.
         return bound.UsesCache
-            ? new BilledTokens(0, bound.OutputTokens, bound.InputTokens, 0, bound.InputTokens, 0, UsageBilling.Reservation)
-            : new BilledTokens(bound.InputTokens, bound.OutputTokens, 0, null, null, 0, UsageBilling.Reservation);
+            ? new BilledTokens(0, bound.OutputTokens, bound.InputTokens, 0, bound.InputTokens, 0, bound.ToolUses, UsageBilling.Reservation)
+            : new BilledTokens(bound.InputTokens, bound.OutputTokens, 0, null, null, 0, bound.ToolUses, UsageBilling.Reservation);
     }
 
     private readonly record struct BilledTokens(
-        long Input, long Output, long CacheCreation, long? CacheCreation5m, long? CacheCreation1h, long CacheRead, string? Billing);
+        long Input, long Output, long CacheCreation, long? CacheCreation5m, long? CacheCreation1h, long CacheRead, ServerToolUses ToolUses, string? Billing);
 }

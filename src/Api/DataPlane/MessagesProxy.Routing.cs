@@ -148,6 +148,7 @@ public sealed partial class MessagesProxy
         exchange.Model = RecordedName(catalog, model);
         exchange.Price = catalog.Price(model, slug);
         exchange.PriceVersion = catalog.PriceVersion;
+        exchange.ContextWindow = catalog.Find(model)?.Model.ContextWindow;
 
         var entry = health.Enter(slug);
         var judged = false;

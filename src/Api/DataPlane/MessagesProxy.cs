@@ -103,6 +103,7 @@ public sealed partial class MessagesProxy(
         exchange.Model = request.Model;
         exchange.Body = body.Memory;
         exchange.MaxTokens = request.MaxTokens;
+        exchange.ServerToolResultTokens = budgets.ServerToolResultTokens;
         exchange.Stream = request.Stream && shape == MessagesRequest.Shape.Messages;
         if (!RequestMetadata.TryRead(context.Request, out var requestMetadata, out problem))
         {
@@ -166,7 +167,7 @@ public sealed partial class MessagesProxy(
         {
             if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty)
             {
-                refusal = await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model, CostBound.Measure(body.Span, request.MaxTokens ?? 0));
+                refusal = await ReserveAsync(exchange, admitted.Scopes, admitted.Route, request.Model);
             }
             else if (BudgetGate.RateLimitsOnly(admitted.Scopes) is { IsEmpty: false } limited)
             {
@@ -239,23 +240,26 @@ public sealed partial class MessagesProxy(
     /// Holds the request's cost bound in every scope it belongs to — at the dearest model any target of the route
     /// may use, since a fallback can land on it; the verdict when one refuses.
     /// </summary>
-    private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, RouteConfig route, string model, CostBound bound)
+    private async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, ImmutableArray<ScopedPolicy> scopes, RouteConfig route, string model)
     {
         var budgeted = scopes.FirstOrDefault(s => s.Policy.Budget is not null);
         var catalog = exchange.Catalog!;
         decimal amount = 0;
+        long tokens = 0;
         foreach (var (provider, candidate) in route.Candidates(model))
         {
+            var bound = exchange.Bound.Within(catalog.Find(candidate)?.Model.ContextWindow, exchange.ServerToolResultTokens);
+            tokens = Math.Max(tokens, bound.TokensPerRound);
             if (catalog.Price(candidate, provider) is { } price)
             {
-                amount = Math.Max(amount, bound.Cost(price));
+                amount = Math.Max(amount, bound.Cost(price, catalog.ServerTools));
             }
             else if (budgeted is not null)
             {
                 return BudgetVerdict.Deny(402, "billing_error", Unpriced(catalog, candidate, BudgetScopes.Describe(budgeted.Scope)));
             }
         }
-        var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, bound.TotalTokens, exchange.StartedAt);
+        var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, tokens, exchange.StartedAt);
         if (verdict is null)
         {
             exchange.Holds = scopes;

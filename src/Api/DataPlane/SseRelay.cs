@@ -227,6 +227,10 @@ public static class SseRelay
         {
             meter.CountOutput(data);
         }
+        else if (name.SequenceEqual("content_block_start"u8))
+        {
+            meter.ReadBlockStart(data);
+        }
         return name.SequenceEqual("message_stop"u8) || (!wasCompleted && meter.Completed) ? EventKind.MessageStop : EventKind.Other;
     }
 

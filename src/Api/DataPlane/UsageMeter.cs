@@ -8,6 +8,8 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public sealed class UsageMeter
 {
+    private bool _toolUsesReported;
+
     public long InputTokens { get; private set; }
     public long OutputTokens { get; private set; }
     public long CacheCreationInputTokens { get; private set; }
@@ -17,6 +19,20 @@ public sealed class UsageMeter
     public string? StopReason { get; private set; }
     public string? MessageId { get; private set; }
     public string? ResponseModel { get; private set; }
+
+    /// <summary>Server tool uses as the usage reported them (<c>usage.server_tool_use</c>).</summary>
+    public Projections.Models.ServerToolUses ReportedToolUses { get; private set; }
+
+    /// <summary>Server tool calls seen in the content (<c>server_tool_use</c> blocks), by tool.</summary>
+    public Projections.Models.ServerToolUses SeenToolUses { get; private set; }
+
+    /// <summary>
+    /// The server tool uses billed: as reported once the answer completed; before that, no fewer than the calls seen
+    /// (a search the client saw start is billed even when the final count never came, or a provider did not report it).
+    /// </summary>
+    public Projections.Models.ServerToolUses ToolUses => Completed && _toolUsesReported
+        ? ReportedToolUses with { CodeExecution = Math.Max(ReportedToolUses.CodeExecution, SeenToolUses.CodeExecution) }
+        : ReportedToolUses.AtLeast(SeenToolUses);
 
     /// <summary>Where a streamed answer's events are copied for the request log, when its workspace logs bodies.</summary>
     public Logs.ContentCapture? Capture { get; set; }
@@ -140,6 +156,107 @@ public sealed class UsageMeter
         }
     }
 
+    /// <summary>Reads a <c>content_block_start</c> event: a <c>server_tool_use</c> block is a server tool call.</summary>
+    public void ReadBlockStart(ReadOnlySpan<byte> data)
+    {
+        if (data.IndexOf("server_tool_use"u8) < 0)
+        {
+            return;
+        }
+        var reader = new Utf8JsonReader(data);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("content_block"u8))
+                {
+                    reader.Read();
+                    ReadBlock(ref reader);
+                    return;
+                }
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
+                {
+                    reader.Skip();
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Relayed as is; only the count misses it.
+        }
+    }
+
+    private void ReadContent(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            ReadBlock(ref reader);
+        }
+    }
+
+    /// <summary>One content block: counts it when it is a server tool call (its <c>type</c> and <c>name</c>, in any order).</summary>
+    private void ReadBlock(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        var depth = reader.CurrentDepth;
+        var isServerTool = false;
+        ToolKind tool = ToolKind.None;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            var isType = reader.ValueTextEquals("type"u8);
+            var isName = reader.ValueTextEquals("name"u8);
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.String)
+            {
+                reader.Skip();
+            }
+            else if (isType)
+            {
+                isServerTool = reader.ValueTextEquals("server_tool_use"u8);
+            }
+            else if (isName)
+            {
+                tool = reader.ValueTextEquals("web_search"u8) ? ToolKind.WebSearch
+                    : reader.ValueTextEquals("web_fetch"u8) ? ToolKind.WebFetch
+                    : reader.ValueTextEquals("code_execution"u8) || reader.ValueTextEquals("bash_code_execution"u8)
+                      || reader.ValueTextEquals("text_editor_code_execution"u8) ? ToolKind.CodeExecution
+                    : ToolKind.None;
+            }
+        }
+        if (isServerTool)
+        {
+            var seen = SeenToolUses;
+            SeenToolUses = tool switch
+            {
+                ToolKind.WebSearch => seen with { WebSearch = seen.WebSearch + 1 },
+                ToolKind.WebFetch => seen with { WebFetch = seen.WebFetch + 1 },
+                ToolKind.CodeExecution => seen with { CodeExecution = seen.CodeExecution + 1 },
+                _ => seen,
+            };
+        }
+    }
+
+    private enum ToolKind : byte
+    {
+        None,
+        WebSearch,
+        WebFetch,
+        CodeExecution,
+    }
+
     /// <summary>Reads an Anthropic error body (<c>{"type":"error","error":{...}}</c>).</summary>
     public void ReadErrorBody(ReadOnlySpan<byte> json)
     {
@@ -202,6 +319,11 @@ public sealed class UsageMeter
             {
                 reader.Read();
                 ResponseModel = reader.TokenType == JsonTokenType.String ? reader.GetString() : ResponseModel;
+            }
+            else if (reader.ValueTextEquals("content"u8))
+            {
+                reader.Read();
+                ReadContent(ref reader);
             }
             else
             {
@@ -281,6 +403,11 @@ public sealed class UsageMeter
             {
                 CacheReadInputTokens = ReadCount(ref reader) ?? CacheReadInputTokens;
             }
+            else if (reader.ValueTextEquals("server_tool_use"u8))
+            {
+                reader.Read();
+                ReadServerToolUse(ref reader);
+            }
             else if (reader.ValueTextEquals("cache_creation"u8))
             {
                 reader.Read();
@@ -317,6 +444,43 @@ public sealed class UsageMeter
                 reader.Skip();
             }
         }
+    }
+
+    private void ReadServerToolUse(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+        _toolUsesReported = true;
+        var depth = reader.CurrentDepth;
+        var uses = ReportedToolUses;
+        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                continue;
+            }
+            if (reader.ValueTextEquals("web_search_requests"u8))
+            {
+                uses = uses with { WebSearch = Math.Max(0, ReadCount(ref reader) ?? uses.WebSearch) };
+            }
+            else if (reader.ValueTextEquals("web_fetch_requests"u8))
+            {
+                uses = uses with { WebFetch = Math.Max(0, ReadCount(ref reader) ?? uses.WebFetch) };
+            }
+            else if (reader.ValueTextEquals("code_execution_requests"u8))
+            {
+                uses = uses with { CodeExecution = Math.Max(0, ReadCount(ref reader) ?? uses.CodeExecution) };
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        ReportedToolUses = uses;
     }
 
     private void ReadError(ref Utf8JsonReader reader)

@@ -26,4 +26,8 @@ public sealed record LogRow(
     long CacheReadInputTokens,
     double LatencyMs,
     double? TimeToFirstByteMs,
-    ImmutableDictionary<string, string> Metadata);
+    ImmutableDictionary<string, string> Metadata,
+    LogServerToolUse ServerToolUse);
+
+/// <summary>Server tool uses billed per use (Anthropic's <c>usage.server_tool_use</c>, and code runs).</summary>
+public sealed record LogServerToolUse(long WebSearchRequests, long WebFetchRequests, long CodeExecutionRequests);

@@ -9,9 +9,10 @@ internal static class LogRows
 {
     public const string Columns = "request_id, created_at, endpoint, workspace, key_id, model, provider, status, outcome, stream, " +
         "error_type, error_message, stop_reason, cost_usd, price_version, price_missing, input_tokens, output_tokens, " +
-        "cache_creation_input_tokens, cache_read_input_tokens, latency_ms, time_to_first_byte_ms, metadata::text";
+        "cache_creation_input_tokens, cache_read_input_tokens, latency_ms, time_to_first_byte_ms, metadata::text, " +
+        "web_search_requests, web_fetch_requests, code_execution_requests";
 
-    public const int ColumnCount = 23;
+    public const int ColumnCount = 26;
 
     /// <summary><see cref="Columns"/> of the table aliased <paramref name="alias"/>.</summary>
     public static string Qualified(string alias) =>
@@ -53,7 +54,8 @@ internal static class LogRows
         reader.GetInt64(19),
         reader.GetDouble(20),
         reader.IsDBNull(21) ? null : reader.GetDouble(21),
-        JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(reader.GetString(22)) ?? ImmutableDictionary<string, string>.Empty);
+        JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(reader.GetString(22)) ?? ImmutableDictionary<string, string>.Empty,
+        new LogServerToolUse(reader.GetInt64(23), reader.GetInt64(24), reader.GetInt64(25)));
 
     private static string? Text(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

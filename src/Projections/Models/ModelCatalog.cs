@@ -61,6 +61,9 @@ public sealed class ModelCatalog
     /// <summary>Every model, newest first.</summary>
     public ImmutableArray<ModelEntry> Models { get; }
 
+    /// <summary>The server tools' fees (shipped with the price table, so under its version).</summary>
+    public ServerToolPrices ServerTools => Shipped.ServerTools;
+
     /// <summary>The price version after <paramref name="priceRevision"/> admin price changes on <paramref name="shipped"/>'s table.</summary>
     public static string PriceVersionOf(ShippedModels shipped, long priceRevision) =>
         priceRevision == 0 ? shipped.PriceVersion : $"{shipped.PriceVersion}+{priceRevision}";

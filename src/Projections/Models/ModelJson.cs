@@ -20,6 +20,9 @@ public static partial class ModelJson
     public const int MaxTiers = 8;
     public const int MaxProviderPrices = 64;
     private const decimal MaxRate = 1_000_000m;
+
+    // Costs are tokens × rate / 10⁶: six decimals here keep every cost, and any sum of them a report reads, within decimal's 28 digits.
+    private const int MaxRateDecimals = 6;
     private const long MaxTokens = 100_000_000;
 
     internal static readonly HashSet<string> ModelFields =
@@ -306,11 +309,12 @@ public static partial class ModelJson
         {
             return null;
         }
-        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<decimal>(out var rate) && rate is >= 0 and <= MaxRate)
+        if (node is JsonValue value && value.GetValueKind() == JsonValueKind.Number && value.TryGetValue<decimal>(out var rate) && rate is >= 0 and <= MaxRate
+            && decimal.Round(rate, MaxRateDecimals) == rate)
         {
             return rate;
         }
-        throw new CatalogException($"{field}: a number of USD per million tokens from 0 to {MaxRate}.");
+        throw new CatalogException($"{field}: a number of USD per million tokens from 0 to {MaxRate}, with at most {MaxRateDecimals} decimal places.");
     }
 
     private static string Printable(string name) => name.Length <= 40 && NamePattern().IsMatch(name) ? name : "(a field)";

@@ -9,8 +9,10 @@ namespace Gateway.Projections.Models;
 /// </summary>
 public sealed class ShippedModels
 {
-    private ShippedModels(string catalogVersion, string priceVersion, ImmutableArray<(string Id, JsonObject Definition)> models)
+    private ShippedModels(string catalogVersion, string priceVersion, ImmutableArray<(string Id, JsonObject Definition)> models,
+        ServerToolPrices serverTools)
     {
+        ServerTools = serverTools;
         CatalogVersion = catalogVersion;
         PriceVersion = priceVersion;
         Models = models;
@@ -23,6 +25,9 @@ public sealed class ShippedModels
 
     /// <summary>The version of <c>prices.json</c>: the price version of every cost no admin price touched.</summary>
     public string PriceVersion { get; }
+
+    /// <summary>The server tools' fees under <see cref="PriceVersion"/>.</summary>
+    public ServerToolPrices ServerTools { get; }
 
     /// <summary>Each model's definition, its price under <c>prices</c>, in file order.</summary>
     public ImmutableArray<(string Id, JsonObject Definition)> Models { get; }
@@ -71,7 +76,8 @@ public sealed class ShippedModels
         return new ShippedModels(
             catalog["version"]?.GetValue<string>() ?? throw new InvalidDataException("models.json has no version."),
             prices["version"]?.GetValue<string>() ?? throw new InvalidDataException("prices.json has no version."),
-            [.. order.Select(id => (id, definitions[id]))]);
+            [.. order.Select(id => (id, definitions[id]))],
+            ServerToolPrices.Read(prices["server_tools"] as JsonObject ?? throw new InvalidDataException("prices.json has no server_tools.")));
     }
 
     /// <summary>A shipped file's text (also for tests and tools that read the data files themselves).</summary>

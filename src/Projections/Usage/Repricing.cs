@@ -18,6 +18,7 @@ public sealed record Repricing(string CurrentVersion, Func<UsageRecorded, decima
     public static Repricing With(ModelCatalog catalog) => new(catalog.PriceVersion, usage => usage.Model is { } model
         ? catalog.Price(model, usage.Provider)?.Cost(TokenUsage.FromAnthropic(usage.InputTokens, usage.CacheCreationInputTokens,
             usage.CacheCreation5mInputTokens, usage.CacheCreation1hInputTokens, usage.CacheReadInputTokens, usage.OutputTokens))
+          + catalog.ServerTools.Fees(usage.ServerToolUses())
         : null);
 
     public decimal? CostOf(UsageRecorded usage)

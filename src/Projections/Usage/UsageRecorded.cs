@@ -36,10 +36,18 @@ public sealed record UsageRecorded
     public long CacheReadInputTokens { get; init; }
     public string? StopReason { get; init; }
 
+    /// <summary>Server tool uses billed with a fee (<see cref="Models.ServerToolPrices"/>): web searches, web fetches, code runs.</summary>
+    public long WebSearchRequests { get; init; }
+    public long WebFetchRequests { get; init; }
+    public long CodeExecutionRequests { get; init; }
+
+    /// <summary>The server tool uses as one value.</summary>
+    public Models.ServerToolUses ServerToolUses() => new(WebSearchRequests, WebFetchRequests, CodeExecutionRequests);
+
     /// <summary>How the tokens were counted when not as the provider reported them (<see cref="UsageBilling"/>); null otherwise.</summary>
     public string? Billing { get; init; }
 
-    /// <summary>Exact cost in USD; null when the model has no known price (<see cref="PriceMissing"/>).</summary>
+    /// <summary>Exact cost in USD (tokens and server tool fees); null when the model has no known price (<see cref="PriceMissing"/>).</summary>
     public decimal? CostUsd { get; init; }
 
     /// <summary>The price table version (and provider override) the cost was computed with.</summary>

@@ -120,6 +120,8 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     [InlineData("""{"id":"acme-dup","id":"acme-dup2","display_name":"x"}""", 400, "body")]
     [InlineData("""{"id":"acme-x","display_name":"x","prices":{"input":"free","output":1}}""", 400, "prices.input")]
     [InlineData("""{"id":"acme-x","display_name":"x","prices":{"input":1,"output":1,"currency":"EUR"}}""", 400, "prices.currency")]
+    // A rate with 28 decimals made every cost, and the spend report's sums of them, overflow decimal: a 500.
+    [InlineData("""{"id":"acme-x","display_name":"x","prices":{"input":0.1234567890123456789012345678,"output":1}}""", 400, "prices.input")]
     [InlineData("""{"id":"acme-sur","display_name":"\udc00"}""", 400, "body")]
     [InlineData("""{"id":"acme-sur","\ud800":"x"}""", 400, "body")]
     [InlineData("""["not","an","object"]""", 400, "The request body")]

@@ -15,7 +15,8 @@ public sealed class CostBoundTests
 
         var bound = CostBound.Measure(body, 777);
 
-        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.InputTokens);
+        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.PromptTokens);
+        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.Within(null).InputTokens);
         Assert.Equal(777, bound.OutputTokens);
         Assert.False(bound.UsesCache);
     }
@@ -31,32 +32,35 @@ public sealed class CostBoundTests
         });
         var bound = CostBound.Measure(withImage, 10);
 
-        Assert.Equal(withImage.Length - data.Length + CostBound.ImageTokens + CostBound.OverheadTokens, bound.InputTokens);
+        Assert.Equal(withImage.Length - data.Length + CostBound.ImageTokens + CostBound.OverheadTokens, bound.PromptTokens);
     }
 
     [Fact]
-    public void A_pdf_or_url_document_counts_the_document_bound_and_a_text_document_its_bytes()
+    public void A_pdf_url_or_file_document_may_fill_the_context_window_and_a_text_document_counts_its_bytes()
     {
+        // A PDF page is text and an image: a short file can hold more tokens than it has bytes.
         var pdf = Body(new JsonObject
         {
             ["source"] = new JsonObject { ["data"] = "JVBERi0x", ["media_type"] = "application/pdf", ["type"] = "base64" },
             ["type"] = "document",
         });
-        Assert.Equal(pdf.Length - "JVBERi0x".Length + CostBound.DocumentTokens + CostBound.OverheadTokens, CostBound.Measure(pdf, 1).InputTokens);
+        Assert.Equal(200_000, CostBound.Measure(pdf, 1).Within(200_000).InputTokens);
+        Assert.Equal(CostBound.MaxInputTokens, CostBound.Measure(pdf, 1).Within(null).InputTokens);
 
         var url = Body(new JsonObject
         {
             ["type"] = "document",
             ["source"] = new JsonObject { ["type"] = "url", ["url"] = "https://example.com/a.pdf" },
         });
-        Assert.Equal(url.Length + CostBound.DocumentTokens + CostBound.OverheadTokens, CostBound.Measure(url, 1).InputTokens);
+        Assert.Equal(1, CostBound.Measure(url, 1).Documents);
+        Assert.Equal(200_000, CostBound.Measure(url, 1).Within(200_000).InputTokens);
 
         var text = Body(new JsonObject
         {
             ["type"] = "document",
             ["source"] = new JsonObject { ["type"] = "text", ["media_type"] = "text/plain", ["data"] = "plain words" },
         });
-        Assert.Equal(text.Length + CostBound.OverheadTokens, CostBound.Measure(text, 1).InputTokens);
+        Assert.Equal(text.Length + CostBound.OverheadTokens, CostBound.Measure(text, 1).Within(200_000).InputTokens);
     }
 
     [Fact]
@@ -76,7 +80,7 @@ public sealed class CostBoundTests
             }),
         }.ToJsonString());
 
-        Assert.Equal(body.Length + CostBound.OverheadTokens, CostBound.Measure(body, 1).InputTokens);
+        Assert.Equal(body.Length + CostBound.OverheadTokens, CostBound.Measure(body, 1).Within(null).InputTokens);
     }
 
     [Fact]
@@ -87,15 +91,16 @@ public sealed class CostBoundTests
         var sonnet = ModelCatalog.Default.Price("claude-sonnet-4-5", null)!;
 
         Assert.True(bound.UsesCache);
-        Assert.Equal((bound.InputTokens * 6m + 100 * 15m) / 1_000_000m, bound.Cost(sonnet));
+        Assert.Equal((bound.PromptTokens * 6m + 100 * 15m) / 1_000_000m, bound.Cost(sonnet, ServerToolPrices.None, 1_000_000));
     }
 
     [Fact]
-    public void Input_is_capped_at_the_largest_context_window()
+    public void Input_is_capped_at_the_models_context_window()
     {
         var huge = Encoding.UTF8.GetBytes(Requests.MessagesBody(new string('x', 3_000_000)));
 
-        Assert.Equal(CostBound.MaxInputTokens, CostBound.Measure(huge, 1).InputTokens);
+        Assert.Equal(CostBound.MaxInputTokens, CostBound.Measure(huge, 1).Within(null).InputTokens);
+        Assert.Equal(200_000, CostBound.Measure(huge, 1).Within(200_000).InputTokens);
     }
 
     private static byte[] Body(JsonObject block) => Encoding.UTF8.GetBytes(new JsonObject
@@ -113,7 +118,7 @@ public sealed class CostBoundTests
 
         var bound = CostBound.Measure(body, 10);
 
-        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.InputTokens);
+        Assert.Equal(body.Length + CostBound.OverheadTokens, bound.PromptTokens);
         Assert.True(bound.UsesCache);
     }
 }

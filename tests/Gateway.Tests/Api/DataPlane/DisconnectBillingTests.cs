@@ -66,8 +66,8 @@ public sealed class DisconnectBillingTests(GatewayFixture gateway)
         var bound = CostBound.Measure(Encoding.UTF8.GetBytes(body), 500);
         Assert.Equal(UsageOutcomes.ClientDisconnected, record.Outcome);
         Assert.Equal(UsageBilling.Reservation, record.Billing);
-        Assert.Equal((bound.InputTokens, 500L), (record.InputTokens, record.OutputTokens));
-        Assert.Equal((bound.InputTokens * 3m + 500 * 15m) / 1_000_000m, record.CostUsd);
+        Assert.Equal((bound.PromptTokens, 500L), (record.InputTokens, record.OutputTokens));
+        Assert.Equal((bound.PromptTokens * 3m + 500 * 15m) / 1_000_000m, record.CostUsd);
         Assert.Equal(record.ReservedUsd, record.CostUsd);
         var budget = await BudgetReads.SettledAsync(gateway.Admin, $"/admin/v1/keys/{tenant.KeyId}", record.CostUsd!.Value);
         Assert.Equal(record.CostUsd, budget["spent_usd"]!.GetValue<decimal>());
