@@ -152,7 +152,8 @@ public sealed class FakeAnthropic : IAsyncDisposable
             {
                 context.Response.ContentType = "application/json";
                 context.Response.Headers["request-id"] = "req_fake_" + reply.Id;
-                await context.Response.WriteAsync(reply.ToMessage().ToJsonString(), context.RequestAborted);
+                var message = reply.ToMessage().ToJsonString();
+                await FakeClaude.WriteAsync(context, markers.Garbage ? message[..(message.Length / 2)] : message, markers.DripMs);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)

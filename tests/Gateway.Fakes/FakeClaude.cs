@@ -211,8 +211,12 @@ internal static class FakeClaude
             {
                 await Task.Delay(markers.EventDelayMs, context.RequestAborted);
             }
-            await context.Response.WriteAsync($"event: {name}\ndata: {data.ToJsonString()}\n\n", context.RequestAborted);
-            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await WriteAsync(context, $"event: {name}\ndata: {data.ToJsonString()}\n\n", markers.DripMs);
+            if (first && markers.Garbage)
+            {
+                await WriteGarbageFramesAsync(context);
+                return;
+            }
             if (first && markers.HangAfterFirstEvent)
             {
                 await Task.Delay(Timeout.Infinite, context.RequestAborted);
@@ -226,6 +230,36 @@ internal static class FakeClaude
             }
             first = false;
         }
+    }
+
+    /// <summary>Writes <paramref name="text"/> at once, or a few bytes at a time <paramref name="dripMs"/> apart.</summary>
+    public static async Task WriteAsync(HttpContext context, string text, int dripMs)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (dripMs <= 0)
+        {
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            return;
+        }
+        for (var offset = 0; offset < bytes.Length; offset += 7)
+        {
+            await context.Response.Body.WriteAsync(bytes.AsMemory(offset, Math.Min(7, bytes.Length - offset)), context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await Task.Delay(dripMs, context.RequestAborted);
+        }
+    }
+
+    /// <summary>What a broken proxy or provider might send instead of events: binary junk, cut JSON, wrong types, unknown events.</summary>
+    private static async Task WriteGarbageFramesAsync(HttpContext context)
+    {
+        var junk = new byte[512];
+        new Random(7).NextBytes(junk);
+        await context.Response.Body.WriteAsync(junk, context.RequestAborted);
+        await context.Response.WriteAsync("\n\nevent: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\n\n", context.RequestAborted);
+        await context.Response.WriteAsync("event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":\"lots\"}}\n\n", context.RequestAborted);
+        await context.Response.WriteAsync("event: \u0000\r\ndata: \ud800\n\n" + new string('x', 70_000), context.RequestAborted);
+        await context.Response.Body.FlushAsync(context.RequestAborted);
     }
 
     public static async Task WriteErrorAsync(HttpContext context, int status, string type, string message, string? retryAfter = null)

@@ -12,7 +12,9 @@ namespace Gateway.Fakes;
 /// <c>[cache-read:n]</c> report n cache-read tokens; <c>[input:n]</c> and <c>[output:n]</c> report exactly n input or
 /// output tokens; <c>[fail-first:n]</c> answer with <c>[status:…]</c> only the first n times this prompt arrives;
 /// <c>[exception-first]</c> (Bedrock) a stream whose first frame is a throttling exception; <c>[searches:n]</c> run the
-/// offered web search tool n times (default once, at most its <c>max_uses</c>).
+/// offered web search tool n times (default once, at most its <c>max_uses</c>); <c>[drip:ms]</c> send the answer a few
+/// bytes at a time, <c>ms</c> apart; <c>[garbage]</c> answer 200 with bytes that are not the promised format (a stream's
+/// frames after <c>message_start</c>, or a cut JSON body), then close.
 /// </summary>
 public sealed partial record Markers
 {
@@ -31,6 +33,8 @@ public sealed partial record Markers
     public int FailFirst { get; init; }
     public bool ExceptionFirst { get; init; }
     public int? Searches { get; init; }
+    public int DripMs { get; init; }
+    public bool Garbage { get; init; }
 
     /// <summary>Input tokens each fake web search's results add.</summary>
     public const int SearchResultTokens = 1_500;
@@ -58,6 +62,8 @@ public sealed partial record Markers
                 "fail-first" => markers with { FailFirst = value },
                 "exception-first" => markers with { ExceptionFirst = true },
                 "searches" => markers with { Searches = value },
+                "drip" => markers with { DripMs = value },
+                "garbage" => markers with { Garbage = true },
                 _ => markers,
             };
         }

@@ -355,6 +355,11 @@ public sealed partial class MessagesProxy
         if (exchange.Endpoint == "messages")
         {
             meter.ReadMessage(bytes);
+            if (!meter.Completed)
+            {
+                // Not a Messages API response (cut JSON, a proxy's page): the client gets an error, not the bytes.
+                return TransportFailure(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{call.Provider.Slug}' answered with something that is not a Messages API response.");
+            }
         }
         exchange.Capture?.SetResponse(bytes);
         context.Response.StatusCode = (int)response.StatusCode;

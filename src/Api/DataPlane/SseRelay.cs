@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;
@@ -49,7 +51,12 @@ public static class SseRelay
                 var wrote = false;
                 while (TryTakeEvent(ref buffer, out var evt))
                 {
-                    if (Inspect(evt, meter) == EventKind.MessageStop)
+                    var kind = Inspect(evt, meter);
+                    if (kind == EventKind.Malformed)
+                    {
+                        return await MalformedAsync(writer, clientAborted);
+                    }
+                    if (kind == EventKind.MessageStop)
                     {
                         if (wrote)
                         {
@@ -65,12 +72,31 @@ public static class SseRelay
                     Write(writer, evt);
                     wrote = true;
                 }
+                if (buffer.Length > MaxEventBytes)
+                {
+                    // An event without end: relaying it would mean holding it whole.
+                    return await MalformedAsync(writer, clientAborted);
+                }
                 if (result.IsCompleted && !buffer.IsEmpty)
                 {
-                    // A last event without its blank line: still the provider's bytes, so the client gets them.
-                    Inspect(buffer, meter);
-                    Write(writer, buffer);
+                    // A last event without its blank line: relayed with one, so the client's parser dispatches it.
+                    var last = new byte[buffer.Length + 2];
+                    buffer.CopyTo(last);
+                    last[^2] = (byte)'\n';
+                    last[^1] = (byte)'\n';
                     buffer = buffer.Slice(buffer.End);
+                    var kind = Inspect(last, meter);
+                    if (kind == EventKind.Malformed)
+                    {
+                        return await MalformedAsync(writer, clientAborted);
+                    }
+                    if (kind == EventKind.MessageStop && !await beforeStop(clientAborted))
+                    {
+                        await WriteErrorEventAsync(writer, "overloaded_error",
+                            "The gateway could not record this request's usage, so the response ends here; try again shortly.", clientAborted);
+                        return RelayOutcome.NotRecorded;
+                    }
+                    writer.Write(last);
                     wrote = true;
                 }
                 if (wrote)
@@ -110,6 +136,19 @@ public static class SseRelay
         }
     }
 
+    /// <summary>
+    /// The largest event relayed. Anthropic's largest (a server tool's result in its <c>content_block_start</c>) are far
+    /// below it; an event that grows past it is not a well-formed stream.
+    /// </summary>
+    public const int MaxEventBytes = 8 * 1024 * 1024;
+
+    /// <summary>The provider sent something that is not an Anthropic event: the client gets an error in its place, and the end.</summary>
+    private static async Task<RelayOutcome> MalformedAsync(PipeWriter writer, CancellationToken clientAborted)
+    {
+        await WriteErrorEventAsync(writer, "api_error", "The provider sent a malformed event; the response ends here.", clientAborted);
+        return RelayOutcome.ProviderFailed;
+    }
+
     /// <summary>An SSE <c>error</c> event in Anthropic's shape, for failures after the response has started.</summary>
     public static async Task WriteErrorEventAsync(PipeWriter writer, string type, string message, CancellationToken cancellationToken)
     {
@@ -131,6 +170,9 @@ public static class SseRelay
     {
         Other,
         MessageStop,
+
+        /// <summary>Not UTF-8, a line that is no SSE field, or data that is not one JSON value.</summary>
+        Malformed,
     }
 
     /// <summary>Cuts the first complete event (up to and including its blank line) off the buffer.</summary>
@@ -193,6 +235,10 @@ public static class SseRelay
 
     private static EventKind Inspect(ReadOnlySpan<byte> evt, UsageMeter meter)
     {
+        if (!Utf8.IsValid(evt))
+        {
+            return EventKind.Malformed;
+        }
         ReadOnlySpan<byte> name = default;
         ReadOnlySpan<byte> data = default;
         var rest = evt;
@@ -211,9 +257,21 @@ public static class SseRelay
             }
             else if (line.StartsWith("data:"u8))
             {
-                // Anthropic sends one data line per event; a multi-line data field is not expected here.
+                // Anthropic sends one data line per event; a second one is not its format.
+                if (!data.IsEmpty)
+                {
+                    return EventKind.Malformed;
+                }
                 data = Field(line["data:".Length..]);
             }
+            else if (!line.IsEmpty && line[0] != (byte)':' && !line.StartsWith("id:"u8) && !line.StartsWith("retry:"u8))
+            {
+                return EventKind.Malformed;
+            }
+        }
+        if (!data.IsEmpty && !IsOneJsonValue(data) || name.IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0)
+        {
+            return EventKind.Malformed;
         }
 
         meter.Capture?.AddEvent(data);
@@ -232,6 +290,22 @@ public static class SseRelay
             meter.ReadBlockStart(data);
         }
         return name.SequenceEqual("message_stop"u8) || (!wasCompleted && meter.Completed) ? EventKind.MessageStop : EventKind.Other;
+    }
+
+    private static bool IsOneJsonValue(ReadOnlySpan<byte> data)
+    {
+        var reader = new Utf8JsonReader(data, new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> value) => !value.IsEmpty && value[0] == (byte)' ' ? value[1..] : value;

@@ -47,25 +47,70 @@ public sealed class SseRelayTests
     }
 
     [Fact]
-    public async Task A_last_event_without_its_blank_line_is_still_delivered()
+    public async Task A_last_event_without_its_blank_line_is_delivered_with_one_after_its_usage_is_recorded()
     {
         var unterminated = Stream.TrimEnd('\n');
-        var (output, meter, outcome, _) = await RelayAsync(unterminated, 5);
-        Assert.Equal(unterminated, output);
+        var (output, meter, outcome, stopAt) = await RelayAsync(unterminated, 5);
+        Assert.Equal(unterminated + "\n\n", output);
         Assert.True(meter.Completed);
         Assert.Equal(RelayOutcome.Completed, outcome);
+        Assert.Equal(Stream.IndexOf("event: message_stop", StringComparison.Ordinal), stopAt);
     }
 
     [Fact]
-    public async Task Events_with_unexpected_shapes_pass_through_without_breaking_the_stream()
+    public async Task Events_of_unexpected_shapes_in_valid_json_pass_through_without_breaking_the_stream()
     {
         var odd = "event: message_start\ndata: {\"type\":5,\"message\":[1,2]}\n\n" +
-                  "event: message_delta\ndata: {not json\n\n" +
+                  ": a comment\n\n" +
+                  "event: something_new\nid: 7\ndata: {\"type\":\"something_new\"}\n\n" +
                   "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
         var (output, meter, outcome, _) = await RelayAsync(odd, 3);
         Assert.Equal(odd, output);
         Assert.Equal(RelayOutcome.Completed, outcome);
         Assert.Equal(0, meter.InputTokens);
+    }
+
+    [Theory]
+    [InlineData("event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\"text\":\n\n")]
+    [InlineData("event: content_block_delta\ndata: {\"a\":1} trailing\n\n")]
+    [InlineData("<html><body>502 Bad Gateway</body></html>\n\n")]
+    [InlineData("event: ping\ndata: {}\ndata: {}\n\n")]
+    [InlineData("event: bad\u0001name\ndata: {}\n\n")]
+    [InlineData("event: content_block_delta\ndata: {\"type\":\"content_block_delta\"")]
+    public async Task A_frame_that_is_not_an_anthropic_event_is_not_relayed_and_ends_the_stream_with_an_api_error(string garbage)
+    {
+        var start = Stream[..Stream.IndexOf("event: content_block_delta", StringComparison.Ordinal)];
+        var (output, meter, outcome, _) = await RelayAsync(start + garbage + Stream[start.Length..], 7);
+
+        Assert.Equal(RelayOutcome.ProviderFailed, outcome);
+        Assert.Equal(start + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"The provider sent a malformed event; the response ends here.\"},\"request_id\":null}\n\n", output);
+        Assert.True(meter.HasUsage);
+        Assert.False(meter.Completed);
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_utf8_are_not_relayed()
+    {
+        var start = Encoding.UTF8.GetBytes(Stream[..Stream.IndexOf("event: content_block_delta", StringComparison.Ordinal)]);
+        byte[] junk = [0xff, 0xfe, 0x00, (byte)'\n', 0xc3, (byte)'\n', (byte)'\n'];
+
+        var (output, _, outcome, _) = await RelayAsync([.. start, .. junk], 4);
+
+        Assert.Equal(RelayOutcome.ProviderFailed, outcome);
+        Assert.DoesNotContain("\ufffd", output);
+        Assert.EndsWith("\"The provider sent a malformed event; the response ends here.\"},\"request_id\":null}\n\n", output);
+    }
+
+    [Fact]
+    public async Task An_event_that_never_ends_is_cut_off_at_the_largest_event_size()
+    {
+        var endless = new byte[SseRelay.MaxEventBytes + 64 * 1024];
+        Array.Fill(endless, (byte)'x');
+
+        var (output, _, outcome, _) = await RelayAsync(endless, 64 * 1024);
+
+        Assert.Equal(RelayOutcome.ProviderFailed, outcome);
+        Assert.StartsWith("event: error\n", output);
     }
 
     [Fact]
@@ -79,7 +124,10 @@ public sealed class SseRelayTests
         Assert.StartsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",", tail);
     }
 
-    private static async Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(string input, int chunkSize,
+    private static Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(string input, int chunkSize,
+        bool recorded = true) => RelayAsync(Encoding.UTF8.GetBytes(input), chunkSize, recorded);
+
+    private static async Task<(string Output, UsageMeter Meter, RelayOutcome Outcome, int StopAt)> RelayAsync(byte[] input, int chunkSize,
         bool recorded = true)
     {
         var context = new DefaultHttpContext();
@@ -87,7 +135,7 @@ public sealed class SseRelayTests
         context.Response.Body = body;
         var meter = new UsageMeter();
         var stopAt = -1;
-        var outcome = await SseRelay.RelayAsync(new ChunkedStream(Encoding.UTF8.GetBytes(input), chunkSize), context.Response, meter,
+        var outcome = await SseRelay.RelayAsync(new ChunkedStream(input, chunkSize), context.Response, meter,
             _ =>
             {
                 stopAt = Encoding.UTF8.GetString(body.ToArray()).Length;
