@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
@@ -18,8 +19,17 @@ namespace Gateway.Api.Logs;
 /// applied here, so the proxy only copies bytes.
 /// </summary>
 public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase database, IOptions<LogsOptions> options, TimeProvider clock,
-    ILogger<ContentLog> logger) : BackgroundService
+    IMeterFactory meters, ILogger<ContentLog> logger) : BackgroundService
 {
+    /// <summary>The meter of the request log's body writer.</summary>
+    public const string MeterName = "Gateway.RequestLog";
+
+    /// <summary>Requests whose bodies were not logged, by <c>reason</c>: <c>queue_full</c> (the writer is behind) or <c>write_failed</c>.</summary>
+    public const string DroppedCounterName = "gateway.request_log.bodies_dropped";
+
+    private readonly Counter<long> _droppedCounter = meters.Create(MeterName)
+        .CreateCounter<long>(DroppedCounterName, "{request}", "Requests whose bodies were not written to the request log (their usage is recorded).");
+
     private const int MaxBatch = 200;
     private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(options.Value.QueueCapacity)
     {
@@ -40,12 +50,16 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
             || !_queue.Writer.TryWrite(new Entry(requestId, workspace, startedAt, capture)))
         {
             Interlocked.Add(ref _queuedBytes, -bytes);
+            _droppedCounter.Add(1, new KeyValuePair<string, object?>("reason", "queue_full"));
             if (Interlocked.Increment(ref _dropped) % 1000 == 1)
             {
                 LogDropped(logger, Interlocked.Read(ref _dropped));
             }
         }
     }
+
+    /// <summary>Requests whose bodies this process did not log (the writer was behind, or their write failed).</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -105,6 +119,8 @@ public sealed partial class ContentLog(IDocumentStore store, LedgerDatabase data
             catch (Exception e)
             {
                 LogLost(logger, e, batch.Count);
+                Interlocked.Add(ref _dropped, batch.Count);
+                _droppedCounter.Add(batch.Count, new KeyValuePair<string, object?>("reason", "write_failed"));
                 return;
             }
         }

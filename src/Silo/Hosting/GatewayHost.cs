@@ -91,7 +91,14 @@ public static class GatewayHost
             builder.WebHost.UseUrls(GatewaySettings.DefaultUrl);
         }
         // Bodies are limited per endpoint (data plane and admin), with Anthropic-shaped 413s.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = null);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = null;
+            // Kestrel's defaults, stated: the README's input limits name them; larger requests get its bare 431/414.
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestHeaderCount = 100;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+        });
 
         builder.Services.AddSerilog((_, logger) => ConfigureLogger(logger, builder.Configuration));
         builder.Services.AddSingleton<ICredentialProtector>(new AesGcmCredentialProtector(

@@ -21,7 +21,7 @@ public sealed class FrozenDatabaseTests : IAsyncLifetime
 {
     private const int SIGSTOP = 19;
     private const int SIGCONT = 18;
-    private static readonly TimeSpan FreezeFor = TimeSpan.FromSeconds(24);
+    private static readonly TimeSpan FreezeFor = TimeSpan.FromSeconds(30);
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), $"gateway-frozen-{Guid.NewGuid():N}");
     private FakeAnthropic _fake = null!;
     private EmbeddedPostgres _postgres = null!;

@@ -50,4 +50,19 @@ public static class Processes
         }
         return condition();
     }
+
+    /// <summary>Waits until <paramref name="condition"/> (which asks something, a database say) holds, up to <paramref name="timeout"/>.</summary>
+    public static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            await Task.Delay(100);
+        }
+        return await condition();
+    }
 }

@@ -178,6 +178,27 @@ public sealed class HostileInputTests(GatewayFixture gateway)
         await AnthropicError.ReadAsync(response);
     }
 
+    [Fact]
+    public async Task Headers_past_the_stated_limits_are_refused_before_the_gateway_and_the_next_request_is_served()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        using var huge = Requests.Messages(tenant.Secret, Requests.MessagesBody("hi"));
+        huge.Headers.TryAddWithoutValidation("x-filler", new string('a', 33 * 1024));
+        using var many = Requests.Messages(tenant.Secret, Requests.MessagesBody("hi"));
+        for (var i = 0; i < 100; i++)
+        {
+            many.Headers.TryAddWithoutValidation($"x-filler-{i}", "a");
+        }
+
+        using var tooLarge = await gateway.Client.SendAsync(huge);
+        using var tooMany = await gateway.Client.SendAsync(many);
+        using var next = await gateway.Client.SendAsync(Requests.Messages(tenant.Secret, Requests.MessagesBody("still here")));
+
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, tooLarge.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, tooMany.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
     private Task<JsonObject?> LedgerEventAsync(string requestId) => WaitAsync(() => LedgerQueries.RecordAsync(gateway.ConnectionString, requestId));
 
     private static async Task<JsonObject?> WaitAsync(Func<Task<JsonObject?>> read)
