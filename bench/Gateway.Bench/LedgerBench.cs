@@ -1,6 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Database;
 using Gateway.Silo.Hosting;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Database;

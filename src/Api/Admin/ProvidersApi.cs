@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Api.DataPlane;
+using Gateway.Api.Providers;
 using Gateway.Grains;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;

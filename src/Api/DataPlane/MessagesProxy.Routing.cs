@@ -155,7 +155,7 @@ public sealed partial class MessagesProxy
         try
         {
             var failure = await SendAsync(dispatch, provider, new ProviderCall(provider, dispatch.Endpoint, model, providerModel, dispatch.Body,
-                dispatch.Request, exchange.Stream, exchange.Context.Request), timeout);
+                dispatch.Request.ModelField, exchange.Stream, ForwardedRequest.Of(exchange.Context.Request)), timeout);
             if (failure is null)
             {
                 if (exchange.FailedMidStream)

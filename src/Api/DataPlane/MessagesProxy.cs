@@ -6,6 +6,7 @@ using Gateway.Api.Errors;
 using Gateway.Api.Logs;
 using Gateway.Grains.Logging;
 using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Api.Providers;
 using Gateway.Api.Routing;
 using Gateway.Grains.Configs;

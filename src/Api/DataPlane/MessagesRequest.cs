@@ -184,14 +184,6 @@ public sealed class MessagesRequest
         return problem is null ? new MessagesRequest(model!, stream, maxTokens, modelStart, modelLength) : null;
     }
 
-    /// <summary>The body with its model replaced (a route's <c>override_params.model</c>); other bytes untouched.</summary>
-    public byte[] WithModel(ReadOnlySpan<byte> body, string model)
-    {
-        var encoded = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(model));
-        var result = new byte[body.Length - ModelLength + encoded.Length];
-        body[..ModelStart].CopyTo(result);
-        encoded.CopyTo(result.AsSpan(ModelStart));
-        body[(ModelStart + ModelLength)..].CopyTo(result.AsSpan(ModelStart + encoded.Length));
-        return result;
-    }
+    /// <summary>The body's model and where it sits in the bytes, for a provider adapter that rewrites it.</summary>
+    public Providers.ModelField ModelField => new(Model, ModelStart, ModelLength);
 }

@@ -204,7 +204,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             }
 
             // An alias neither the list nor the catalog knows: the provider resolves it.
-            using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(asked), context.Request, null);
+            using var request = AnthropicUpstream.CreateRequest(provider, HttpMethod.Get, "/v1/models/" + Uri.EscapeDataString(asked), ForwardedRequest.Of(context.Request), null);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
             deadline.CancelAfter(ProviderTimeout);
             HttpResponseMessage response;

@@ -257,36 +257,6 @@ public sealed class UsageMeter
         CodeExecution,
     }
 
-    /// <summary>Reads an Anthropic error body (<c>{"type":"error","error":{...}}</c>).</summary>
-    public void ReadErrorBody(ReadOnlySpan<byte> json)
-    {
-        var reader = new Utf8JsonReader(json);
-        try
-        {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return;
-            }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var isError = reader.ValueTextEquals("error"u8);
-                reader.Read();
-                if (isError)
-                {
-                    ReadError(ref reader);
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
-        {
-            // Not Anthropic's shape; the caller maps the status instead.
-        }
-    }
-
     private void ReadMessageObject(ref Utf8JsonReader reader, bool alreadyAtStart = false)
     {
         if (!alreadyAtStart && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))

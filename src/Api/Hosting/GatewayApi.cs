@@ -10,6 +10,7 @@ using Gateway.Api.Providers.Bedrock;
 using Gateway.Api.Providers.Vertex;
 using Gateway.Api.Routing;
 using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
@@ -29,7 +30,8 @@ public static class GatewayApi
     {
         services.Configure<DataPlaneOptions>(configuration.GetSection(DataPlaneOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton(sp => new UpstreamHttp(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<DataPlaneOptions>>().Value.AllowLinkLocalProviders));
         services.AddSingleton<ProviderModelLists>();
         services.AddSingleton<CurrentCatalog>();
         services.AddHostedService(sp => sp.GetRequiredService<CurrentCatalog>());

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Grains.Logging;
 using Gateway.Projections.Logs;
 using Marten;

@@ -1,4 +1,4 @@
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

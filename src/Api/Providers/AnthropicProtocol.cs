@@ -1,4 +1,3 @@
-using Gateway.Api.DataPlane;
 
 namespace Gateway.Api.Providers;
 
@@ -7,8 +6,8 @@ public sealed class AnthropicProtocol : IProviderProtocol
 {
     public ValueTask<HttpRequestMessage> CreateRequestAsync(ProviderCall call, CancellationToken cancellationToken)
     {
-        HttpContent content = call.ProviderModel != call.Request.Model
-            ? new ByteArrayContent(call.Request.WithModel(call.Body.Span, call.ProviderModel))
+        HttpContent content = call.ProviderModel != call.BodyModel.Model
+            ? new ByteArrayContent(call.BodyModel.Replace(call.Body.Span, call.ProviderModel))
             : new ReadOnlyMemoryContent(call.Body);
         var path = call.IsCountTokens ? "/v1/messages/count_tokens" : "/v1/messages";
         return ValueTask.FromResult(AnthropicUpstream.CreateRequest(call.Provider, HttpMethod.Post, path, call.Client, content));

@@ -1,6 +1,4 @@
-using Gateway.Api.DataPlane;
 using Gateway.Grains.Providers;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.Providers;
 
@@ -9,23 +7,22 @@ namespace Gateway.Api.Providers;
 /// <param name="Model">The Anthropic model id the target asks for (after <c>override_params.model</c>).</param>
 /// <param name="ProviderModel">The provider's own id for <paramref name="Model"/>.</param>
 /// <param name="Body">The client's body bytes as received.</param>
-/// <param name="Request">What the gateway read of the client's body (its model, and where that sits in the bytes).</param>
+/// <param name="BodyModel">The body's model, and where it sits in the bytes.</param>
+/// <param name="Client">The client's headers and query string.</param>
 public sealed record ProviderCall(
     ProviderConnection Provider,
     string Endpoint,
     string Model,
     string ProviderModel,
     ReadOnlyMemory<byte> Body,
-    MessagesRequest Request,
+    ModelField BodyModel,
     bool Stream,
-    HttpRequest Client)
+    ForwardedRequest Client)
 {
     public bool IsCountTokens => Endpoint == "count_tokens";
 
     /// <summary>The client's <c>anthropic-beta</c> values, each once, in order (several headers or comma lists alike).</summary>
-    public IReadOnlyList<string> BetaValues() => [.. Client.Headers["anthropic-beta"]
-        .SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        .Distinct(StringComparer.Ordinal)];
+    public IReadOnlyList<string> BetaValues() => Client.BetaValues();
 }
 
 /// <summary>A provider's failure as the client would get it.</summary>

@@ -17,7 +17,7 @@ using Gateway.Silo.Database;
 using JasperFx;
 using JasperFx.Events;
 using Gateway.Api.Budgets;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Grains.Budgets;
 using Gateway.Projections.Budgets;
 using Gateway.Projections.Usage;

@@ -8,7 +8,7 @@ namespace Gateway.Silo.Hosting;
 /// Ready when this silo is an active cluster member, the database answers, the usage ledger can commit (a node that
 /// would refuse every request is taken out of a load balancer) and the model catalog is loaded; never while stopping.
 /// </summary>
-internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog, Gateway.Api.Usage.UsageLedger ledger,
+internal sealed class GatewayReadiness(ISiloStatusOracle silo, NpgsqlDataSource database, CurrentCatalog catalog, Gateway.Projections.Ledger.UsageLedger ledger,
     Draining draining) : IReadinessCheck
 {
     public async Task<(bool Ready, string Detail)> CheckAsync(CancellationToken cancellationToken)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Gateway.Api.Usage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.EndToEnd;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
 
 namespace Gateway.Api.Providers.Vertex;
@@ -58,14 +57,10 @@ public sealed class VertexProtocol(VertexTokens tokens) : IProviderProtocol
             return new ProviderError(502, "api_error", $"Provider '{provider}' rejected the gateway's credential.");
         }
         // The model's own errors come in Anthropic's shape; Vertex's (quota, permission, routing) in Google's.
-        var meter = new UsageMeter();
-        if (body is not null)
+        var error = body is null ? default : AnthropicErrorBody.Read(body);
+        if (error.Type is { } type)
         {
-            meter.ReadErrorBody(body);
-        }
-        if (meter.ErrorType is { } type)
-        {
-            return new ProviderError(status, type, meter.ErrorMessage ?? $"Provider '{provider}' answered with status {status}.");
+            return new ProviderError(status, type, error.Message ?? $"Provider '{provider}' answered with status {status}.");
         }
         return new ProviderError(status == 503 ? 529 : status, status == 503 ? "overloaded_error" : AnthropicErrors.TypeFor(status),
             GoogleMessage(body) ?? $"Provider '{provider}' answered with status {status}.");

@@ -2,7 +2,6 @@ using Gateway.Projections.Usage;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Api.Usage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.DataPlane;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Usage;
 using Gateway.Tests.Infrastructure;
 using Marten;

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Models;
 using System.Text.Json.Nodes;
 using Gateway.Projections;

@@ -1,11 +1,11 @@
-using Gateway.Api.Usage;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Usage;
 using Gateway.Tests.Infrastructure;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace Gateway.Tests.Api.Usage;
+namespace Gateway.Tests.Projections.Ledger;
 
 /// <summary>The version Marten reports for the ledger's streams, recorded off the requests' path.</summary>
 [Collection(GatewayCollection.Name)]

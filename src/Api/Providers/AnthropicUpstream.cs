@@ -1,8 +1,7 @@
 using System.Net;
 using Gateway.Grains.Providers;
-using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>
 /// Builds the request to an Anthropic-direct provider: same path and query, the client's body bytes, the
@@ -11,9 +10,9 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public static class AnthropicUpstream
 {
-    public static HttpRequestMessage CreateRequest(ProviderConnection provider, HttpMethod method, string path, HttpRequest client, HttpContent? content)
+    public static HttpRequestMessage CreateRequest(ProviderConnection provider, HttpMethod method, string path, ForwardedRequest client, HttpContent? content)
     {
-        var request = new HttpRequestMessage(method, Address(provider, path + client.QueryString.Value)) { Content = content, Version = HttpVersion.Version11 };
+        var request = new HttpRequestMessage(method, Address(provider, path + client.QueryString)) { Content = content, Version = HttpVersion.Version11 };
         foreach (var (name, values) in client.Headers)
         {
             if (IsForwarded(name))

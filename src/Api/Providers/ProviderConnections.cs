@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Gateway.Grains;
 using Gateway.Grains.Providers;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>
 /// Provider connections as the front uses them, decrypted here, kept for a second so the request path does not call the

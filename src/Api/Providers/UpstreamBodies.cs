@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>Reads a provider's (non-streaming) answer whole, refusing one larger than a limit.</summary>
 public static class UpstreamBodies

@@ -2,11 +2,10 @@ using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gateway.Api.Providers;
 using Gateway.Grains.Providers;
 using Gateway.Projections.Models;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>
 /// The models each provider connection serves: its configured <c>models</c> list, or else (Anthropic) the

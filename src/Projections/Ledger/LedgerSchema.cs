@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary>
 /// The ledger's own SQL next to Marten's tables: budget allowances (a durable bound of each scope's outstanding

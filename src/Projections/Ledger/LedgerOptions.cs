@@ -1,4 +1,4 @@
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary><c>Gateway:Ledger</c>: how usage events are group-committed.</summary>
 public sealed class LedgerOptions

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary>
 /// Keeps the version Marten records for each of the ledger's streams (<c>mt_streams.version</c>, what

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary>
 /// The ledger's and budgets' connections: one pool whose commits wait for fsync (usage events), one whose commits

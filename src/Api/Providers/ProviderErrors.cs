@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Gateway.Api.Errors;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>How a provider's failure reaches the client (SPEC: the provider's status and type, mapped).</summary>
 public static class ProviderErrors
@@ -18,12 +18,8 @@ public static class ProviderErrors
             // The provider refused the gateway's credential, not the client's key: the client cannot fix it.
             return (502, "api_error", $"Provider '{provider}' rejected the gateway's credential.");
         }
-        var meter = new UsageMeter();
-        if (body is not null)
-        {
-            meter.ReadErrorBody(body);
-        }
-        return (status, meter.ErrorType ?? AnthropicErrors.TypeFor(status), meter.ErrorMessage ?? $"Provider '{provider}' answered with status {status}.");
+        var error = body is null ? default : AnthropicErrorBody.Read(body);
+        return (status, error.Type ?? AnthropicErrors.TypeFor(status), error.Message ?? $"Provider '{provider}' answered with status {status}.");
     }
 
     /// <summary>The retry headers a provider's error answer carries, to relay with the error the client finally gets.</summary>

@@ -1,8 +1,6 @@
 using System.Net;
-using Gateway.Api.Providers;
-using Microsoft.Extensions.Options;
 
-namespace Gateway.Api.DataPlane;
+namespace Gateway.Api.Providers;
 
 /// <summary>
 /// The one HTTP connection pool to providers. No automatic decompression (the gateway must read usage, so it
@@ -11,9 +9,9 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public sealed class UpstreamHttp : IDisposable
 {
-    public UpstreamHttp(IOptions<DataPlaneOptions> options)
+    /// <param name="allowLinkLocal"><c>Gateway:DataPlane:AllowLinkLocalProviders</c>.</param>
+    public UpstreamHttp(bool allowLinkLocal)
     {
-        var allowLinkLocal = options.Value.AllowLinkLocalProviders;
         Invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
             ConnectCallback = (context, cancellationToken) => ProviderAddresses.ConnectAsync(context, allowLinkLocal, cancellationToken),

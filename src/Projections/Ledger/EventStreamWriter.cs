@@ -1,7 +1,7 @@
 using Marten;
 using Npgsql;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary>
 /// Appends events of one type to Marten's event tables with one statement per batch, into streams of which the

@@ -5,7 +5,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-namespace Gateway.Tests.Api.Usage;
+namespace Gateway.Tests.Projections.Ledger;
 
 [Collection(GatewayCollection.Name)]
 public sealed class UsageLedgerTests(GatewayFixture gateway)
@@ -91,9 +91,9 @@ public sealed class UsageLedgerTests(GatewayFixture gateway)
         await using var proxy = new CommitCuttingProxy(target.Host!, target.Port);
         var viaProxy = new NpgsqlConnectionStringBuilder(gateway.ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Pooling = false };
         await using var database = NpgsqlDataSource.Create(viaProxy.ConnectionString);
-        var writer = new Gateway.Api.Usage.EventStreamWriter<UsageRecorded>(gateway.Services.GetRequiredService<IDocumentStore>(),
-            Gateway.Api.Usage.LedgerSchema.UsageEventType, "usage-test");
-        var cursor = new Gateway.Api.Usage.StreamCursor();
+        var writer = new Gateway.Projections.Ledger.EventStreamWriter<UsageRecorded>(gateway.Services.GetRequiredService<IDocumentStore>(),
+            Gateway.Projections.Ledger.LedgerSchema.UsageEventType, "usage-test");
+        var cursor = new Gateway.Projections.Ledger.StreamCursor();
         var marker = Guid.NewGuid().ToString("N");
         List<UsageRecorded> Batch(string name, int count) => [.. Enumerable.Range(0, count).Select(i => new UsageRecorded
         {

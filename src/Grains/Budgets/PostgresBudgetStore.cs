@@ -1,11 +1,10 @@
 using System.Globalization;
-using Gateway.Api.Usage;
-using Gateway.Grains.Budgets;
+using Gateway.Projections.Ledger;
 using Gateway.Projections.Budgets;
 using Marten;
 using Npgsql;
 
-namespace Gateway.Api.Budgets;
+namespace Gateway.Grains.Budgets;
 
 /// <summary>
 /// Budget grains' durable side on PostgreSQL: spend summed from the usage events, one allowance row per scope,

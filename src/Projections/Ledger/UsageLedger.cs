@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Gateway.Api.Usage;
+namespace Gateway.Projections.Ledger;
 
 /// <summary>
 /// Appends usage events to Marten's event store with group commit: one writer per process drains whatever
