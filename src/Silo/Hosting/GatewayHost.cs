@@ -113,6 +113,7 @@ public static class GatewayHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Draining>());
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
+        builder.Services.AddOptionsChecks();
 
         // The read side's projections run in Marten's async daemon; HotCold: one process of the cluster runs them
         // (a PostgreSQL advisory lock elects it among those that may), another takes over when it dies.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
@@ -37,15 +38,32 @@ public sealed record GatewaySettings
     /// </summary>
     public bool RunsProjections { get; init; } = true;
 
+    /// <exception cref="InvalidOperationException">A setting that cannot be read, named (the process does not start).</exception>
     public static GatewaySettings Read(IConfiguration configuration) => new()
     {
-        RunsProjections = configuration.GetValue<bool?>("Gateway:Projections:Run") ?? true,
+        RunsProjections = Flag(configuration, "Gateway:Projections:Run", true),
         ConnectionString = configuration.GetConnectionString("Gateway") is { Length: > 0 } cs ? cs : null,
         DataDirectory = configuration["GATEWAY_DATA_DIR"] is { Length: > 0 } dir ? dir : ".data",
-        ClusterId = configuration["Gateway:Cluster:Id"] ?? "gateway",
-        SiloPort = int.TryParse(configuration["Gateway:Cluster:SiloPort"], out var port) ? port : 0,
-        AdvertisedHost = configuration["Gateway:Cluster:AdvertisedHost"] ?? "127.0.0.1",
+        ClusterId = ClusterIdOf(configuration["Gateway:Cluster:Id"]),
+        SiloPort = Port(configuration["Gateway:Cluster:SiloPort"]),
+        AdvertisedHost = configuration["Gateway:Cluster:AdvertisedHost"] is { Length: > 0 } host ? host : "127.0.0.1",
     };
+
+    private static int Port(string? value) => value is null or ""
+        ? 0
+        : int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port <= 65535
+            ? port
+            : throw new InvalidOperationException($"Gateway:Cluster:SiloPort: '{value}' is not a port (0 to 65535; 0 picks a free one).");
+
+    private static bool Flag(IConfiguration configuration, string key, bool absent) => configuration[key] is not { Length: > 0 } value
+        ? absent
+        : bool.TryParse(value, out var flag) ? flag : throw new InvalidOperationException($"{key}: '{value}' is not true or false.");
+
+    private static string ClusterIdOf(string? value) => value is null or ""
+        ? "gateway"
+        : value.Length <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+            ? value
+            : throw new InvalidOperationException($"Gateway:Cluster:Id: at most 64 letters, digits, '-', '_' or '.' (got '{value}').");
 
     /// <summary>The advertised address as an IPv4 address (host names are resolved).</summary>
     public IPAddress AdvertisedAddress() => IPAddress.TryParse(AdvertisedHost, out var ip)

@@ -147,6 +147,22 @@ public sealed class GatewayProcessTests : IAsyncLifetime
         Assert.Contains("GATEWAY_ENCRYPTION_KEY is required", gateway.Output);
     }
 
+    [Theory]
+    [InlineData("Gateway__Budgets__Lease", "-00:01:00", "Gateway:Budgets:Lease must be longer than 0")]
+    [InlineData("Gateway__Cluster__SiloPort", "11111x", "Gateway:Cluster:SiloPort: '11111x' is not a port")]
+    public async Task A_setting_that_cannot_be_used_stops_the_start_naming_it(string variable, string value, string expected)
+    {
+        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Gateway"] = await TestPostgres.CreateDatabaseAsync("badopt"),
+            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
+            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
+            [variable] = value,
+        });
+        Assert.True(await Processes.WaitUntilAsync(() => gateway.HasExited, TimeSpan.FromSeconds(90)), "the gateway should refuse to start");
+        Assert.Contains(expected, gateway.Output);
+    }
+
     private static int ActiveSilos(string connectionString, string cluster)
     {
         using var connection = new NpgsqlConnection(connectionString);
