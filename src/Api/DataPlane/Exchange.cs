@@ -159,7 +159,7 @@ internal sealed class Exchange(HttpContext context, string endpoint)
             }
             return reported with { Output = Math.Min(MaxTokens ?? long.MaxValue, usage.OutputBytesSeen), Billing = UsageBilling.OutputSeen };
         }
-        if (outcome != UsageOutcomes.ClientDisconnected || _attempt is null || Endpoint != "messages")
+        if (outcome != UsageOutcomes.ClientDisconnected || _attempt is null || Endpoint != UsageEndpoints.Messages)
         {
             return default;
         }

@@ -239,7 +239,7 @@ public sealed partial class MessagesProxy
             {
                 return await ErrorAnswerAsync(protocol, provider.Slug, response, deadline.Token);
             }
-            if (exchange.Stream && call.Endpoint == "messages")
+            if (exchange.Stream && call.Endpoint == UsageEndpoints.Messages)
             {
                 return await StreamAsync(exchange, protocol, provider.Slug, response, timeout, deadline.Token);
             }
@@ -352,7 +352,7 @@ public sealed partial class MessagesProxy
         }
 
         var meter = new UsageMeter();
-        if (exchange.Endpoint == "messages")
+        if (exchange.Endpoint == UsageEndpoints.Messages)
         {
             meter.ReadMessage(bytes);
             if (!meter.Completed)

@@ -53,7 +53,7 @@ public sealed partial class MessagesProxy(
 
     private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape)
     {
-        var exchange = new Exchange(context, shape == MessagesRequest.Shape.Messages ? "messages" : "count_tokens");
+        var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens));
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
             await RefuseAsync(exchange, 401, "authentication_error", keyProblem);
@@ -194,7 +194,7 @@ public sealed partial class MessagesProxy(
 
         try
         {
-            var dispatch = new Dispatch(exchange, admitted, request, body.Memory, shape == MessagesRequest.Shape.CountTokens ? "count_tokens" : "messages",
+            var dispatch = new Dispatch(exchange, admitted, request, body.Memory, exchange.Endpoint,
                 clock.GetUtcNow() + routing.Value.MaxRequestDuration);
             if (await RunGroupAsync(dispatch, admitted.Route) is { } failure)
             {

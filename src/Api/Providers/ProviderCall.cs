@@ -19,7 +19,7 @@ public sealed record ProviderCall(
     bool Stream,
     ForwardedRequest Client)
 {
-    public bool IsCountTokens => Endpoint == "count_tokens";
+    public bool IsCountTokens => Endpoint == Projections.Usage.UsageEndpoints.CountTokens;
 
     /// <summary>The client's <c>anthropic-beta</c> values, each once, in order (several headers or comma lists alike).</summary>
     public IReadOnlyList<string> BetaValues() => Client.BetaValues();

@@ -80,6 +80,16 @@ public static class UsageBilling
     public const string Reservation = "reservation";
 }
 
+/// <summary>Endpoint names used in <see cref="UsageRecorded.Endpoint"/>.</summary>
+public static class UsageEndpoints
+{
+    public const string Messages = "messages";
+    public const string CountTokens = "count_tokens";
+
+    /// <summary>The endpoint a Messages API request shape is recorded as.</summary>
+    public static string Of(bool countTokens) => countTokens ? CountTokens : Messages;
+}
+
 /// <summary>Outcome names used in <see cref="UsageRecorded.Outcome"/>.</summary>
 public static class UsageOutcomes
 {
