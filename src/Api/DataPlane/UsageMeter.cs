@@ -455,34 +455,8 @@ public sealed class UsageMeter
 
     private void ReadError(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
-            var isType = reader.ValueTextEquals("type"u8);
-            var isMessage = reader.ValueTextEquals("message"u8);
-            reader.Read();
-            if (isType && reader.TokenType == JsonTokenType.String)
-            {
-                ErrorType = reader.GetString();
-            }
-            else if (isMessage && reader.TokenType == JsonTokenType.String)
-            {
-                ErrorMessage = reader.GetString();
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
+        var error = Providers.AnthropicErrorBody.ReadInner(ref reader, new(ErrorType, ErrorMessage));
+        (ErrorType, ErrorMessage) = (error.Type, error.Message);
     }
 
     private static long? ReadCount(ref Utf8JsonReader reader)

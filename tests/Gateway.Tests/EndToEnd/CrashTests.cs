@@ -122,14 +122,7 @@ public sealed class CrashTests : IAsyncLifetime
         StandaloneTenant.CreateAsync(gateway, AdminToken, _fake, "crash",
             new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = limit, ["period"] = "monthly" } });
 
-    private static Dictionary<string, string> Environment(string connectionString) => new()
-    {
-        ["ConnectionStrings__Gateway"] = connectionString,
-        ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
-        ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
-        ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-crash-keys"),
-        ["Gateway__Cluster__Id"] = "crash-" + Guid.NewGuid().ToString("N")[..8],
-    };
+    private static Dictionary<string, string> Environment(string connectionString) => GatewayProcess.Environment(connectionString, AdminToken, "crash");
 
     /// <summary>One streaming request; its request id when the client read it to <c>message_stop</c>, else null.</summary>
     private static async Task<string?> StreamAsync(HttpClient client, Uri gateway, string secret, string body)

@@ -31,14 +31,7 @@ public sealed class FuzzTests : IAsyncLifetime
         var seconds = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SECONDS"), out var s) ? s : 40;
         var seed = int.TryParse(Environment.GetEnvironmentVariable("FUZZ_SEED"), out var given) ? given : Random.Shared.Next();
         var connectionString = await TestPostgres.CreateDatabaseAsync("fuzz");
-        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Gateway"] = connectionString,
-            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
-            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
-            ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-fuzz-keys"),
-            ["Gateway__Cluster__Id"] = "fuzz-" + Guid.NewGuid().ToString("N")[..8],
-        });
+        await using var gateway = GatewayProcess.Start(GatewayProcess.Environment(connectionString, AdminToken, "fuzz"));
         await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         using var admin = new HttpClient { BaseAddress = gateway.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);

@@ -45,14 +45,7 @@ public sealed class ProviderFaultTests : IAsyncLifetime
     public async Task Every_fault_ends_in_an_answer_or_an_anthropic_error_in_bounded_time_with_its_record_and_healthy_traffic_is_untouched()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync("faults");
-        await using var gateway = GatewayProcess.Start(new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Gateway"] = connectionString,
-            ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
-            ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
-            ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), "gateway-faults-keys"),
-            ["Gateway__Cluster__Id"] = "faults-" + Guid.NewGuid().ToString("N")[..8],
-        });
+        await using var gateway = GatewayProcess.Start(GatewayProcess.Environment(connectionString, AdminToken, "faults"));
         await gateway.WaitUntilReadyAsync(TimeSpan.FromSeconds(90));
         var (_, healthy) = await StandaloneTenant.CreateAsync(gateway.BaseUrl, AdminToken, _fake, "healthy");
         var faulty = await KeyWithTimeoutAsync(gateway.BaseUrl, "faulty");

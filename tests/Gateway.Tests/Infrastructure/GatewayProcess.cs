@@ -40,6 +40,16 @@ public sealed class GatewayProcess : IAsyncDisposable
     /// Starts the gateway with the given environment (ConnectionStrings__Gateway is removed unless given, so a
     /// CI-wide database setting never leaks into a test of the embedded mode).
     /// </summary>
+    /// <summary>The environment of a gateway process on <paramref name="connectionString"/> in a cluster of its own (named after <paramref name="name"/>).</summary>
+    public static Dictionary<string, string> Environment(string connectionString, string adminToken, string name) => new()
+    {
+        ["ConnectionStrings__Gateway"] = connectionString,
+        ["GATEWAY_ADMIN_TOKEN"] = adminToken,
+        ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
+        ["GATEWAY_DATA_DIR"] = Path.Combine(Path.GetTempPath(), $"gateway-{name}-keys"),
+        ["Gateway__Cluster__Id"] = $"{name}-{Guid.NewGuid().ToString("N")[..8]}",
+    };
+
     public static GatewayProcess Start(IReadOnlyDictionary<string, string> environment)
     {
         var port = FreePort();
