@@ -41,7 +41,7 @@ public static class ReadSchema
     public static IReadOnlyList<string> GinIndexes { get; } =
         [.. Enumerable.Range(0, ContentShards).Select(shard => $"{Schema}.request_content_{shard}_search").Append($"{Schema}.request_log_by_metadata")];
 
-    private static string GinOptions => $"fastupdate = on, gin_pending_list_limit = {GinPendingListLimitKb}";
+    internal static string GinOptions => $"fastupdate = on, gin_pending_list_limit = {GinPendingListLimitKb}";
 
     /// <summary>An index of an earlier version (no pending list, or the default limit) takes the options above.</summary>
     private static string GinWithLargePendingList(string index) => $"""
@@ -124,40 +124,7 @@ public static class ReadSchema
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"""
-            CREATE TABLE IF NOT EXISTS {RequestLog} (
-                request_id                  text             PRIMARY KEY,
-                created_at                  timestamptz      NOT NULL,
-                endpoint                    text             NOT NULL,
-                workspace                   text,
-                key_id                      text,
-                model                       text,
-                provider                    text,
-                status                      integer          NOT NULL,
-                outcome                     text             NOT NULL,
-                stream                      boolean          NOT NULL,
-                error_type                  text,
-                error_message               text,
-                stop_reason                 text,
-                input_tokens                bigint           NOT NULL,
-                output_tokens               bigint           NOT NULL,
-                cache_creation_input_tokens bigint           NOT NULL,
-                cache_read_input_tokens     bigint           NOT NULL,
-                cost_usd                    numeric,
-                price_version               text,
-                price_missing               boolean          NOT NULL,
-                latency_ms                  double precision NOT NULL,
-                time_to_first_byte_ms       double precision,
-                metadata                    jsonb            NOT NULL);
-            -- Added with routing: each try at a provider target (retries, fallbacks, skipped circuits).
-            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS attempts jsonb;
-            -- Added with server tool fees: uses billed per use (web searches, web fetches, code runs).
-            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS web_search_requests bigint NOT NULL DEFAULT 0;
-            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS web_fetch_requests bigint NOT NULL DEFAULT 0;
-            ALTER TABLE {RequestLog} ADD COLUMN IF NOT EXISTS code_execution_requests bigint NOT NULL DEFAULT 0;
-            CREATE INDEX IF NOT EXISTS request_log_newest ON {RequestLog} (created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_log_by_workspace ON {RequestLog} (workspace, created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_log_by_key ON {RequestLog} (key_id, created_at DESC, request_id DESC);
-            CREATE INDEX IF NOT EXISTS request_log_by_metadata ON {RequestLog} USING gin (metadata jsonb_path_ops) WITH ({GinOptions});
+            {Logs.RequestLogTable.Table.Ddl()}
             {GinWithLargePendingList($"{Schema}.request_log_by_metadata")}
 
             {ContentTables()}
@@ -180,16 +147,7 @@ public static class ReadSchema
                 cost_usd                    numeric NOT NULL,
                 PRIMARY KEY (day, workspace, key_id, model, provider, metadata));
 
-            CREATE TABLE IF NOT EXISTS {AuditLog} (
-                seq_id        bigint      PRIMARY KEY,
-                at            timestamptz NOT NULL,
-                actor         text        NOT NULL,
-                action        text        NOT NULL,
-                resource_type text        NOT NULL,
-                resource_id   text        NOT NULL,
-                details       text);
-            CREATE INDEX IF NOT EXISTS audit_log_newest ON {AuditLog} (at DESC, seq_id DESC);
-            CREATE INDEX IF NOT EXISTS audit_log_by_resource ON {AuditLog} (resource_type, resource_id, at DESC);
+            {Audit.AuditLogTable.Table.Ddl()}
             """, connection);
         // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
         command.CommandTimeout = 0;

@@ -1,11 +1,10 @@
 using System.Globalization;
 using CsvHelper;
 using Gateway.Api.Admin;
-using Gateway.Projections;
+using Gateway.Projections.Spend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Npgsql;
 
 namespace Gateway.Api.Spend;
 
@@ -21,12 +20,10 @@ public static class ChargebackApi
         return admin;
     }
 
-    public sealed record ChargebackRow(string Value, long Requests, decimal CostUsd);
-
     /// <param name="TotalUsd">The whole month's total, whichever page this is.</param>
     public sealed record ChargebackReport(string Month, string Dimension, IReadOnlyList<ChargebackRow> Rows, decimal TotalUsd, string? NextCursor = null);
 
-    private static async Task<IResult> GetAsync(HttpContext context, NpgsqlDataSource database)
+    private static async Task<IResult> GetAsync(HttpContext context, SpendQueries spend)
     {
         var query = context.Request.Query;
         if (!DateOnly.TryParseExact(query["month"].FirstOrDefault(), "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out var month)
@@ -35,7 +32,7 @@ public static class ChargebackApi
             return SpendApi.Invalid("month: required, YYYY-MM (UTC).");
         }
         var dimensionText = query["dimension"].FirstOrDefault() ?? "workspace";
-        if (!SpendDimension.TryRead(dimensionText, "dimension", out var dimension, out var error, metadataOnly: true))
+        if (!SpendGrouping.TryRead(dimensionText, "dimension", out var dimension, out var error, metadataOnly: true))
         {
             return SpendApi.Invalid(error!);
         }
@@ -46,40 +43,20 @@ public static class ChargebackApi
         }
 
         // JSON answers page by page (the month's total on each); the CSV download is the whole report.
-        var limit = int.MaxValue;
+        int? limit = null;
         long offset = 0;
-        if (format == "json" && !ReportPaging.TryRead(query, out limit, out offset, out error))
+        if (format == "json")
         {
-            return SpendApi.Invalid(error!);
-        }
-        await using var command = database.CreateCommand($"""
-            SELECT coalesce(nullif({dimension!.Sql}, ''), '{SpendApi.Unattributed}'), sum(requests), sum(cost_usd), sum(sum(cost_usd)) OVER ()
-            FROM {ReadSchema.SpendDaily}
-            WHERE day >= $1 AND day < $2 AND ($3::text[] IS NULL OR workspace = ANY($3))
-            GROUP BY 1
-            ORDER BY 3 DESC, 1
-            {(format == "json" ? $"LIMIT {limit + 1} OFFSET {offset}" : "")}
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = month });
-        command.Parameters.Add(new NpgsqlParameter { Value = month.AddMonths(1) });
-        command.Parameters.Add(SpendApi.VisibleWorkspaces(AdminAuth.Principal(context)));
-        if (dimension.Parameter is { } key)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = key });
-        }
-        var rows = new List<ChargebackRow>();
-        decimal total = 0;
-        await using (var reader = await command.ExecuteReaderAsync(context.RequestAborted))
-        {
-            while (await reader.ReadAsync(context.RequestAborted))
+            if (!ReportPaging.TryRead(query, out var pageSize, out offset, out error))
             {
-                rows.Add(new ChargebackRow(reader.GetString(0), reader.GetInt64(1), reader.GetDecimal(2)));
-                total = reader.GetDecimal(3);
+                return SpendApi.Invalid(error!);
             }
+            limit = pageSize;
         }
-        var more = rows.Count > limit;
-        var report = new ChargebackReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), dimensionText, more ? rows[..limit] : rows, total,
-            more ? ReportPaging.Next(offset, limit) : null);
+        var page = await spend.ChargebackAsync(month, dimension!, SpendApi.VisibleWorkspaces(AdminAuth.Principal(context)), limit, offset,
+            context.RequestAborted);
+        var report = new ChargebackReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), dimensionText, page.Rows, page.Total,
+            ReportPaging.Cursor(page.NextOffset));
         return format == "json" ? TypedResults.Json(report, AdminJson.Options) : TypedResults.File(ToCsv(report), "text/csv; charset=utf-8", $"chargeback-{report.Month}-{dimensionText}.csv");
     }
 

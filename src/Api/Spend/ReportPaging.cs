@@ -43,6 +43,7 @@ public static class ReportPaging
         return true;
     }
 
-    /// <summary>The cursor of the page after one of <paramref name="limit"/> rows at <paramref name="offset"/>.</summary>
-    public static string Next(long offset, int limit) => Convert.ToBase64String(Encoding.ASCII.GetBytes("o:" + (offset + limit).ToString(CultureInfo.InvariantCulture)));
+    /// <summary>The cursor of the page that starts at <paramref name="offset"/>; null when there is none.</summary>
+    public static string? Cursor(long? offset) =>
+        offset is { } start ? Convert.ToBase64String(Encoding.ASCII.GetBytes("o:" + start.ToString(CultureInfo.InvariantCulture))) : null;
 }

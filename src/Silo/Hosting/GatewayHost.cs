@@ -105,6 +105,10 @@ public static class GatewayHost
             CredentialKey.Load(builder.Configuration, settings)));
         builder.Services.AddSingleton(NpgsqlDataSource.Create(connectionString));
         builder.Services.AddSingleton(new LedgerDatabase(connectionString));
+        builder.Services.AddSingleton<RequestLogQueries>();
+        builder.Services.AddSingleton<SpendQueries>();
+        builder.Services.AddSingleton<AuditQueries>();
+        builder.Services.AddSingleton<AuditJournal>();
         builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
         builder.Services.AddSingleton<IModelCatalogJournal, ModelCatalogJournal>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();
