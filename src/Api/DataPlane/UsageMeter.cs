@@ -8,20 +8,20 @@ namespace Gateway.Api.DataPlane;
 /// </summary>
 public sealed class UsageMeter
 {
-    private bool _toolUsesReported;
+    private ReportedUsage _usage;
 
-    public long InputTokens { get; private set; }
-    public long OutputTokens { get; private set; }
-    public long CacheCreationInputTokens { get; private set; }
-    public long? CacheCreation5mInputTokens { get; private set; }
-    public long? CacheCreation1hInputTokens { get; private set; }
-    public long CacheReadInputTokens { get; private set; }
+    public long InputTokens => _usage.InputTokens;
+    public long OutputTokens => _usage.OutputTokens;
+    public long CacheCreationInputTokens => _usage.CacheCreationInputTokens;
+    public long? CacheCreation5mInputTokens => _usage.CacheCreation5mInputTokens;
+    public long? CacheCreation1hInputTokens => _usage.CacheCreation1hInputTokens;
+    public long CacheReadInputTokens => _usage.CacheReadInputTokens;
     public string? StopReason { get; private set; }
     public string? MessageId { get; private set; }
     public string? ResponseModel { get; private set; }
 
     /// <summary>Server tool uses as the usage reported them (<c>usage.server_tool_use</c>).</summary>
-    public Projections.Models.ServerToolUses ReportedToolUses { get; private set; }
+    public Projections.Models.ServerToolUses ReportedToolUses => _usage.ToolUses;
 
     /// <summary>Server tool calls seen in the content (<c>server_tool_use</c> blocks), by tool.</summary>
     public Projections.Models.ServerToolUses SeenToolUses { get; private set; }
@@ -30,7 +30,7 @@ public sealed class UsageMeter
     /// The server tool uses billed: as reported once the answer completed; before that, no fewer than the calls seen
     /// (a search the client saw start is billed even when the final count never came, or a provider did not report it).
     /// </summary>
-    public Projections.Models.ServerToolUses ToolUses => Completed && _toolUsesReported
+    public Projections.Models.ServerToolUses ToolUses => Completed && _usage.ToolUsesReported
         ? ReportedToolUses with { CodeExecution = Math.Max(ReportedToolUses.CodeExecution, SeenToolUses.CodeExecution) }
         : ReportedToolUses.AtLeast(SeenToolUses);
 
@@ -136,18 +136,9 @@ public sealed class UsageMeter
         var reader = new Utf8JsonReader(data);
         try
         {
-            while (reader.Read())
+            if (ResponseJson.SeekTopLevel(ref reader, "delta"u8))
             {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("delta"u8))
-                {
-                    reader.Read();
-                    ReadDelta(ref reader);
-                    return;
-                }
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
-                {
-                    reader.Skip();
-                }
+                ReadDelta(ref reader);
             }
         }
         catch (JsonException)
@@ -157,34 +148,7 @@ public sealed class UsageMeter
     }
 
     /// <summary>Reads a <c>content_block_start</c> event: a <c>server_tool_use</c> block is a server tool call.</summary>
-    public void ReadBlockStart(ReadOnlySpan<byte> data)
-    {
-        if (data.IndexOf("server_tool_use"u8) < 0)
-        {
-            return;
-        }
-        var reader = new Utf8JsonReader(data);
-        try
-        {
-            while (reader.Read())
-            {
-                if (reader.TokenType == JsonTokenType.PropertyName && reader.CurrentDepth == 1 && reader.ValueTextEquals("content_block"u8))
-                {
-                    reader.Read();
-                    ReadBlock(ref reader);
-                    return;
-                }
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= 1)
-                {
-                    reader.Skip();
-                }
-            }
-        }
-        catch (JsonException)
-        {
-            // Relayed as is; only the count misses it.
-        }
-    }
+    public void ReadBlockStart(ReadOnlySpan<byte> data) => SeenToolUses = ServerToolCalls.CountBlockStart(data, SeenToolUses);
 
     private void ReadContent(ref Utf8JsonReader reader)
     {
@@ -195,66 +159,8 @@ public sealed class UsageMeter
         }
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            ReadBlock(ref reader);
+            SeenToolUses = ServerToolCalls.CountBlock(ref reader, SeenToolUses);
         }
-    }
-
-    /// <summary>One content block: counts it when it is a server tool call (its <c>type</c> and <c>name</c>, in any order).</summary>
-    private void ReadBlock(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-        var depth = reader.CurrentDepth;
-        var isServerTool = false;
-        ToolKind tool = ToolKind.None;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
-            var isType = reader.ValueTextEquals("type"u8);
-            var isName = reader.ValueTextEquals("name"u8);
-            reader.Read();
-            if (reader.TokenType != JsonTokenType.String)
-            {
-                reader.Skip();
-            }
-            else if (isType)
-            {
-                isServerTool = reader.ValueTextEquals("server_tool_use"u8);
-            }
-            else if (isName)
-            {
-                tool = reader.ValueTextEquals("web_search"u8) ? ToolKind.WebSearch
-                    : reader.ValueTextEquals("web_fetch"u8) ? ToolKind.WebFetch
-                    : reader.ValueTextEquals("code_execution"u8) || reader.ValueTextEquals("bash_code_execution"u8)
-                      || reader.ValueTextEquals("text_editor_code_execution"u8) ? ToolKind.CodeExecution
-                    : ToolKind.None;
-            }
-        }
-        if (isServerTool)
-        {
-            var seen = SeenToolUses;
-            SeenToolUses = tool switch
-            {
-                ToolKind.WebSearch => seen with { WebSearch = seen.WebSearch + 1 },
-                ToolKind.WebFetch => seen with { WebFetch = seen.WebFetch + 1 },
-                ToolKind.CodeExecution => seen with { CodeExecution = seen.CodeExecution + 1 },
-                _ => seen,
-            };
-        }
-    }
-
-    private enum ToolKind : byte
-    {
-        None,
-        WebSearch,
-        WebFetch,
-        CodeExecution,
     }
 
     private void ReadMessageObject(ref Utf8JsonReader reader, bool alreadyAtStart = false)
@@ -264,12 +170,8 @@ public sealed class UsageMeter
             return;
         }
         var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        while (ResponseJson.NextProperty(ref reader, depth))
         {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
             if (reader.ValueTextEquals("usage"u8))
             {
                 reader.Read();
@@ -305,15 +207,13 @@ public sealed class UsageMeter
 
     private void ReadDelta(ref Utf8JsonReader reader)
     {
-        if (reader.TokenType != JsonTokenType.StartObject)
+        if (!ResponseJson.EnterObject(ref reader, out var depth))
         {
-            reader.Skip();
             return;
         }
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
+        while (ResponseJson.NextProperty(ref reader, depth))
         {
-            if (reader.TokenType == JsonTokenType.PropertyName && reader.ValueTextEquals("stop_reason"u8))
+            if (reader.ValueTextEquals("stop_reason"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
@@ -321,8 +221,7 @@ public sealed class UsageMeter
                     StopReason = reader.GetString();
                 }
             }
-            else if (reader.TokenType == JsonTokenType.PropertyName
-                     && (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8)))
+            else if (reader.ValueTextEquals("text"u8) || reader.ValueTextEquals("thinking"u8) || reader.ValueTextEquals("partial_json"u8))
             {
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
@@ -334,7 +233,7 @@ public sealed class UsageMeter
                     reader.Skip();
                 }
             }
-            else if (reader.TokenType == JsonTokenType.PropertyName)
+            else
             {
                 reader.Read();
                 reader.Skip();
@@ -350,118 +249,12 @@ public sealed class UsageMeter
             return;
         }
         HasUsage = true;
-        var depth = reader.CurrentDepth;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
-            if (reader.ValueTextEquals("input_tokens"u8))
-            {
-                InputTokens = ReadCount(ref reader) ?? InputTokens;
-            }
-            else if (reader.ValueTextEquals("output_tokens"u8))
-            {
-                OutputTokens = ReadCount(ref reader) ?? OutputTokens;
-            }
-            else if (reader.ValueTextEquals("cache_creation_input_tokens"u8))
-            {
-                CacheCreationInputTokens = ReadCount(ref reader) ?? CacheCreationInputTokens;
-            }
-            else if (reader.ValueTextEquals("cache_read_input_tokens"u8))
-            {
-                CacheReadInputTokens = ReadCount(ref reader) ?? CacheReadInputTokens;
-            }
-            else if (reader.ValueTextEquals("server_tool_use"u8))
-            {
-                reader.Read();
-                ReadServerToolUse(ref reader);
-            }
-            else if (reader.ValueTextEquals("cache_creation"u8))
-            {
-                reader.Read();
-                if (reader.TokenType != JsonTokenType.StartObject)
-                {
-                    reader.Skip();
-                    continue;
-                }
-                var inner = reader.CurrentDepth;
-                while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == inner))
-                {
-                    if (reader.TokenType != JsonTokenType.PropertyName)
-                    {
-                        continue;
-                    }
-                    if (reader.ValueTextEquals("ephemeral_5m_input_tokens"u8))
-                    {
-                        CacheCreation5mInputTokens = ReadCount(ref reader) ?? CacheCreation5mInputTokens;
-                    }
-                    else if (reader.ValueTextEquals("ephemeral_1h_input_tokens"u8))
-                    {
-                        CacheCreation1hInputTokens = ReadCount(ref reader) ?? CacheCreation1hInputTokens;
-                    }
-                    else
-                    {
-                        reader.Read();
-                        reader.Skip();
-                    }
-                }
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-    }
-
-    private void ReadServerToolUse(ref Utf8JsonReader reader)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-        _toolUsesReported = true;
-        var depth = reader.CurrentDepth;
-        var uses = ReportedToolUses;
-        while (reader.Read() && !(reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == depth))
-        {
-            if (reader.TokenType != JsonTokenType.PropertyName)
-            {
-                continue;
-            }
-            if (reader.ValueTextEquals("web_search_requests"u8))
-            {
-                uses = uses with { WebSearch = Math.Max(0, ReadCount(ref reader) ?? uses.WebSearch) };
-            }
-            else if (reader.ValueTextEquals("web_fetch_requests"u8))
-            {
-                uses = uses with { WebFetch = Math.Max(0, ReadCount(ref reader) ?? uses.WebFetch) };
-            }
-            else if (reader.ValueTextEquals("code_execution_requests"u8))
-            {
-                uses = uses with { CodeExecution = Math.Max(0, ReadCount(ref reader) ?? uses.CodeExecution) };
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-        ReportedToolUses = uses;
+        ReportedUsage.ReadOver(ref reader, ref _usage);
     }
 
     private void ReadError(ref Utf8JsonReader reader)
     {
         var error = Providers.AnthropicErrorBody.ReadInner(ref reader, new(ErrorType, ErrorMessage));
         (ErrorType, ErrorMessage) = (error.Type, error.Message);
-    }
-
-    private static long? ReadCount(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        return reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var value) ? value : null;
     }
 }

@@ -15,18 +15,16 @@ namespace Gateway.Grains.Budgets;
 /// — the predecessor's requests may still be running — and counts the cost of every such request that settles
 /// here, which at worst counts one twice: the error is always towards refusing, never towards overspending.
 /// </remarks>
+// Partial: this file holds the decisions (admit, settle, expire, alert); BudgetGrain.Storage.cs what it reads and writes durably.
 [Reentrant]
 public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, ILogger<BudgetGrain> logger) : Grain, IBudgetGrain
 {
-    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ExpiryScanInterval = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, Held> _held = new(StringComparer.Ordinal);
     // Reservations whose lease ran out while this activation lived; if such a request still finishes, its cost counts.
     private readonly Dictionary<string, DateTimeOffset> _expired = new(StringComparer.Ordinal);
-    private readonly Queue<DateTimeOffset> _requestTimes = new();
-    private readonly Queue<(DateTimeOffset At, long Tokens)> _tokenTimes = new();
-    private long _tokensInWindow;
+    private readonly RateWindow _rates = new();
     private DateTimeOffset _nextExpiryScan;
 
     // The budget period loaded from the store, and what it holds.
@@ -81,7 +79,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         }
         if (policy.RateLimits is { Rpm: not null })
         {
-            _requestTimes.Enqueue(now);
+            _rates.AddRequest(now);
         }
         if (policy.Budget is not { } bounded)
         {
@@ -107,8 +105,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         var now = clock.GetUtcNow();
         if (tokens > 0)
         {
-            _tokenTimes.Enqueue((now, tokens));
-            _tokensInWindow += tokens;
+            _rates.AddTokens(now, tokens);
         }
         if (_settledWhileLoading is { } queued)
         {
@@ -161,41 +158,6 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         return new BudgetStatus(_spent, Outstanding, _periodStart, BudgetPeriods.ResetsAt(budget.Period, now), _held.Count);
     }
 
-    /// <summary>
-    /// Makes the durable allowance cover what is outstanding, for at least one more lease. It grows to twice what
-    /// is needed (or eight more requests like this one), never past what the budget could still hold.
-    /// </summary>
-    private async Task CoverAsync(Budget budget, decimal amount, TimeSpan lease)
-    {
-        while (true)
-        {
-            var now = clock.GetUtcNow();
-            var needed = Outstanding;
-            if (needed <= _allowance && _allowanceExpiresAt >= now + lease)
-            {
-                return;
-            }
-            if (_allowanceWrite is { } pending)
-            {
-                await pending;
-                continue;
-            }
-            var target = Math.Max(needed, Math.Min(budget.LimitUsd - _spent, Math.Max(needed * 2, needed + amount * 8)));
-            var expiresAt = Max(now + lease * 2, _carryOverExpiresAt);
-            _allowanceWrite = store.SetAllowanceAsync(Scope, _periodStart, target, expiresAt);
-            try
-            {
-                await _allowanceWrite;
-                _allowance = target;
-                _allowanceExpiresAt = expiresAt;
-            }
-            finally
-            {
-                _allowanceWrite = null;
-            }
-        }
-    }
-
     private BudgetVerdict? RateLimited(RateLimits limits, DateTimeOffset now)
     {
         if (limits.Concurrency is { } concurrency && _held.Count >= concurrency)
@@ -203,38 +165,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
             return BudgetVerdict.Deny(429, "rate_limit_error",
                 $"{Describe()} has {concurrency} requests in flight, its concurrency limit.", 1);
         }
-        while (_requestTimes.TryPeek(out var at) && at <= now - Minute)
-        {
-            _requestTimes.Dequeue();
-        }
-        while (_tokenTimes.TryPeek(out var entry) && entry.At <= now - Minute)
-        {
-            _tokensInWindow -= _tokenTimes.Dequeue().Tokens;
-        }
-        if (limits.Rpm is { } rpm && _requestTimes.Count >= rpm)
-        {
-            // Room again once enough of the last minute's requests have left the window.
-            var freeAt = _requestTimes.ElementAt(_requestTimes.Count - rpm) + Minute;
-            return BudgetVerdict.Deny(429, "rate_limit_error",
-                $"{Describe()} reached its limit of {rpm} requests per minute.", SecondsUntil(freeAt, now));
-        }
-        if (limits.Tpm is { } tpm && _tokensInWindow >= tpm)
-        {
-            var excess = _tokensInWindow - tpm;
-            var freeAt = now;
-            foreach (var (at, tokens) in _tokenTimes)
-            {
-                freeAt = at + Minute;
-                excess -= tokens;
-                if (excess < 0)
-                {
-                    break;
-                }
-            }
-            return BudgetVerdict.Deny(429, "rate_limit_error",
-                $"{Describe()} reached its limit of {tpm} tokens per minute.", SecondsUntil(freeAt, now));
-        }
-        return null;
+        return _rates.Check(limits, Scope, now);
     }
 
     private string Exhausted(Budget budget, decimal amount, DateTimeOffset now)
@@ -247,76 +178,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
 
     private string Describe() => BudgetScopes.Describe(Scope);
 
-    private static int SecondsUntil(DateTimeOffset at, DateTimeOffset now) => Math.Max(1, (int)Math.Ceiling((at - now).TotalSeconds));
-
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    /// <summary>Loads the budget's period from the store on first use, when the period rolls over or its kind changes.</summary>
-    private async Task EnsurePeriodAsync(Budget budget, DateTimeOffset admittedAt, DateTimeOffset now)
-    {
-        _budget = budget;
-        while (true)
-        {
-            if (_loading is { } loading)
-            {
-                await loading;
-                continue;
-            }
-            var start = BudgetPeriods.StartOf(budget.Period, admittedAt);
-            // A request stamped a moment before a rollover this grain already made counts in the newer period.
-            if (_period == budget.Period && start <= _periodStart)
-            {
-                return;
-            }
-            _loading = LoadAsync(budget, start, now);
-            try
-            {
-                await _loading;
-            }
-            finally
-            {
-                _loading = null;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Reads the period's spend from the ledger and the allowance left by whoever held this budget before.
-    /// Reservations wait meanwhile and settlements queue (applied afterwards).
-    /// </summary>
-    private async Task LoadAsync(Budget budget, DateTimeOffset periodStart, DateTimeOffset now)
-    {
-        _settledWhileLoading = [];
-        try
-        {
-            while (_allowanceWrite is { } pending)
-            {
-                await pending;
-            }
-            var snapshot = await store.LoadAsync(Scope, periodStart, budget.AlertAt, now);
-            var own = _held.Values.Where(h => h.Budgeted && h.PeriodStart == periodStart).Sum(h => h.Amount);
-            _period = budget.Period;
-            _periodStart = periodStart;
-            _spent = snapshot.Spent;
-            _reserved = own;
-            // Whatever the stored allowance covers beyond this activation's own reservations may still be running.
-            _carryOver = Math.Max(0, snapshot.Allowance - own);
-            _carryOverExpiresAt = Max(snapshot.AllowanceExpiresAt, _carryOverExpiresAt);
-            _allowance = snapshot.Allowance;
-            _allowanceExpiresAt = snapshot.AllowanceExpiresAt;
-            _alerted = [.. snapshot.AlertsRaised];
-            _expired.Clear();
-            foreach (var (requestId, cost) in _settledWhileLoading)
-            {
-                Apply(requestId, cost, now);
-            }
-        }
-        finally
-        {
-            _settledWhileLoading = null;
-        }
-        RaiseAlerts(now);
-    }
 
     private void Apply(string requestId, decimal cost, DateTimeOffset now)
     {
@@ -392,26 +254,5 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         }
     }
 
-    private async Task RecordAlertAsync(BudgetAlert alert)
-    {
-        try
-        {
-            await store.RaiseAlertAsync(alert);
-        }
-        catch (Exception e)
-        {
-            LogAlertFailed(logger, e, alert.Scope);
-        }
-    }
-
     private readonly record struct Held(decimal Amount, DateTimeOffset PeriodStart, DateTimeOffset ExpiresAt, bool Budgeted);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record the budget allowance of {Scope}")]
-    private static partial void LogAllowanceFailed(ILogger logger, Exception exception, string scope);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Budget alert: {Scope} spent {Spent} USD, {Threshold:P0} of its limit of {Limit} USD")]
-    private static partial void LogAlert(ILogger logger, string scope, decimal threshold, decimal spent, decimal limit);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Could not record a budget alert for {Scope}")]
-    private static partial void LogAlertFailed(ILogger logger, Exception exception, string scope);
 }

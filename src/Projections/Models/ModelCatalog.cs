@@ -4,17 +4,6 @@ using System.Text.Json.Nodes;
 
 namespace Gateway.Projections.Models;
 
-/// <summary>How a name spells a model: the Anthropic id or an alias, or one of the clouds' ids.</summary>
-public enum ModelSpelling
-{
-    Anthropic,
-    Bedrock,
-    Vertex,
-}
-
-/// <summary>A model found by one of its names; <see cref="BedrockPrefix"/> is the profile a Bedrock spelling carried.</summary>
-public readonly record struct ModelMatch(ModelEntry Model, ModelSpelling Spelling, string? BedrockPrefix = null);
-
 /// <summary>
 /// The catalog in effect: the shipped models and prices with the admins' changes laid over them (immutable; a change
 /// makes a new catalog with the next revision). Every spelling of a model finds it — the Anthropic id or alias (also
@@ -23,11 +12,11 @@ public readonly record struct ModelMatch(ModelEntry Model, ModelSpelling Spellin
 /// </summary>
 public sealed class ModelCatalog
 {
-    private readonly FrozenDictionary<string, ModelMatch> _names;
+    private readonly ModelNames _names;
     private readonly FrozenDictionary<string, ModelEntry> _byId;
 
     private ModelCatalog(ShippedModels shipped, CatalogOverrides overrides, long revision, long priceRevision,
-        ImmutableArray<ModelEntry> models, FrozenDictionary<string, ModelMatch> names)
+        ImmutableArray<ModelEntry> models, ModelNames names)
     {
         Shipped = shipped;
         Overrides = overrides;
@@ -69,18 +58,7 @@ public sealed class ModelCatalog
         priceRevision == 0 ? shipped.PriceVersion : $"{shipped.PriceVersion}+{priceRevision}";
 
     /// <summary>The model <paramref name="name"/> spells, or null.</summary>
-    public ModelMatch? Find(string name)
-    {
-        if (_names.TryGetValue(name, out var match))
-        {
-            return match;
-        }
-        if (BedrockProfiles.Split(name) is { } bedrock && _names.TryGetValue(bedrock.FoundationId, out match) && match.Spelling == ModelSpelling.Bedrock)
-        {
-            return match with { BedrockPrefix = bedrock.Prefix };
-        }
-        return SnapshotBase(name) is { } undated && _names.TryGetValue(undated, out match) && match.Spelling == ModelSpelling.Anthropic ? match : null;
-    }
+    public ModelMatch? Find(string name) => _names.Find(name);
 
     /// <summary>The model with this exact id, or null.</summary>
     public ModelEntry? Get(string id) => _byId.GetValueOrDefault(id);
@@ -104,25 +82,9 @@ public sealed class ModelCatalog
         {
             models.Add(ModelJson.ReadModel(overrides.For(id)!, ModelEntry.Custom, []));
         }
-        var names = new Dictionary<string, ModelMatch>(StringComparer.Ordinal);
-        foreach (var model in models)
-        {
-            Add(names, model, model.Id, ModelSpelling.Anthropic, "id");
-            foreach (var alias in model.Aliases)
-            {
-                Add(names, model, alias, ModelSpelling.Anthropic, "alias");
-            }
-            if (model.VertexId is { } vertex)
-            {
-                Add(names, model, vertex, ModelSpelling.Vertex, "vertex_id");
-            }
-            if (model.BedrockId is { } bedrock)
-            {
-                Add(names, model, bedrock, ModelSpelling.Bedrock, "bedrock_id");
-            }
-        }
+        var names = ModelNames.Of(models);
         var ordered = models.OrderByDescending(m => m.CreatedAt).ThenBy(m => m.Id, StringComparer.Ordinal).ToImmutableArray();
-        return new ModelCatalog(shipped, overrides, revision, priceRevision, ordered, names.ToFrozenDictionary(StringComparer.Ordinal));
+        return new ModelCatalog(shipped, overrides, revision, priceRevision, ordered, names);
     }
 
     /// <summary>
@@ -179,7 +141,7 @@ public sealed class ModelCatalog
     public ModelCatalog Patch(string name, JsonObject patch)
     {
         var model = Require(name);
-        ModelJson.RequireKnownFields(patch, ModelJson.ModelFields, "");
+        CatalogFields.RequireKnown(patch, ModelJson.ModelFields, "");
         if (patch.TryGetPropertyValue("id", out var newId)
             && (newId is not JsonValue idValue || !idValue.TryGetValue<string>(out var idText) || idText != model.Id))
         {
@@ -271,36 +233,5 @@ public sealed class ModelCatalog
             merged[field] = value?.DeepClone();
         }
         return merged;
-    }
-
-    private static void Add(Dictionary<string, ModelMatch> names, ModelEntry model, string name, ModelSpelling spelling, string field)
-    {
-        if (names.TryGetValue(name, out var existing))
-        {
-            if (existing.Model.Id == model.Id)
-            {
-                return;
-            }
-            throw new CatalogException($"{field}: '{name}' already names model '{existing.Model.Id}'.", CatalogProblem.Conflict);
-        }
-        names[name] = new ModelMatch(model, spelling);
-    }
-
-    /// <summary><c>claude-opus-4-5-20251101</c> → <c>claude-opus-4-5</c>; null when there is no date suffix.</summary>
-    private static string? SnapshotBase(string model)
-    {
-        const int suffix = 9; // "-" + 8 digits
-        if (model.Length <= suffix || model[^suffix] != '-')
-        {
-            return null;
-        }
-        foreach (var c in model.AsSpan(model.Length - 8))
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return null;
-            }
-        }
-        return model[..^suffix];
     }
 }

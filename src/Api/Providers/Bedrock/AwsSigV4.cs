@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -153,11 +152,11 @@ public static class AwsSigV4
     public static string SignedHeaders(ReadOnlySpan<KeyValuePair<string, string>> headers)
     {
         Span<int> order = headers.Length <= 32 ? stackalloc int[headers.Length] : new int[headers.Length];
-        SortByName(headers, order);
+        CanonicalRequestWriter.SortByName(headers, order);
         var writer = new PooledUtf8Writer(256);
         try
         {
-            WriteSignedHeaders(ref writer, headers, order);
+            CanonicalRequestWriter.WriteSignedHeaders(ref writer, headers, order);
             return Encoding.ASCII.GetString(writer.Written);
         }
         finally
@@ -175,11 +174,11 @@ public static class AwsSigV4
         ReadOnlySpan<KeyValuePair<string, string>> headers, string payloadHash)
     {
         Span<int> order = headers.Length <= 32 ? stackalloc int[headers.Length] : new int[headers.Length];
-        SortByName(headers, order);
+        CanonicalRequestWriter.SortByName(headers, order);
         var writer = new PooledUtf8Writer(1024);
         try
         {
-            WriteCanonicalRequest(ref writer, method, canonicalUri, encodePath: false, canonicalQuery, headers, order, payloadHash);
+            CanonicalRequestWriter.Write(ref writer, method, canonicalUri, encodePath: false, canonicalQuery, headers, order, payloadHash);
             return Encoding.UTF8.GetString(writer.Written);
         }
         finally
@@ -214,24 +213,24 @@ public static class AwsSigV4
         ReadOnlySpan<char> amzDate, string region, string service, string secretAccessKey)
     {
         Span<int> order = headers.Length <= 32 ? stackalloc int[headers.Length] : new int[headers.Length];
-        SortByName(headers, order);
+        CanonicalRequestWriter.SortByName(headers, order);
         Span<byte> hash = stackalloc byte[HashLength];
         Span<byte> key = stackalloc byte[HashLength];
         var writer = new PooledUtf8Writer(1024);
         try
         {
-            WriteCanonicalRequest(ref writer, method, path, encodePath, canonicalQuery, headers, order, payloadHash);
+            CanonicalRequestWriter.Write(ref writer, method, path, encodePath, canonicalQuery, headers, order, payloadHash);
             SHA256.HashData(writer.Written, hash);
 
             writer.Clear();
             writer.Append("AWS4-HMAC-SHA256\n"u8);
             writer.Append(amzDate);
             writer.Append((byte)'\n');
-            WriteScope(ref writer, amzDate[..8], region, service);
+            CredentialScope.Write(ref writer, amzDate[..8], region, service);
             writer.Append((byte)'\n');
             writer.AppendHexLower(hash);
 
-            DeriveSigningKey(secretAccessKey, amzDate[..8], region, service, key);
+            CredentialScope.DeriveSigningKey(secretAccessKey, amzDate[..8], region, service, key);
             HMACSHA256.HashData(key, writer.Written, hash);
             return Convert.ToHexStringLower(hash);
         }
@@ -239,118 +238,6 @@ public static class AwsSigV4
         {
             CryptographicOperations.ZeroMemory(key);
             writer.Dispose();
-        }
-    }
-
-    private static void WriteCanonicalRequest(ref PooledUtf8Writer writer, ReadOnlySpan<char> method, ReadOnlySpan<char> path,
-        bool encodePath, ReadOnlySpan<char> canonicalQuery, ReadOnlySpan<KeyValuePair<string, string>> headers,
-        ReadOnlySpan<int> order, ReadOnlySpan<char> payloadHash)
-    {
-        writer.Append(method);
-        writer.Append((byte)'\n');
-        if (!encodePath)
-        {
-            writer.Append(path);
-        }
-        else if (path.IsEmpty)
-        {
-            writer.Append((byte)'/');
-        }
-        else
-        {
-            writer.AppendUriEncoded(path, keepSlash: true);
-        }
-        writer.Append((byte)'\n');
-        writer.Append(canonicalQuery);
-        writer.Append((byte)'\n');
-        for (var i = 0; i < order.Length; i++)
-        {
-            var (name, value) = headers[order[i]];
-            if (i > 0 && CompareNames(headers[order[i - 1]].Key, name) == 0)
-            {
-                // A repeated header: its values join the previous line, in the order given.
-                writer.Append((byte)',');
-            }
-            else
-            {
-                if (i > 0)
-                {
-                    writer.Append((byte)'\n');
-                }
-                writer.AppendLowerAscii(name);
-                writer.Append((byte)':');
-            }
-            writer.AppendCollapsed(value);
-        }
-        if (order.Length > 0)
-        {
-            writer.Append((byte)'\n');
-        }
-        writer.Append((byte)'\n');
-        WriteSignedHeaders(ref writer, headers, order);
-        writer.Append((byte)'\n');
-        writer.Append(payloadHash);
-    }
-
-    private static void WriteSignedHeaders(ref PooledUtf8Writer writer, ReadOnlySpan<KeyValuePair<string, string>> headers,
-        ReadOnlySpan<int> order)
-    {
-        for (var i = 0; i < order.Length; i++)
-        {
-            var name = headers[order[i]].Key;
-            if (i > 0)
-            {
-                if (CompareNames(headers[order[i - 1]].Key, name) == 0)
-                {
-                    continue;
-                }
-                writer.Append((byte)';');
-            }
-            writer.AppendLowerAscii(name);
-        }
-    }
-
-    private static void WriteScope(ref PooledUtf8Writer writer, ReadOnlySpan<char> date, string region, string service)
-    {
-        writer.Append(date);
-        writer.Append((byte)'/');
-        writer.Append(region);
-        writer.Append((byte)'/');
-        writer.Append(service);
-        writer.Append("/aws4_request"u8);
-    }
-
-    /// <summary>kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request").</summary>
-    private static void DeriveSigningKey(string secret, ReadOnlySpan<char> date, string region, string service, Span<byte> key)
-    {
-        // Sized so it never grows: growing would hand back a buffer holding the secret unwiped.
-        var writer = new PooledUtf8Writer(Encoding.UTF8.GetMaxByteCount(4 + secret.Length + date.Length + region.Length + service.Length));
-        Span<byte> previous = stackalloc byte[HashLength];
-        try
-        {
-            writer.Append("AWS4"u8);
-            writer.Append(secret);
-            var secretLength = writer.Length;
-            writer.Append(date);
-            HMACSHA256.HashData(writer.Written[..secretLength], writer.Written[secretLength..], key);
-            Next(ref writer, region, key, previous);
-            Next(ref writer, service, key, previous);
-            key.CopyTo(previous);
-            HMACSHA256.HashData(previous, "aws4_request"u8, key);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(previous);
-            // The pooled buffer held the secret: it goes back wiped.
-            writer.Dispose(clear: true);
-        }
-
-        static void Next(ref PooledUtf8Writer writer, string part, Span<byte> key, Span<byte> previous)
-        {
-            key.CopyTo(previous);
-            writer.Clear();
-            writer.Append(part);
-            HMACSHA256.HashData(previous, writer.Written, key);
         }
     }
 
@@ -367,43 +254,5 @@ public static class AwsSigV4
         {
             writer.Dispose();
         }
-    }
-
-    /// <summary>Stable insertion sort of indexes by lower-cased name (a handful of headers; no allocation).</summary>
-    private static void SortByName(ReadOnlySpan<KeyValuePair<string, string>> headers, Span<int> order)
-    {
-        for (var i = 0; i < order.Length; i++)
-        {
-            var name = headers[i].Key;
-            var j = i;
-            while (j > 0 && CompareNames(headers[order[j - 1]].Key, name) > 0)
-            {
-                order[j] = order[j - 1];
-                j--;
-            }
-            order[j] = i;
-        }
-    }
-
-    /// <summary>Orders names as their lower-cased bytes sort (OrdinalIgnoreCase upper-cases, which orders '_' differently).</summary>
-    private static int CompareNames(string a, string b)
-    {
-        var length = Math.Min(a.Length, b.Length);
-        for (var i = 0; i < length; i++)
-        {
-            var difference = char.ToLowerInvariant(a[i]) - char.ToLowerInvariant(b[i]);
-            if (difference != 0)
-            {
-                return difference;
-            }
-        }
-        return a.Length - b.Length;
-    }
-
-    /// <summary>Room for the at most five headers <see cref="Sign"/> signs, on the stack.</summary>
-    [InlineArray(5)]
-    private struct SignedHeaderSlots
-    {
-        private KeyValuePair<string, string> _element;
     }
 }
