@@ -53,9 +53,6 @@ public static class GatewayApi
         services.AddHostedService(sp => sp.GetRequiredService<UsageLedger>());
         services.Configure<LogsOptions>(configuration.GetSection(LogsOptions.Section));
         services.AddSingleton<ContentLog>();
-        services.AddHostedService(sp => sp.GetRequiredService<ContentLog>());
-        services.AddSingleton<RequestLogRetention>();
-        services.AddHostedService(sp => sp.GetRequiredService<RequestLogRetention>());
         services.AddSingleton<BudgetGate>();
         services.AddHostedService(sp => sp.GetRequiredService<BudgetGate>());
         services.AddSingleton<AdminAuth>();

@@ -109,6 +109,11 @@ public static class GatewayHost
         builder.Services.AddSingleton<SpendQueries>();
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<AuditJournal>();
+        builder.Services.Configure<BodyLogOptions>(builder.Configuration.GetSection(BodyLogOptions.Section));
+        builder.Services.AddSingleton<BodyLogWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BodyLogWriter>());
+        builder.Services.AddSingleton<RequestLogRetention>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RequestLogRetention>());
         builder.Services.AddSingleton<IBudgetStore, PostgresBudgetStore>();
         builder.Services.AddSingleton<IModelCatalogJournal, ModelCatalogJournal>();
         builder.Services.AddSingleton<IReadinessCheck, GatewayReadiness>();

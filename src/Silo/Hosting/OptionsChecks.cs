@@ -1,6 +1,7 @@
 using Gateway.Api.Budgets;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Logs;
+using Gateway.Projections.Logs;
 using Gateway.Api.Routing;
 using Gateway.Projections.Ledger;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,9 @@ internal static class OptionsChecks
         Check<LogsOptions>(services, LogsOptions.Section, o =>
         [
             AtLeast(o.MaxBodyBytes, 1, nameof(o.MaxBodyBytes)),
+        ]);
+        Check<BodyLogOptions>(services, BodyLogOptions.Section, o =>
+        [
             AtLeast(o.QueueCapacity, 1, nameof(o.QueueCapacity)),
             AtLeast(o.QueueBytes, 1, nameof(o.QueueBytes)),
             NotNegative(o.BatchWindow, nameof(o.BatchWindow)),

@@ -5,6 +5,7 @@ using System.Net;
 using Gateway.Api.Logs;
 using Gateway.Fakes;
 using Gateway.Projections;
+using Gateway.Projections.Logs;
 using Gateway.Tests.Infrastructure;
 using Npgsql;
 
@@ -127,7 +128,7 @@ public sealed class BodyLogDiskFullTests : IAsyncLifetime
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == ContentLog.MeterName && instrument.Name == ContentLog.DroppedCounterName)
+                if (instrument.Meter.Name == BodyLogWriter.MeterName && instrument.Name == BodyLogWriter.DroppedCounterName)
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Api.Logs;
 using Gateway.Projections.Ledger;
+using Gateway.Projections.Logs;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -99,12 +100,11 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromDays(2.9), TimeSpan.FromDays(3));
 
         var database = gateway.Services.GetRequiredService<LedgerDatabase>();
-        var options = Options.Create(new LogsOptions());
-        await new RequestLogRetention(database, options, new ShiftedClock(TimeSpan.FromDays(2)), NullLogger<RequestLogRetention>.Instance)
+        await new RequestLogRetention(database, Options.Create(new BodyLogOptions()), new ShiftedClock(TimeSpan.FromDays(2)), NullLogger<RequestLogRetention>.Instance)
             .SweepAsync(CancellationToken.None);
         Assert.NotNull((await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}"))["request"]);
 
-        await new RequestLogRetention(database, options, new ShiftedClock(TimeSpan.FromDays(3.01)), NullLogger<RequestLogRetention>.Instance)
+        await new RequestLogRetention(database, Options.Create(new BodyLogOptions()), new ShiftedClock(TimeSpan.FromDays(3.01)), NullLogger<RequestLogRetention>.Instance)
             .SweepAsync(CancellationToken.None);
         var after = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.Null(after["request"]);

@@ -1,18 +1,17 @@
 using Gateway.Projections.Ledger;
-using Gateway.Projections;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace Gateway.Api.Logs;
+namespace Gateway.Projections.Logs;
 
 /// <summary>
 /// Removes request bodies past their workspace's retention: from the request log, and from the event store, so a
 /// projection rebuild cannot bring them back. Usage, cost and metadata stay. Every gateway process sweeps; the
 /// deletes are idempotent and cheap when there is nothing to remove.
 /// </summary>
-public sealed partial class RequestLogRetention(LedgerDatabase database, IOptions<LogsOptions> options, TimeProvider clock,
+public sealed partial class RequestLogRetention(LedgerDatabase database, IOptions<BodyLogOptions> options, TimeProvider clock,
     ILogger<RequestLogRetention> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
