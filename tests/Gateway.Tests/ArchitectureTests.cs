@@ -5,7 +5,8 @@ namespace Gateway.Tests;
 
 /// <summary>
 /// The rooms' walls, checked on the compiled assemblies: Projections (the event store and its read side) knows neither
-/// grains nor HTTP; Grains know no HTTP; provider adapters know nothing of the data plane that calls them.
+/// grains nor HTTP; Grains know no HTTP; provider adapters and routing policies know nothing of the data plane that
+/// calls them.
 /// </summary>
 public sealed class ArchitectureTests
 {
@@ -27,6 +28,11 @@ public sealed class ArchitectureTests
     public void Provider_adapters_never_reference_the_data_plane() =>
         AssertHolds(Types.InAssembly(Api).That().ResideInNamespace("Gateway.Api.Providers").ShouldNot()
             .HaveDependencyOnAny("Gateway.Api.DataPlane", "Gateway.Api.Admin").GetResult());
+
+    [Fact]
+    public void Routing_policies_never_reference_the_data_plane() =>
+        AssertHolds(Types.InAssembly(Api).That().ResideInNamespace("Gateway.Api.Routing").ShouldNot()
+            .HaveDependencyOn("Gateway.Api.DataPlane").GetResult());
 
     [Fact]
     public void The_http_front_does_not_reach_into_the_host() =>
