@@ -5,8 +5,8 @@ namespace Gateway.Tests;
 
 /// <summary>
 /// The rooms' walls, checked on the compiled assemblies: Projections (the event store and its read side) knows neither
-/// grains nor HTTP; Grains know no HTTP; the HTTP front touches no database itself; provider adapters know nothing of
-/// the data plane that calls them.
+/// grains nor HTTP; Grains know no HTTP; the HTTP front touches no database itself; provider adapters and routing
+/// policies know nothing of the data plane that calls them.
 /// </summary>
 public sealed class ArchitectureTests
 {
@@ -32,6 +32,11 @@ public sealed class ArchitectureTests
     [Fact]
     public void The_http_front_reads_and_writes_the_database_only_through_projections_and_grains() =>
         AssertHolds(Types.InAssembly(Api).ShouldNot().HaveDependencyOnAny("Npgsql", "Marten", "JasperFx", "Weasel").GetResult());
+
+    [Fact]
+    public void Routing_policies_never_reference_the_data_plane() =>
+        AssertHolds(Types.InAssembly(Api).That().ResideInNamespace("Gateway.Api.Routing").ShouldNot()
+            .HaveDependencyOn("Gateway.Api.DataPlane").GetResult());
 
     [Fact]
     public void The_http_front_does_not_reach_into_the_host() =>

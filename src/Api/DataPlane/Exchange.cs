@@ -59,6 +59,13 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     /// <summary>The request's bodies for the request log; null when its workspace logs metadata only.</summary>
     public Logs.ContentCapture? Capture { get; set; }
 
+    /// <summary>
+    /// The model as the ledger records it: a cloud's spelling of a catalogued model by its Anthropic id, so spend and
+    /// logs group one model under one name whichever cloud its client was configured for.
+    /// </summary>
+    public static string RecordedName(ModelCatalog catalog, string model) =>
+        catalog.Find(model) is { Spelling: not ModelSpelling.Anthropic } cloud ? cloud.Model.Id : model;
+
     public void MarkFirstByte() => _firstByte = Stopwatch.GetTimestamp();
 
     /// <summary>The provider's stream broke or went quiet after the client got its first byte (counts against the target).</summary>

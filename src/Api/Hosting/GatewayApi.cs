@@ -37,8 +37,15 @@ public static class GatewayApi
         services.AddHostedService(sp => sp.GetRequiredService<CurrentCatalog>());
         services.AddSingleton<ProviderConnections>();
         services.AddSingleton<MessagesProxy>();
+        services.AddSingleton<ExchangeRecorder>();
+        services.AddSingleton<BudgetHolds>();
+        services.AddSingleton<MessageRouting>();
+        services.AddSingleton<ProviderSender>();
+        services.AddSingleton<AnswerRelay>();
         services.Configure<RoutingOptions>(configuration.GetSection(RoutingOptions.Section));
         services.AddSingleton<TargetHealth>();
+        services.AddSingleton<CircuitBreaker>();
+        services.AddSingleton<RouteRunner>();
         services.AddSingleton<AnthropicProtocol>();
         services.AddSingleton<BedrockProtocol>();
         services.AddSingleton(sp => new VertexTokens(sp.GetRequiredService<TimeProvider>(),
