@@ -1,3 +1,4 @@
+using Gateway.Api.Errors;
 using System.Security.Cryptography;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
@@ -37,7 +38,7 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         string? authorization = http.Request.Headers.Authorization;
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return new AnthropicErrorResult(401, "authentication_error", "Authorization: Bearer <admin token> is required.");
+            return new AnthropicErrorResult(401, "Authorization: Bearer <admin token> is required.");
         }
         var hash = SecretHash.Of(authorization["Bearer ".Length..].Trim());
         AdminPrincipal? principal = null;
@@ -48,17 +49,17 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         principal ??= await grains.AdminTokens().FindAsync(hash);
         if (principal is null)
         {
-            return new AnthropicErrorResult(401, "authentication_error", "Invalid admin token.");
+            return new AnthropicErrorResult(401, "Invalid admin token.");
         }
         if (!principal.IsOrgAdmin && http.GetEndpoint()?.Metadata.GetMetadata<WorkspaceReports>() is null)
         {
-            return new AnthropicErrorResult(403, "permission_error", "This admin token may not use this endpoint.");
+            return new AnthropicErrorResult(403, "This admin token may not use this endpoint.");
         }
         http.Items[PrincipalKey] = principal;
         // PostgreSQL text cannot hold NUL: refused here rather than failing a query later.
         if (http.Request.Query.FirstOrDefault(p => p.Value.Any(v => v?.Contains('\0') == true)) is { Key: { } field })
         {
-            return new AnthropicErrorResult(400, "invalid_request_error", $"{field}: must not contain NUL characters.");
+            return new AnthropicErrorResult(400, $"{field}: must not contain NUL characters.");
         }
 
         try
@@ -67,7 +68,7 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         }
         catch (AdminException e)
         {
-            return new AnthropicErrorResult(e.Status, e.ErrorType, e.Message);
+            return new AnthropicErrorResult(ApiError.For(e));
         }
     }
 

@@ -33,13 +33,13 @@ public static class AdminJson
         }
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return (null, new AnthropicErrorResult(413, "request_too_large", $"Admin request bodies are limited to {MaxBodyBytes} bytes."));
+            return (null, new AnthropicErrorResult(413, $"Admin request bodies are limited to {MaxBodyBytes} bytes."));
         }
         try
         {
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Options, request.HttpContext.RequestAborted);
             return value is null
-                ? (null, new AnthropicErrorResult(400, "invalid_request_error", "The request body must be a JSON object."))
+                ? (null, new AnthropicErrorResult(400, "The request body must be a JSON object."))
                 : (value, null);
         }
         catch (JsonException e)
@@ -48,13 +48,18 @@ public static class AdminJson
             var what = e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "unknown field"
                 : e.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong type"
                 : "not valid JSON";
-            return (null, new AnthropicErrorResult(400, "invalid_request_error", $"{where}: {what}."));
+            return (null, new AnthropicErrorResult(400, $"{where}: {what}."));
         }
     }
 }
 
 /// <summary>An Anthropic-shaped error as a minimal-API result.</summary>
-public sealed class AnthropicErrorResult(int status, string type, string message) : IResult
+public sealed class AnthropicErrorResult(ApiError error) : IResult
 {
-    public Task ExecuteAsync(HttpContext httpContext) => AnthropicErrors.WriteAsync(httpContext, status, type, message);
+    /// <summary>An error of <paramref name="status"/> with its Anthropic error type.</summary>
+    public AnthropicErrorResult(int status, string message) : this(ApiError.Of(status, message))
+    {
+    }
+
+    public Task ExecuteAsync(HttpContext httpContext) => AnthropicErrors.WriteAsync(httpContext, error);
 }

@@ -18,7 +18,7 @@ public static class AdminPaging
         error = null;
         if (request.Query.TryGetValue("limit", out var text) && (!int.TryParse(text, out limit) || limit < 1 || limit > MaxLimit))
         {
-            error = new AnthropicErrorResult(400, "invalid_request_error", $"limit: must be an integer from 1 to {MaxLimit}.");
+            error = new AnthropicErrorResult(400, $"limit: must be an integer from 1 to {MaxLimit}.");
             return false;
         }
         return true;

@@ -37,7 +37,7 @@ public static class AdminTokensApi
     {
         if (!await grains.AdminTokens().DeleteAsync(id))
         {
-            return new AnthropicErrorResult(404, "not_found_error", $"Admin token '{id}' does not exist.");
+            return new AnthropicErrorResult(404, $"Admin token '{id}' does not exist.");
         }
         await audit.RecordAsync(context, "admin_token", id, "deleted");
         return TypedResults.NoContent();

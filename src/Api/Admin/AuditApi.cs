@@ -30,7 +30,7 @@ public static class AuditApi
         {
             if (!long.TryParse(cursor, NumberStyles.None, CultureInfo.InvariantCulture, out var seq))
             {
-                return new AnthropicErrorResult(400, "invalid_request_error", "cursor: not a cursor this API returned.");
+                return new AnthropicErrorResult(400, "cursor: not a cursor this API returned.");
             }
             before = seq;
         }
@@ -43,7 +43,7 @@ public static class AuditApi
             }
             if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
             {
-                return new AnthropicErrorResult(400, "invalid_request_error", $"{name}: must be an ISO 8601 date or time.");
+                return new AnthropicErrorResult(400, $"{name}: must be an ISO 8601 date or time.");
             }
             if (name == "from") from = at; else to = at;
         }

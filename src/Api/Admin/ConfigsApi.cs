@@ -63,7 +63,7 @@ public static class ConfigsApi
     private static async Task<IResult> GetAsync(string slug, IGrainFactory grains) =>
         await grains.Config(slug).GetAsync() is { } view
             ? TypedResults.Json(ConfigResponse.From(view), AdminJson.Options)
-            : new AnthropicErrorResult(404, "not_found_error", $"Config '{slug}' does not exist.");
+            : new AnthropicErrorResult(404, $"Config '{slug}' does not exist.");
 
     private static async Task<IResult> ReplaceAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
     {

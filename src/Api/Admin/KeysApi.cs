@@ -119,13 +119,13 @@ public static class KeysApi
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
         IsKeyId(id) && await grains.ApiKey(id).GetAsync() is { } view
             ? TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options)
-            : new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+            : new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
 
     private static async Task<IResult> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
     {
         if (!IsKeyId(id))
         {
-            return new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+            return new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
         }
         var view = await grains.ApiKey(id).RevokeAsync();
         await audit.RecordAsync(context, "key", id, "revoked");
@@ -136,7 +136,7 @@ public static class KeysApi
     {
         if (!IsKeyId(id))
         {
-            return new AnthropicErrorResult(404, "not_found_error", $"Key '{id}' does not exist.");
+            return new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
         }
         var (request, error) = await AdminJson.ReadAsync<UpdateKeyRequest>(context.Request);
         if (error is not null)

@@ -58,7 +58,7 @@ public static class ModelsApi
         var catalog = await catalogs.RefreshAsync();
         return catalog.Find(name) is { } match
             ? Json(ModelJson.Write(match.Model, catalog.PriceVersion))
-            : new AnthropicErrorResult(404, "not_found_error", $"Model '{Printable(name)}' does not exist.");
+            : new AnthropicErrorResult(404, $"Model '{Printable(name)}' does not exist.");
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
@@ -120,7 +120,7 @@ public static class ModelsApi
         }
         if (request.ContentLength is > MaxBodyBytes)
         {
-            return (null, null, new AnthropicErrorResult(413, "request_too_large", $"Model definitions are limited to {MaxBodyBytes} bytes."));
+            return (null, null, new AnthropicErrorResult(413, $"Model definitions are limited to {MaxBodyBytes} bytes."));
         }
         try
         {
@@ -128,11 +128,11 @@ public static class ModelsApi
                 cancellationToken: request.HttpContext.RequestAborted);
             return node is JsonObject body
                 ? (body, body.ToJsonString(), null)
-                : (null, null, new AnthropicErrorResult(400, "invalid_request_error", "The request body must be a JSON object."));
+                : (null, null, new AnthropicErrorResult(400, "The request body must be a JSON object."));
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
-            return (null, null, new AnthropicErrorResult(400, "invalid_request_error", "body: not valid JSON (or text with an unpaired surrogate)."));
+            return (null, null, new AnthropicErrorResult(400, "body: not valid JSON (or text with an unpaired surrogate)."));
         }
     }
 

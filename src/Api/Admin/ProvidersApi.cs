@@ -114,7 +114,7 @@ public static class ProvidersApi
     private static async Task<IResult> GetAsync(string slug, IGrainFactory grains) =>
         await grains.Provider(slug.TrimStart('@')).GetAsync() is { } view
             ? TypedResults.Json(view, AdminJson.Options)
-            : new AnthropicErrorResult(404, "not_found_error", $"Provider '{slug}' does not exist.");
+            : new AnthropicErrorResult(404, $"Provider '{slug}' does not exist.");
 
     private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit,
         IOptions<DataPlaneOptions> options)

@@ -101,7 +101,7 @@ public static class WorkspacesApi
     private static async Task<IResult> GetAsync(string id, IGrainFactory grains) =>
         await grains.Workspace(id).GetAsync() is { } view
             ? TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options)
-            : new AnthropicErrorResult(404, "not_found_error", $"Workspace '{id}' does not exist.");
+            : new AnthropicErrorResult(404, $"Workspace '{id}' does not exist.");
 
     private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
@@ -127,7 +127,7 @@ public static class WorkspacesApi
                 Slugs.Require(defaultConfig, "default_config");
                 break;
             default:
-                return new AnthropicErrorResult(400, "invalid_request_error", "default_config: must be a config slug or null.");
+                return new AnthropicErrorResult(400, "default_config: must be a config slug or null.");
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
             request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging));

@@ -24,7 +24,7 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
         }
         catch (Exception e) when (e is IOException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
-            return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{provider}' sent an incomplete answer.");
+            return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Provider '{provider}' sent an incomplete answer.");
         }
         await using (body)
         {
@@ -47,7 +47,7 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
                 }
                 catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or OperationCanceledException)
                 {
-                    return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{provider}' sent an unreadable stream.");
+                    return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Provider '{provider}' sent an unreadable stream.");
                 }
                 if (refused is { } error)
                 {
@@ -83,12 +83,12 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
         }
         catch (OperationCanceledException)
         {
-            return AttemptFailure.TransportFault(504, "timeout_error", UsageOutcomes.ProviderTimeout, $"Provider '{call.Provider.Slug}' did not finish its answer in time.");
+            return AttemptFailure.TransportFault(504, UsageOutcomes.ProviderTimeout, $"Provider '{call.Provider.Slug}' did not finish its answer in time.");
         }
         catch (Exception e) when (e is IOException or HttpRequestException or InvalidDataException or System.Text.Json.JsonException
                                       or KeyNotFoundException or InvalidOperationException or FormatException or OverflowException)
         {
-            return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{call.Provider.Slug}' sent an incomplete answer.");
+            return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Provider '{call.Provider.Slug}' sent an incomplete answer.");
         }
 
         var meter = new UsageMeter();
@@ -98,7 +98,7 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
             if (!meter.Completed)
             {
                 // Not a Messages API response (cut JSON, a proxy's page): the client gets an error, not the bytes.
-                return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed,
+                return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed,
                     $"Provider '{call.Provider.Slug}' answered with something that is not a Messages API response.");
             }
         }
@@ -108,7 +108,7 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
         if (!await recorder.RecordAsync(exchange, exchange.ToRecord(context.Response.StatusCode, UsageOutcomes.Completed, usage: meter)))
         {
             context.Response.Headers.RetryAfter = "1";
-            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error",
+            await AnthropicErrors.WriteAsync(context, 503,
                 "The gateway could not record this request's usage, so it withholds the answer; try again shortly.");
             return null;
         }

@@ -69,7 +69,7 @@ public sealed class BudgetHolds(BudgetGate budgets)
             }
             else if (budgeted is not null)
             {
-                return BudgetVerdict.Deny(402, "billing_error", Unpriced(catalog, candidate, BudgetScopes.Describe(budgeted.Scope)));
+                return BudgetVerdict.Deny(BudgetRefusal.Unpriced, Unpriced(catalog, candidate, BudgetScopes.Describe(budgeted.Scope)));
             }
         }
         var verdict = await budgets.ReserveAsync(exchange.RequestId, scopes, amount, tokens, exchange.StartedAt);

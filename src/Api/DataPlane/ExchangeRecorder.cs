@@ -38,10 +38,10 @@ public sealed class ExchangeRecorder(UsageLedger ledger, IUsageSink usage, Conte
     internal Task<bool> ClientLeftAsync(Exchange exchange) => RecordAsync(exchange, exchange.ToRecord(499, UsageOutcomes.ClientDisconnected));
 
     /// <summary>Records a refusal and answers it as an Anthropic error.</summary>
-    internal async Task RefuseAsync(Exchange exchange, int status, string type, string message)
+    internal async Task RefuseAsync(Exchange exchange, ApiError error)
     {
-        await RecordAsync(exchange, exchange.ToRecord(status, UsageOutcomes.Refused, type, message));
-        await AnthropicErrors.WriteAsync(exchange.Context, status, type, message);
+        await RecordAsync(exchange, exchange.ToRecord(error.Status, UsageOutcomes.Refused, error.Type, error.Message));
+        await AnthropicErrors.WriteAsync(exchange.Context, error);
     }
 
     /// <summary>Starts keeping the request's bodies when its workspace logs more than metadata.</summary>

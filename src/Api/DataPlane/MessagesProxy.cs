@@ -40,7 +40,7 @@ public sealed partial class MessagesProxy(
         var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens));
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
-            await RefuseAsync(exchange, 401, "authentication_error", keyProblem);
+            await RefuseAsync(exchange, 401, keyProblem);
             return;
         }
         if (!recorder.Available)
@@ -48,7 +48,7 @@ public sealed partial class MessagesProxy(
             // Nothing may run unrecorded; this refusal itself cannot be recorded either, only logged.
             LogLedgerUnavailable(logger, exchange.RequestId);
             context.Response.Headers.RetryAfter = "1";
-            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot record usage right now; try again shortly.");
+            await AnthropicErrors.WriteAsync(context, 503, "The gateway cannot record usage right now; try again shortly.");
             return;
         }
         var key = grains.ApiKey(keyId);
@@ -67,7 +67,7 @@ public sealed partial class MessagesProxy(
             }
             if (early is { Request: null })
             {
-                await RefuseAsync(exchange, early.Status, early.ErrorType!, early.Message!);
+                await RefuseAsync(exchange, ApiError.For(early));
                 return;
             }
         }
@@ -75,14 +75,14 @@ public sealed partial class MessagesProxy(
         using var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
         if (body is null)
         {
-            await RefuseAsync(exchange, 413, "request_too_large",
+            await RefuseAsync(exchange, 413,
                 $"Request exceeds the maximum allowed number of bytes ({options.Value.MaxRequestBodyBytes}).");
             return;
         }
         var request = MessagesRequest.TryRead(body.Span, shape, out var problem);
         if (request is null)
         {
-            await RefuseAsync(exchange, 400, "invalid_request_error", problem!);
+            await RefuseAsync(exchange, 400, problem!);
             return;
         }
         exchange.Model = request.Model;
@@ -92,7 +92,7 @@ public sealed partial class MessagesProxy(
         exchange.Stream = request.Stream && shape == MessagesRequest.Shape.Messages;
         if (!RequestMetadata.TryRead(context.Request, out var requestMetadata, out problem))
         {
-            await RefuseAsync(exchange, 400, "invalid_request_error", problem!);
+            await RefuseAsync(exchange, 400, problem!);
             return;
         }
 
@@ -106,7 +106,7 @@ public sealed partial class MessagesProxy(
             // Only before this process first reached the cluster's catalog (it is starting): never guess prices.
             LogCatalogUnavailable(logger, e, exchange.RequestId);
             context.Response.Headers.RetryAfter = "1";
-            await RefuseAsync(exchange, 503, "overloaded_error", "The gateway is starting; try again shortly.");
+            await RefuseAsync(exchange, 503, "The gateway is starting; try again shortly.");
             return;
         }
         exchange.Catalog = catalog;
@@ -124,7 +124,7 @@ public sealed partial class MessagesProxy(
         }
         if (admission.Request is not { } admitted)
         {
-            await RefuseAsync(exchange, admission.Status, admission.ErrorType!, admission.Message!);
+            await RefuseAsync(exchange, ApiError.For(admission));
             return;
         }
         exchange.KeyId = admitted.KeyId;
@@ -136,7 +136,7 @@ public sealed partial class MessagesProxy(
             if (InputLimits.CheckMetadata(merged) is { } invalid)
             {
                 // Each part is within the limits; together they are not. The refusal records the key's own metadata.
-                await RefuseAsync(exchange, 400, "invalid_request_error", $"{RequestMetadata.Header}: together with the key's metadata, {invalid}.");
+                await RefuseAsync(exchange, 400, $"{RequestMetadata.Header}: together with the key's metadata, {invalid}.");
                 return;
             }
             exchange.Metadata = merged;
@@ -173,7 +173,7 @@ public sealed partial class MessagesProxy(
         {
             exchange.Context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        await RefuseAsync(exchange, refusal.Status, refusal.ErrorType!, refusal.Message!);
+        await RefuseAsync(exchange, ApiError.For(refusal));
         return false;
     }
 
@@ -201,7 +201,7 @@ public sealed partial class MessagesProxy(
             await recorder.RecordAsync(exchange, exchange.ToRecord(502, UsageOutcomes.ProviderFailed, "api_error", "The gateway could not relay the provider's answer."));
             if (!context.Response.HasStarted)
             {
-                await AnthropicErrors.WriteAsync(context, 502, "api_error", "The gateway could not relay the provider's answer.");
+                await AnthropicErrors.WriteAsync(context, 502, "The gateway could not relay the provider's answer.");
             }
         }
         finally
@@ -220,10 +220,12 @@ public sealed partial class MessagesProxy(
     {
         LogClusterUnavailable(logger, e, exchange.RequestId);
         exchange.Context.Response.Headers.RetryAfter = "1";
-        await RefuseAsync(exchange, 503, "overloaded_error", "The gateway cannot reach its key or budget state right now; try again shortly.");
+        await RefuseAsync(exchange, 503, "The gateway cannot reach its key or budget state right now; try again shortly.");
     }
 
-    private Task RefuseAsync(Exchange exchange, int status, string type, string message) => recorder.RefuseAsync(exchange, status, type, message);
+    private Task RefuseAsync(Exchange exchange, ApiError error) => recorder.RefuseAsync(exchange, error);
+
+    private Task RefuseAsync(Exchange exchange, int status, string message) => recorder.RefuseAsync(exchange, ApiError.Of(status, message));
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{RequestId}: relaying the provider's answer failed")]
     private static partial void LogRoutingFailed(ILogger logger, Exception exception, string requestId);

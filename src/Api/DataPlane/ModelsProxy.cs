@@ -29,7 +29,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         var limit = DefaultLimit;
         if (query.TryGetValue("limit", out var limitText) && (!int.TryParse(limitText, out limit) || limit < 1 || limit > MaxLimit))
         {
-            await AnthropicErrors.WriteAsync(context, 400, "invalid_request_error", $"limit: must be an integer from 1 to {MaxLimit}.");
+            await AnthropicErrors.WriteAsync(context, 400, $"limit: must be an integer from 1 to {MaxLimit}.");
             return;
         }
         await ServeAdmittedAsync(context, model: null, (admitted, providers) => ListAsync(context, limit, admitted, providers));
@@ -61,7 +61,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             catch (BudgetsUnavailableException)
             {
                 context.Response.Headers.RetryAfter = "1";
-                await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot reach its rate-limit state right now; try again shortly.");
+                await AnthropicErrors.WriteAsync(context, 503, "The gateway cannot reach its rate-limit state right now; try again shortly.");
                 return;
             }
             if (refusal is not null)
@@ -70,7 +70,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
                 {
                     context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
-                await AnthropicErrors.WriteAsync(context, refusal.Status, refusal.ErrorType!, refusal.Message!);
+                await AnthropicErrors.WriteAsync(context, ApiError.For(refusal));
                 return;
             }
         }
@@ -111,7 +111,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         catch (Exception e) when (e is HttpRequestException or JsonException or IOException or InvalidDataException
                                       || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
-            await AnthropicErrors.WriteAsync(context, 502, "api_error", "Could not read the provider's model list.");
+            await AnthropicErrors.WriteAsync(context, 502, "Could not read the provider's model list.");
             return;
         }
         if (admitted.Models is { Length: > 0 } allowed)
@@ -217,7 +217,7 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
             catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException
                                           || (e is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
             {
-                await AnthropicErrors.WriteAsync(context, 502, "api_error", $"Could not reach provider '{provider.Slug}'.");
+                await AnthropicErrors.WriteAsync(context, 502, $"Could not reach provider '{provider.Slug}'.");
                 return;
             }
             using (response)
@@ -243,14 +243,14 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
                 return;
             }
         }
-        await AnthropicErrors.WriteAsync(context, 404, "not_found_error", $"model: {id}");
+        await AnthropicErrors.WriteAsync(context, 404, $"model: {id}");
     }
 
     private async Task<(AdmittedRequest?, IReadOnlyList<ProviderConnection>)> AdmitAsync(HttpContext context, string? model)
     {
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var problem))
         {
-            await AnthropicErrors.WriteAsync(context, 401, "authentication_error", problem);
+            await AnthropicErrors.WriteAsync(context, 401, problem);
             return (null, []);
         }
         Admission admission;
@@ -263,12 +263,12 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
         {
             // The key's state (or the catalog) cannot be reached: the client may try again; never a 500.
             context.Response.Headers.RetryAfter = "1";
-            await AnthropicErrors.WriteAsync(context, 503, "overloaded_error", "The gateway cannot reach its key state right now; try again shortly.");
+            await AnthropicErrors.WriteAsync(context, 503, "The gateway cannot reach its key state right now; try again shortly.");
             return (null, []);
         }
         if (admission.Request is not { } admitted)
         {
-            await AnthropicErrors.WriteAsync(context, admission.Status, admission.ErrorType!, admission.Message!);
+            await AnthropicErrors.WriteAsync(context, ApiError.For(admission));
             return (null, []);
         }
         var providers = new List<ProviderConnection>();

@@ -39,23 +39,23 @@ public sealed partial class ProviderSender(ProviderProtocols protocols, Upstream
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
-            return AttemptFailure.TransportFault(504, "timeout_error", UsageOutcomes.ProviderTimeout,
+            return AttemptFailure.TransportFault(504, UsageOutcomes.ProviderTimeout,
                 $"Provider '{provider.Slug}' did not answer within {timeout.TotalMilliseconds:F0} ms.");
         }
         catch (OperationCanceledException)
         {
             // The handler's own connect timeout: the provider was never reached.
-            return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Could not reach provider '{provider.Slug}' (connection timed out).");
+            return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Could not reach provider '{provider.Slug}' (connection timed out).");
         }
         catch (HttpRequestException e)
         {
             LogUnreachable(logger, provider.Slug, e.HttpRequestError, (e.InnerException as SocketException)?.SocketErrorCode);
-            return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Could not reach provider '{provider.Slug}' ({ProviderErrors.Describe(e)}).");
+            return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Could not reach provider '{provider.Slug}' ({ProviderErrors.Describe(e)}).");
         }
         catch (VertexCredentialException e)
         {
             LogNoToken(logger, provider.Slug, e.Message);
-            return AttemptFailure.TransportFault(502, "api_error", UsageOutcomes.ProviderFailed, $"Provider '{provider.Slug}': the gateway could not obtain an access token.");
+            return AttemptFailure.TransportFault(502, UsageOutcomes.ProviderFailed, $"Provider '{provider.Slug}': the gateway could not obtain an access token.");
         }
 
         using (response)

@@ -7,6 +7,11 @@ namespace Gateway.Api.Errors;
 /// <summary>Writes errors in Anthropic's shape: <c>{"type":"error","error":{"type","message"},"request_id"}</c>.</summary>
 public static class AnthropicErrors
 {
+    public static Task WriteAsync(HttpContext context, ApiError error) => WriteAsync(context, error.Status, error.Type, error.Message);
+
+    /// <summary>Answers <paramref name="status"/> with its Anthropic error type.</summary>
+    public static Task WriteAsync(HttpContext context, int status, string message) => WriteAsync(context, ApiError.Of(status, message));
+
     public static async Task WriteAsync(HttpContext context, int status, string type, string message)
     {
         if (context.Response.HasStarted)

@@ -109,7 +109,7 @@ public static class GatewayApi
         }
         context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Api")
             .LogError(error, "Unhandled error for {Method} {Path}", context.Request.Method, context.Request.Path);
-        await AnthropicErrors.WriteAsync(context, 500, "api_error", "Internal server error.");
+        await AnthropicErrors.WriteAsync(context, 500, "Internal server error.");
     }
 
     private static Task WriteStatusCodeAsync(StatusCodeContext context)

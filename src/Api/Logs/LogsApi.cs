@@ -31,7 +31,7 @@ public static class LogsApi
         var filter = LogFilterQuery.TryRead(context.Request.Query, AdminAuth.Principal(context), limit, cursor, out var message);
         if (filter is null)
         {
-            return new AnthropicErrorResult(400, "invalid_request_error", message!);
+            return new AnthropicErrorResult(400, message!);
         }
         var page = await logs.ListAsync(filter, context.RequestAborted);
         return TypedResults.Json(new ListPage<RequestLogRow>(page.Rows, page.NextCursor), AdminJson.Options);
@@ -42,7 +42,7 @@ public static class LogsApi
         // Another workspace's request is answered like a missing one: its existence is not this admin's to know.
         if (await logs.FindAsync(requestId, context.RequestAborted) is not { } found || !AdminAuth.Principal(context).Sees(found.Row.Workspace))
         {
-            return new AnthropicErrorResult(404, "not_found_error", $"No logged request '{requestId}' (logs appear within seconds of the request).");
+            return new AnthropicErrorResult(404, $"No logged request '{requestId}' (logs appear within seconds of the request).");
         }
         // The SPEC's detail is the row plus the bodies and the attempts.
         var detail = JsonSerializer.SerializeToNode(found.Row, AdminJson.Options)!.AsObject();

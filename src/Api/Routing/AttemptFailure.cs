@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Api.Errors;
 using Gateway.Api.Providers;
 using Gateway.Projections.Usage;
 
@@ -26,12 +27,12 @@ public sealed record AttemptFailure(
     byte[]? Body = null)
 {
     /// <summary>The provider could not be reached, did not answer in time or sent something broken.</summary>
-    public static AttemptFailure TransportFault(int status, string type, string outcome, string message) =>
-        new(new ProviderError(status, type, message), outcome, 0, Transport: true, TargetFault: true, NotServed: false, RetryAfter: null, RetryHeaders: []);
+    public static AttemptFailure TransportFault(int status, string outcome, string message) =>
+        new(new ProviderError(status, AnthropicErrors.TypeFor(status), message), outcome, 0, Transport: true, TargetFault: true, NotServed: false, RetryAfter: null, RetryHeaders: []);
 
     /// <summary>The route names a provider or model this request cannot be sent to.</summary>
     public static AttemptFailure Unserved(string message) =>
-        new(new ProviderError(404, "not_found_error", message), UsageOutcomes.Refused, 0, Transport: false,
+        new(new ProviderError(404, AnthropicErrors.TypeFor(404), message), UsageOutcomes.Refused, 0, Transport: false,
             TargetFault: false, NotServed: true, RetryAfter: null, RetryHeaders: []);
 
     /// <summary>

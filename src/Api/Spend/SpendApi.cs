@@ -53,7 +53,7 @@ public static class SpendApi
     /// <summary>The workspaces an admin's reports cover: null (all) for an org admin.</summary>
     internal static IReadOnlyList<string>? VisibleWorkspaces(AdminPrincipal principal) => principal.IsOrgAdmin ? null : [.. principal.Workspaces];
 
-    internal static AnthropicErrorResult Invalid(string message) => new(400, "invalid_request_error", message);
+    internal static AnthropicErrorResult Invalid(string message) => new(400, message);
 
     private static bool TryReadDay(IQueryCollection query, string name, out DateOnly? day, out string? error)
     {

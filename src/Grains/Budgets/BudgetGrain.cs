@@ -66,7 +66,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         }
         if (policy.Budget is { } limit && _spent + Outstanding + hold.Amount > limit.LimitUsd)
         {
-            return BudgetVerdict.Deny(402, "billing_error", Exhausted(limit, hold.Amount, now));
+            return BudgetVerdict.Deny(BudgetRefusal.BudgetExhausted, Exhausted(limit, hold.Amount, now));
         }
 
         // A request stamped just before a rollover belongs to the older period, as its ledger event will.
@@ -96,7 +96,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         {
             LogAllowanceFailed(logger, e, Scope);
             Drop(hold.RequestId);
-            return BudgetVerdict.Deny(503, "overloaded_error", "The gateway cannot record budget reservations right now; try again shortly.", 1);
+            return BudgetVerdict.Deny(BudgetRefusal.StoreUnavailable, "The gateway cannot record budget reservations right now; try again shortly.", 1);
         }
     }
 
@@ -162,7 +162,7 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
     {
         if (limits.Concurrency is { } concurrency && _held.Count >= concurrency)
         {
-            return BudgetVerdict.Deny(429, "rate_limit_error",
+            return BudgetVerdict.Deny(BudgetRefusal.RateLimited,
                 $"{Describe()} has {concurrency} requests in flight, its concurrency limit.", 1);
         }
         return _rates.Check(limits, Scope, now);

@@ -42,19 +42,34 @@ public sealed record BudgetHold(
     [property: Id(4)] DateTimeOffset AdmittedAt,
     [property: Id(5)] TimeSpan Lease);
 
-/// <summary>Admitted, or the error to answer with (402 budget, 429 rate limit with retry-after, 503 store down).</summary>
+/// <summary>Admitted, or why not (with a message naming the scope and limit, and when to try again if that is known).</summary>
 [GenerateSerializer, Immutable]
 public sealed record BudgetVerdict(
     [property: Id(0)] bool Admitted,
-    [property: Id(1)] int Status,
-    [property: Id(2)] string? ErrorType,
-    [property: Id(3)] string? Message,
-    [property: Id(4)] int? RetryAfterSeconds)
+    [property: Id(1)] BudgetRefusal? Refusal,
+    [property: Id(2)] string? Message,
+    [property: Id(3)] int? RetryAfterSeconds)
 {
-    public static BudgetVerdict Admit { get; } = new(true, 200, null, null, null);
+    public static BudgetVerdict Admit { get; } = new(true, null, null, null);
 
-    public static BudgetVerdict Deny(int status, string type, string message, int? retryAfterSeconds = null) =>
-        new(false, status, type, message, retryAfterSeconds);
+    public static BudgetVerdict Deny(BudgetRefusal refusal, string message, int? retryAfterSeconds = null) =>
+        new(false, refusal, message, retryAfterSeconds);
+}
+
+/// <summary>Why a budget scope does not admit a request.</summary>
+public enum BudgetRefusal
+{
+    /// <summary>The request's upper bound does not fit in what is left of the period's budget.</summary>
+    BudgetExhausted,
+
+    /// <summary>The model has no price, so a budgeted scope cannot bound what it would cost.</summary>
+    Unpriced,
+
+    /// <summary>Requests, tokens per minute or requests in flight are at the scope's limit.</summary>
+    RateLimited,
+
+    /// <summary>The reservation could not be made durable; try again shortly.</summary>
+    StoreUnavailable,
 }
 
 /// <summary>A scope's budget in its current period.</summary>

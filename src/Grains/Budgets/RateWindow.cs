@@ -35,7 +35,7 @@ internal sealed class RateWindow
         {
             // Room again once enough of the last minute's requests have left the window.
             var freeAt = _requestTimes.ElementAt(_requestTimes.Count - rpm) + Minute;
-            return BudgetVerdict.Deny(429, "rate_limit_error",
+            return BudgetVerdict.Deny(BudgetRefusal.RateLimited,
                 $"{BudgetScopes.Describe(scope)} reached its limit of {rpm} requests per minute.", SecondsUntil(freeAt, now));
         }
         if (limits.Tpm is { } tpm && _tokensInWindow >= tpm)
@@ -51,7 +51,7 @@ internal sealed class RateWindow
                     break;
                 }
             }
-            return BudgetVerdict.Deny(429, "rate_limit_error",
+            return BudgetVerdict.Deny(BudgetRefusal.RateLimited,
                 $"{BudgetScopes.Describe(scope)} reached its limit of {tpm} tokens per minute.", SecondsUntil(freeAt, now));
         }
         return null;

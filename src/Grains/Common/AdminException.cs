@@ -1,21 +1,30 @@
 namespace Gateway.Grains.Common;
 
-/// <summary>
-/// An admin operation the grain refused, with the HTTP status and Anthropic error type the API answers with.
-/// </summary>
+/// <summary>An admin operation a grain refused: what kind of refusal, and a message naming the problem.</summary>
 [GenerateSerializer]
 public sealed class AdminException : Exception
 {
-    public AdminException(int status, string errorType, string message) : base(message)
+    public AdminException(AdminProblem problem, string message) : base(message)
     {
-        Status = status;
-        ErrorType = errorType;
+        Problem = problem;
     }
 
-    [Id(0)] public int Status { get; }
-    [Id(1)] public string ErrorType { get; }
+    [Id(0)] public AdminProblem Problem { get; }
 
-    public static AdminException NotFound(string what) => new(404, "not_found_error", $"{what} does not exist.");
-    public static AdminException Conflict(string what) => new(409, "invalid_request_error", $"{what} already exists.");
-    public static AdminException Invalid(string message) => new(400, "invalid_request_error", message);
+    public static AdminException NotFound(string what) => new(AdminProblem.NotFound, $"{what} does not exist.");
+    public static AdminException Conflict(string what) => new(AdminProblem.Conflict, $"{what} already exists.");
+    public static AdminException Invalid(string message) => new(AdminProblem.Invalid, message);
+}
+
+/// <summary>Why an admin operation was refused.</summary>
+public enum AdminProblem
+{
+    /// <summary>The request names a bad value (the message says which).</summary>
+    Invalid,
+
+    /// <summary>The resource does not exist.</summary>
+    NotFound,
+
+    /// <summary>The resource exists already, or the change conflicts with its state.</summary>
+    Conflict,
 }

@@ -11,7 +11,7 @@ public sealed class ApiKeyGrain(
     [PersistentState("apikey", GatewayStorage.Name)] IPersistentState<ApiKeyState> state,
     TimeProvider clock) : Grain, IApiKeyGrain
 {
-    private static readonly Admission InvalidKey = Admission.Denied(401, "authentication_error", "invalid x-api-key");
+    private static readonly Admission InvalidKey = Admission.Refused(AdmissionRefusal.UnknownKey, "invalid x-api-key");
 
     // The workspace, route and metadata a request of this key resolves to are kept between requests: the
     // workspace pushes its own changes (WorkspaceChangedAsync); routing configs and the provider list are
@@ -121,17 +121,17 @@ public sealed class ApiKeyGrain(
         }
         if (key.RevokedAt is not null)
         {
-            return Admission.Denied(401, "authentication_error", "This API key has been revoked.");
+            return Admission.Refused(AdmissionRefusal.KeyRevoked, "This API key has been revoked.");
         }
         var now = clock.GetUtcNow();
         if (key.ExpiresAt is { } expires && expires <= now)
         {
-            return Admission.Denied(401, "authentication_error", "This API key has expired.");
+            return Admission.Refused(AdmissionRefusal.KeyExpired, "This API key has expired.");
         }
         if (model is not null && key.Models is { Count: > 0 } allowed && !ModelPatterns.Matches(allowed, model)
             && modelNames?.Any(name => ModelPatterns.Matches(allowed, name)) != true)
         {
-            return Admission.Denied(403, "permission_error", $"This API key may not use model '{model}'.");
+            return Admission.Refused(AdmissionRefusal.ModelNotAllowed, $"This API key may not use model '{model}'.");
         }
 
         // A workspace change can interleave with the resolution (WorkspaceChangedAsync is always interleaved, so a
@@ -162,7 +162,7 @@ public sealed class ApiKeyGrain(
         var workspace = await GrainFactory.Workspace(key.Workspace).AdmitAsync(Id);
         if (!workspace.Active)
         {
-            return Admission.Denied(403, "permission_error", $"The key's workspace '{key.Workspace}' no longer exists.");
+            return Admission.Refused(AdmissionRefusal.WorkspaceGone, $"The key's workspace '{key.Workspace}' no longer exists.");
         }
 
         RouteConfig route;
@@ -171,7 +171,7 @@ public sealed class ApiKeyGrain(
             var configured = await GrainFactory.Config(configSlug).GetRouteAsync(key.Workspace);
             if (configured is null)
             {
-                return Admission.Denied(404, "not_found_error", $"Routing config '{configSlug}' does not exist.");
+                return Admission.Refused(AdmissionRefusal.ConfigNotFound, $"Routing config '{configSlug}' does not exist.");
             }
             route = configured;
         }
@@ -180,7 +180,7 @@ public sealed class ApiKeyGrain(
             var (implicitRoute, problem) = await FindImplicitRouteAsync(key.Workspace);
             if (implicitRoute is null)
             {
-                return Admission.Denied(404, "not_found_error", problem!);
+                return Admission.Refused(AdmissionRefusal.ConfigNotFound, problem!);
             }
             route = implicitRoute;
         }

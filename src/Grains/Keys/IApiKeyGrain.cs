@@ -82,17 +82,34 @@ public sealed record KeyView(
 [GenerateSerializer, Immutable]
 public sealed record CreatedKey([property: Id(0)] KeyView Key, [property: Id(1)] string Secret);
 
-/// <summary>The key's verdict on one request: either an admitted request or the error to answer with.</summary>
+/// <summary>The key's verdict on one request: an admitted request, or why it is refused (and a message saying so).</summary>
 [GenerateSerializer, Immutable]
 public sealed record Admission(
     [property: Id(0)] AdmittedRequest? Request,
-    [property: Id(1)] int Status,
-    [property: Id(2)] string? ErrorType,
-    [property: Id(3)] string? Message)
+    [property: Id(1)] AdmissionRefusal? Refusal,
+    [property: Id(2)] string? Message)
 {
-    public static Admission Allowed(AdmittedRequest request) => new(request, 200, null, null);
+    public static Admission Allowed(AdmittedRequest request) => new(request, null, null);
 
-    public static Admission Denied(int status, string errorType, string message) => new(null, status, errorType, message);
+    public static Admission Refused(AdmissionRefusal refusal, string message) => new(null, refusal, message);
+}
+
+/// <summary>Why a key does not admit a request.</summary>
+public enum AdmissionRefusal
+{
+    /// <summary>No such key, or a wrong secret.</summary>
+    UnknownKey,
+    KeyRevoked,
+    KeyExpired,
+
+    /// <summary>The key's model list does not include the requested model.</summary>
+    ModelNotAllowed,
+
+    /// <summary>The key's workspace was deleted.</summary>
+    WorkspaceGone,
+
+    /// <summary>The routing config the request names (or the key's) does not exist or cannot serve.</summary>
+    ConfigNotFound,
 }
 
 /// <summary>Who is asking and where the request goes.</summary>

@@ -59,8 +59,8 @@ public sealed partial class ModelCatalogGrain(IModelCatalogJournal journal, Time
         {
             throw e.Problem switch
             {
-                CatalogProblem.NotFound => new AdminException(404, "not_found_error", e.Message),
-                CatalogProblem.Conflict => new AdminException(409, "invalid_request_error", e.Message),
+                CatalogProblem.NotFound => new AdminException(AdminProblem.NotFound, e.Message),
+                CatalogProblem.Conflict => new AdminException(AdminProblem.Conflict, e.Message),
                 _ => AdminException.Invalid(e.Message),
             };
         }

@@ -91,7 +91,7 @@ public sealed class AdoNetClusterTests(AdoNetClusterFixture fixture) : IClassFix
         var draft = new WorkspaceDraft("one", ImmutableDictionary<string, string>.Empty, null);
         await Grains.Workspace(id).CreateAsync(draft);
         var error = await Assert.ThrowsAsync<AdminException>(() => Grains.Workspace(id).CreateAsync(draft));
-        Assert.Equal(409, error.Status);
+        Assert.Equal(AdminProblem.Conflict, error.Problem);
     }
 
     public sealed class CounterState

@@ -23,7 +23,7 @@ internal static class Routes
         AttemptFailure.Answered(new ProviderError(mapped ?? status, "api_error", $"status {status}"), status, retryAfter, [], null);
 
     public static AttemptFailure Unreachable() =>
-        AttemptFailure.TransportFault(502, "api_error", Gateway.Projections.Usage.UsageOutcomes.ProviderFailed, "connection refused");
+        AttemptFailure.TransportFault(502, Gateway.Projections.Usage.UsageOutcomes.ProviderFailed, "connection refused");
 
     public static RetryPolicy Retry(int attempts, params int[] statuses) => new(attempts, [.. statuses]);
 

@@ -44,7 +44,7 @@ public sealed class BudgetGrainTests(GatewayFixture gateway)
         Assert.Equal(0, status.InFlight); // a new activation: it holds no reservation of its own
         Assert.InRange(status.ReservedUsd, 0.03m, 0.05m);
         var refused = await budget.ReserveAsync(Hold("req_more", 0.03m, TimeSpan.FromMinutes(5)));
-        Assert.Equal(402, refused.Status);
+        Assert.Equal(BudgetRefusal.BudgetExhausted, refused.Refusal);
 
         // The predecessor's request finishes and settles here: its cost counts.
         await budget.SettleAsync("req_in_flight", 0.02m, 100);
