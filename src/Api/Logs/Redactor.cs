@@ -71,7 +71,10 @@ public static class Redactor
 public sealed class RedactionBudget(long characters, TimeSpan time)
 {
     /// <summary>About a quarter of a second of the non-backtracking engine here for the default three patterns on a 1 MiB body.</summary>
-    public static RedactionBudget PerBody() => new(8 * 1024 * 1024, TimeSpan.FromSeconds(1));
+    public static RedactionBudget PerBody() => new(PerBodyCharacters, TimeSpan.FromSeconds(1));
+
+    /// <summary>Characters scanned (times patterns) a body's redaction may cost.</summary>
+    public const long PerBodyCharacters = 8 * 1024 * 1024;
 
     private readonly long _started = Stopwatch.GetTimestamp();
     private long _characters = characters;
