@@ -8,6 +8,7 @@ namespace Gateway.Tests;
 /// grains nor HTTP; Grains know no HTTP; the HTTP front touches no database itself; provider adapters and routing
 /// policies know nothing of the data plane that calls them.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ArchitectureTests
 {
     private static readonly Assembly Projections = typeof(Gateway.Projections.ReadSchema).Assembly;

@@ -13,6 +13,7 @@ namespace Gateway.Tests.Api.Budgets;
 /// The front's side of budgets when a budget grain fails: a reservation that cannot be made everywhere is released
 /// where it was made, and a settle that fails is asked again until it lands.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class BudgetGateTests
 {
     private static readonly ImmutableArray<ScopedPolicy> Scopes =

@@ -6,6 +6,7 @@ using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.Budgets;
 
+[Trait("Category", "Unit")]
 public sealed class CostBoundTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Gateway.Projections.Models;
 namespace Gateway.Tests.Api.Budgets;
 
 /// <summary>Server tools add sampling rounds, result tokens and fees the body does not show: the bound must hold them.</summary>
+[Trait("Category", "Unit")]
 public sealed class ServerToolBoundTests
 {
     private const long Window = 200_000;

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace Gateway.Tests.Api.DataPlane;
 
 /// <summary>The relay against streams cut at awkward places: bytes must come out exactly as they went in.</summary>
+[Trait("Category", "Unit")]
 public sealed class SseRelayTests
 {
     private const string Stream =

@@ -5,6 +5,7 @@ using Gateway.Projections.Models;
 namespace Gateway.Tests.Api.DataPlane;
 
 /// <summary>What the meter counts of a stream's output as it goes by: the bytes a cut stream is billed by.</summary>
+[Trait("Category", "Unit")]
 public sealed class UsageMeterTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Gateway.Api.Logs;
 
 namespace Gateway.Tests.Api.Logs;
 
+[Trait("Category", "Unit")]
 public sealed class StreamedMessageTests
 {
     [Fact]

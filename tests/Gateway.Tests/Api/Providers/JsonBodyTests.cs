@@ -4,6 +4,7 @@ using Gateway.Api.Providers;
 namespace Gateway.Tests.Api.Providers;
 
 /// <summary>A provider-shaped body keeps every byte of the client's fields it does not drop.</summary>
+[Trait("Category", "Unit")]
 public sealed class JsonBodyTests
 {
     [Fact]

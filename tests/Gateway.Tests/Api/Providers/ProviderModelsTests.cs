@@ -6,6 +6,7 @@ using Gateway.Projections.Models;
 namespace Gateway.Tests.Api.Providers;
 
 /// <summary>What each provider kind is asked for: any spelling of a known model, on any route, overridable per connection.</summary>
+[Trait("Category", "Unit")]
 public sealed class ProviderModelsTests
 {
     private static readonly ModelCatalog Catalog = ModelCatalog.Default;

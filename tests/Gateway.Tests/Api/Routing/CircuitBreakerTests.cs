@@ -4,6 +4,7 @@ using static Gateway.Tests.Api.Routing.Routes;
 namespace Gateway.Tests.Api.Routing;
 
 /// <summary>How the end of a try counts for its target's circuit, and which targets routing may choose.</summary>
+[Trait("Category", "Unit")]
 public sealed class CircuitBreakerTests
 {
     private readonly Microsoft.Extensions.Time.Testing.FakeTimeProvider _clock = new();

@@ -7,6 +7,7 @@ namespace Gateway.Tests.Api.Routing;
 /// Fallback: the targets in order, moving on only after a failure that allows it, past open circuits, and only
 /// while the request has time left.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class FallbackRouteTests
 {
     private readonly TargetHealth _circuits;

@@ -5,6 +5,7 @@ using static Gateway.Tests.Api.Routing.Routes;
 namespace Gateway.Tests.Api.Routing;
 
 /// <summary>Load balancing: one target per request, drawn by weight, steered away from open circuits, never a fallback.</summary>
+[Trait("Category", "Unit")]
 public sealed class LoadBalanceRouteTests
 {
     private readonly TargetHealth _circuits = Circuits();

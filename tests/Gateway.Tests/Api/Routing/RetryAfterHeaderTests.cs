@@ -4,6 +4,7 @@ using Gateway.Api.Routing;
 namespace Gateway.Tests.Api.Routing;
 
 /// <summary>The wait a provider asks for: <c>retry-after-ms</c> first, else <c>retry-after</c> in seconds or as a date.</summary>
+[Trait("Category", "Unit")]
 public sealed class RetryAfterHeaderTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);

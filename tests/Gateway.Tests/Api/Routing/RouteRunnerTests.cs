@@ -6,6 +6,7 @@ namespace Gateway.Tests.Api.Routing;
 /// A whole route: each group by its mode, nested groups as a whole, provider targets with their retries and the
 /// timeout of the group they belong to.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class RouteRunnerTests
 {
     private readonly Gateway.Api.Routing.TargetHealth _circuits = Circuits();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Gateway.Tests.Api.Routing;
 
 /// <summary>The circuit breaker: opens after consecutive failures, lets exactly one probe through, backs off.</summary>
+[Trait("Category", "Unit")]
 public sealed class TargetHealthTests
 {
     private readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

@@ -8,6 +8,7 @@ namespace Gateway.Tests.Api.Routing;
 /// Retries of one provider target: on the failures its policy names, after the wait the provider asked for or a
 /// backoff, and never when the wait is too long or would outlast the request. Time is a fake clock: no test sleeps.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TargetRetryTests
 {
     private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(100);

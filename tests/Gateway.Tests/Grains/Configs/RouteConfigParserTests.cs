@@ -4,6 +4,7 @@ using Gateway.Grains.Configs;
 namespace Gateway.Tests.Grains.Configs;
 
 /// <summary>The SPEC's routing config: what it accepts, what it defaults, and the message when it refuses.</summary>
+[Trait("Category", "Unit")]
 public sealed class RouteConfigParserTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Gateway.Grains.Providers;
 namespace Gateway.Tests.Grains.Providers;
 
 /// <summary>Provider credentials at rest: encrypted, and bound to their provider.</summary>
+[Trait("Category", "Unit")]
 public sealed class AesGcmCredentialProtectorTests
 {
     private static readonly byte[] Key = SHA256.HashData("credential tests"u8);

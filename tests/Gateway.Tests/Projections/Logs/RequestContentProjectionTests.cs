@@ -5,6 +5,7 @@ using Gateway.Projections.Logs;
 namespace Gateway.Tests.Projections.Logs;
 
 /// <summary>The full-text projection's search text: bounded, and always text PostgreSQL can store.</summary>
+[Trait("Category", "Unit")]
 public sealed class RequestContentProjectionTests
 {
     [Theory]

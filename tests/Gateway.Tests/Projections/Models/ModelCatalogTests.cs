@@ -7,6 +7,7 @@ namespace Gateway.Tests.Projections.Models;
 /// The catalog in effect: every spelling of a model finds it, and admins' changes — models added, fields and prices
 /// changed, per-provider prices — hold together, are versioned, and refuse what would break names or records.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ModelCatalogTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 3, 10, 0, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using Gateway.Projections.Models;
 namespace Gateway.Tests.Projections.Models;
 
 /// <summary>The shipped prices: exact decimals per token class, tiers by prompt size, and upper bounds that hold.</summary>
+[Trait("Category", "Unit")]
 public sealed class ModelPriceTests
 {
     // 1,234 input, 567 cache-write 5 min, 89 cache-write 1 h, 10,111 cache-read and 321 output tokens.

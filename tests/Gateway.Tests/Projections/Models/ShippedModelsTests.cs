@@ -4,6 +4,7 @@ using Gateway.Projections.Models;
 namespace Gateway.Tests.Projections.Models;
 
 /// <summary>The shipped data files: they agree with each other, and they hold the models users run today.</summary>
+[Trait("Category", "Unit")]
 public sealed class ShippedModelsTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Gateway.Projections.Usage;
 namespace Gateway.Tests.Projections.Usage;
 
 /// <summary>The limits on what may be recorded, and the cleaning of what the gateway does not control.</summary>
+[Trait("Category", "Unit")]
 public sealed class InputLimitsTests
 {
     [Theory]

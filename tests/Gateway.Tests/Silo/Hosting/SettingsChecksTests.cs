@@ -9,6 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Gateway.Tests.Silo.Hosting;
 
 /// <summary>Settings that cannot be read or make no sense stop the start, naming the setting.</summary>
+[Trait("Category", "Unit")]
 public sealed class SettingsChecksTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace Gateway.Tests.Api.Providers.Bedrock;
 /// SigV4 against published vectors: AWS's aws-sig-v4-test-suite (the <c>.req</c>/<c>.creq</c>/<c>.authz</c> files,
 /// service <c>service</c>, region <c>us-east-1</c>, 2015-08-30T12:36:00Z) and a Bedrock request signed by botocore.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AwsSigV4Tests
 {
     private const string AccessKey = "AKIDEXAMPLE";

@@ -5,6 +5,7 @@ using Gateway.Fakes;
 namespace Gateway.Tests.Api.Providers.Bedrock;
 
 /// <summary>Bedrock's failures, answered or streamed, become the statuses and types an Anthropic client expects.</summary>
+[Trait("Category", "Unit")]
 public sealed class BedrockErrorsTests
 {
     private const string Coral = ":http://internal.amazon.com/coral/com.amazon.bedrock/";

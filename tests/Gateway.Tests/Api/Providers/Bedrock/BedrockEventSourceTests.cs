@@ -5,6 +5,7 @@ using Gateway.Fakes;
 namespace Gateway.Tests.Api.Providers.Bedrock;
 
 /// <summary>Bedrock's event-stream frames become the Anthropic SSE events they carry, one at a time.</summary>
+[Trait("Category", "Unit")]
 public sealed class BedrockEventSourceTests
 {
     [Fact]

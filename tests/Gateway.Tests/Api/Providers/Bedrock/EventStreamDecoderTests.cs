@@ -5,6 +5,7 @@ using Gateway.Fakes;
 namespace Gateway.Tests.Api.Providers.Bedrock;
 
 /// <summary>The event stream decoder (and the fakes' encoder) against known frames, corruption and awkward reads.</summary>
+[Trait("Category", "Unit")]
 public sealed class EventStreamDecoderTests
 {
     // {"foo": "bar"}, no headers.
