@@ -3,6 +3,7 @@ using Gateway.Api.Logs;
 
 namespace Gateway.Tests.Api.Logs;
 
+[Trait("Category", "Unit")]
 public sealed class RedactorTests
 {
     [Fact]
