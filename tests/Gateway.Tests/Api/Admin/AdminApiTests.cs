@@ -7,6 +7,7 @@ using Npgsql;
 
 namespace Gateway.Tests.Api.Admin;
 
+/// <summary>The admin token, workspaces end to end, request validation and the audit trail.</summary>
 [Collection(GatewayCollection.Name)]
 public sealed class AdminApiTests(GatewayFixture gateway)
 {
@@ -109,32 +110,6 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         Assert.Equal("request_too_large", (await AnthropicError.ReadAsync(response)).Type);
     }
 
-    [Fact]
-    public async Task Provider_credentials_are_never_returned_and_are_encrypted_at_rest()
-    {
-        const string secret = "sk-ant-very-secret-provider-credential-42";
-        var slug = "prov-" + Guid.NewGuid().ToString("N")[..8];
-        var created = await gateway.PostAsync("/admin/v1/providers", new JsonObject
-        {
-            ["slug"] = slug,
-            ["kind"] = "anthropic",
-            ["credentials"] = new JsonObject { ["api_key"] = secret },
-        });
-        Assert.Equal("https://api.anthropic.com", created["base_url"]!.GetValue<string>());
-        Assert.DoesNotContain(secret, created.ToJsonString());
-
-        var read = await gateway.Admin.GetStringAsync($"/admin/v1/providers/{slug}");
-        var list = await gateway.Admin.GetStringAsync("/admin/v1/providers?limit=1000");
-        Assert.DoesNotContain(secret, read);
-        Assert.DoesNotContain(secret, list);
-        Assert.Contains(slug, list);
-
-        var stored = await StoredStateAsync("p/" + slug);
-        Assert.NotEmpty(stored);
-        Assert.DoesNotContain(secret, stored);
-        Assert.Contains("\"ProtectedCredentials\":\"v2:", stored);
-    }
-
     [Theory]
     [InlineData("{\"slug\":\"x1\",\"kind\":\"anthropic\",\"credentials\":{}}", "credentials.api_key")]
     [InlineData("{\"slug\":\"x2\",\"kind\":\"openai\",\"credentials\":{\"api_key\":\"k\"}}", "kind:")]
@@ -145,77 +120,6 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         using var response = await gateway.Admin.PostAsync("/admin/v1/providers", Json(body));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains(expected, (await AnthropicError.ReadAsync(response)).Message);
-    }
-
-    [Fact]
-    public async Task A_key_secret_is_shown_once_and_stored_only_as_a_hash()
-    {
-        var tenant = await gateway.CreateTenantAsync();
-        var key = await gateway.Admin.GetFromJsonAsync<JsonObject>($"/admin/v1/keys/{tenant.KeyId}");
-        Assert.Null(key!["key"]);
-        Assert.Equal("active", key["status"]!.GetValue<string>());
-        Assert.Equal(tenant.Workspace, key["workspace"]!.GetValue<string>());
-        Assert.StartsWith(tenant.Secret[..9], key["hint"]!.GetValue<string>());
-
-        var listed = await gateway.Admin.GetStringAsync($"/admin/v1/keys?workspace={tenant.Workspace}");
-        Assert.Contains(tenant.KeyId, listed);
-        Assert.DoesNotContain(tenant.Secret, listed);
-
-        var stored = await StoredStateAsync("k/" + tenant.KeyId);
-        Assert.NotEmpty(stored);
-        Assert.DoesNotContain(tenant.Secret, stored);
-        Assert.DoesNotContain(tenant.Secret[^64..], stored);
-    }
-
-    [Fact]
-    public async Task Keys_are_refused_for_missing_workspaces_and_configs()
-    {
-        using (var noWorkspace = await gateway.Admin.PostAsJsonAsync("/admin/v1/keys", new { workspace = "does-not-exist", name = "k" }))
-        {
-            Assert.Equal(HttpStatusCode.BadRequest, noWorkspace.StatusCode);
-            Assert.Contains("workspace", (await AnthropicError.ReadAsync(noWorkspace)).Message);
-        }
-        var tenant = await gateway.CreateTenantAsync();
-        using var noConfig = await gateway.Admin.PostAsJsonAsync("/admin/v1/keys", new { workspace = tenant.Workspace, config = "nope" });
-        Assert.Equal(HttpStatusCode.BadRequest, noConfig.StatusCode);
-        Assert.Contains("config", (await AnthropicError.ReadAsync(noConfig)).Message);
-    }
-
-    [Fact]
-    public async Task Configs_round_trip_and_unsupported_routing_is_refused_clearly()
-    {
-        var tenant = await gateway.CreateTenantAsync();
-        var slug = "cfg-rt-" + Guid.NewGuid().ToString("N")[..8];
-        var config = new JsonObject
-        {
-            ["strategy"] = new JsonObject { ["mode"] = "single" },
-            ["targets"] = new JsonArray(new JsonObject { ["provider"] = "@" + tenant.Provider }),
-        };
-        var created = await gateway.PostAsync("/admin/v1/configs", new JsonObject { ["slug"] = slug, ["config"] = config });
-        Assert.True(JsonNode.DeepEquals(config, created["config"]));
-        var read = await gateway.Admin.GetFromJsonAsync<JsonObject>($"/admin/v1/configs/{slug}");
-        Assert.True(JsonNode.DeepEquals(config, read!["config"]));
-
-        var fallback = new JsonObject
-        {
-            ["slug"] = slug + "-fb",
-            ["config"] = JsonNode.Parse($"{{\"strategy\":{{\"mode\":\"fallback\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\"}},{{\"strategy\":{{\"mode\":\"loadbalance\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\",\"weight\":2}}]}}]}}"),
-        };
-        using var accepted = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs", fallback);
-        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
-
-        var roundRobin = new JsonObject
-        {
-            ["slug"] = slug + "-rr",
-            ["config"] = JsonNode.Parse($"{{\"strategy\":{{\"mode\":\"round_robin\"}},\"targets\":[{{\"provider\":\"@{tenant.Provider}\"}}]}}"),
-        };
-        using var refused = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs", roundRobin);
-        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("single, fallback or loadbalance", (await AnthropicError.ReadAsync(refused)).Message);
-
-        using var unknownProvider = await gateway.Admin.PostAsJsonAsync("/admin/v1/configs",
-            new JsonObject { ["slug"] = slug + "-up", ["config"] = JsonNode.Parse("{\"targets\":[{\"provider\":\"@nobody\"}]}") });
-        Assert.Equal(HttpStatusCode.BadRequest, unknownProvider.StatusCode);
     }
 
     [Fact]
@@ -289,17 +193,6 @@ public sealed class AdminApiTests(GatewayFixture gateway)
         }
         while (cursor is not null);
         return items;
-    }
-
-    /// <summary>The raw grain-state payload Orleans stored for a grain key, as text.</summary>
-    private async Task<string> StoredStateAsync(string grainKey)
-    {
-        await using var connection = new NpgsqlConnection(gateway.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT convert_from(payload, 'UTF8') FROM orleans.grain_state WHERE grain_id_ext = $1", connection);
-        command.Parameters.AddWithValue(grainKey);
-        return (string?)await command.ExecuteScalarAsync() ?? "";
     }
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
