@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Diagnostics;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Usage;
-using Gateway.Silo.Database;
 using Gateway.Silo.Hosting;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;

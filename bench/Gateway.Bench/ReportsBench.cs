@@ -5,7 +5,6 @@ using System.Text.Json;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Gateway.Projections.Usage;
-using Gateway.Silo.Database;
 using Gateway.Silo.Hosting;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Gateway.Projections.Usage;
-using Gateway.Silo.Database;
 using Marten;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -105,8 +105,11 @@ internal static class FakeClaude
                         ["tool_use_id"] = callId,
                         ["content"] = new JsonArray(new JsonObject
                         {
-                            ["type"] = "web_search_result", ["url"] = $"https://example.com/{i}", ["title"] = $"Result {i}",
-                            ["encrypted_content"] = "ZmFrZQ==", ["page_age"] = null,
+                            ["type"] = "web_search_result",
+                            ["url"] = $"https://example.com/{i}",
+                            ["title"] = $"Result {i}",
+                            ["encrypted_content"] = "ZmFrZQ==",
+                            ["page_age"] = null,
                         }),
                     });
                 }

@@ -1,5 +1,5 @@
-using Gateway.Api.Errors;
 using System.Security.Cryptography;
+using Gateway.Api.Errors;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
 using Gateway.Grains.Common;

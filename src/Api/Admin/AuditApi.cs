@@ -45,7 +45,14 @@ public static class AuditApi
             {
                 return new AnthropicErrorResult(400, $"{name}: must be an ISO 8601 date or time.");
             }
-            if (name == "from") from = at; else to = at;
+            if (name == "from")
+            {
+                from = at;
+            }
+            else
+            {
+                to = at;
+            }
         }
         var filter = new AuditFilter(Text(query, "actor"), Text(query, "action"), Text(query, "resource_type"), Text(query, "resource_id"),
             from, to, before, limit);

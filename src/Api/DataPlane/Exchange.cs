@@ -1,9 +1,9 @@
-using Gateway.Projections.Usage;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using Gateway.Api.Errors;
 using Gateway.Grains.Budgets;
 using Gateway.Projections.Models;
+using Gateway.Projections.Usage;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;

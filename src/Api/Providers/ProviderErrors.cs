@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using Gateway.Api.Errors;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.Providers;
 

@@ -1,8 +1,7 @@
 using System.Globalization;
-using Gateway.Projections.Ledger;
 using Gateway.Projections.Budgets;
+using Gateway.Projections.Ledger;
 using Marten;
-using Npgsql;
 
 namespace Gateway.Grains.Budgets;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Gateway.Grains.Budgets;
-using Gateway.Grains.Logging;
 using Gateway.Grains.Configs;
+using Gateway.Grains.Logging;
 
 namespace Gateway.Grains.Keys;
 

@@ -51,10 +51,26 @@ public static class SpendRollup
         public int CompareTo(RollupKey other)
         {
             var c = Day.CompareTo(other.Day);
-            if (c == 0) c = string.CompareOrdinal(Workspace, other.Workspace);
-            if (c == 0) c = string.CompareOrdinal(KeyId, other.KeyId);
-            if (c == 0) c = string.CompareOrdinal(Model, other.Model);
-            if (c == 0) c = string.CompareOrdinal(Provider, other.Provider);
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(Workspace, other.Workspace);
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(KeyId, other.KeyId);
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(Model, other.Model);
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(Provider, other.Provider);
+            }
+
             return c != 0 ? c : string.CompareOrdinal(Metadata, other.Metadata);
         }
     }

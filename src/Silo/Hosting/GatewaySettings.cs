@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Configuration;
 
 namespace Gateway.Silo.Hosting;
 

@@ -1,6 +1,4 @@
 using Gateway.Projections;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Gateway.Silo.Hosting;

@@ -1,10 +1,9 @@
 using Gateway.Api.Budgets;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Logs;
-using Gateway.Projections.Logs;
 using Gateway.Api.Routing;
 using Gateway.Projections.Ledger;
-using Microsoft.Extensions.DependencyInjection;
+using Gateway.Projections.Logs;
 using Microsoft.Extensions.Options;
 
 namespace Gateway.Silo.Hosting;

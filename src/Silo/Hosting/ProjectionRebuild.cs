@@ -4,7 +4,6 @@ using Gateway.Projections.Logs;
 using Gateway.Projections.Models;
 using Gateway.Projections.Spend;
 using Marten;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Gateway.Silo.Hosting;

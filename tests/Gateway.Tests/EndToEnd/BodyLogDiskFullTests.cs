@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Net;
-using Gateway.Api.Logs;
 using Gateway.Fakes;
 using Gateway.Projections;
 using Gateway.Projections.Logs;

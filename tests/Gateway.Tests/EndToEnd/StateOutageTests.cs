@@ -1,10 +1,7 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Gateway.Fakes;
 using Gateway.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
 using Npgsql;
 
 namespace Gateway.Tests.EndToEnd;

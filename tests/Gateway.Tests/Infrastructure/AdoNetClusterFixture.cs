@@ -1,8 +1,6 @@
-using Gateway.Grains;
 using Gateway.Grains.Providers;
 using Gateway.Silo.Database;
 using Gateway.Silo.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.TestingHost;

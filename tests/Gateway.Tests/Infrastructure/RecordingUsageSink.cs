@@ -1,6 +1,6 @@
-using Gateway.Projections.Usage;
 using System.Collections.Concurrent;
 using Gateway.Api.Usage;
+using Gateway.Projections.Usage;
 
 namespace Gateway.Tests.Infrastructure;
 

@@ -1,7 +1,5 @@
-using System.Text;
 using System.Text.Json;
 using Anthropic;
-using Anthropic.Core;
 using Anthropic.Exceptions;
 using Anthropic.Models.Messages;
 using Anthropic.Models.Models;

@@ -1,7 +1,7 @@
-using Gateway.Projections.Usage;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Gateway.Projections.Usage;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.DataPlane;

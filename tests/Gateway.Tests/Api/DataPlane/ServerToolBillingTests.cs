@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Gateway.Api.Budgets;
 using Gateway.Fakes;
-using Gateway.Projections.Models;
 using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.DataPlane;

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using Gateway.Api.Logs;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Gateway.Tests.Infrastructure;

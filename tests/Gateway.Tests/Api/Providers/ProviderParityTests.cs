@@ -1,9 +1,7 @@
 using System.Net;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Anthropic;
-using Anthropic.Core;
 using Anthropic.Models.Messages;
 using Anthropic.Models.Models;
 using Gateway.Tests.Infrastructure;

@@ -41,7 +41,8 @@ public sealed class FallbackRouteTests
     public async Task Connection_failures_and_targets_that_cannot_serve_always_move_on()
     {
         var group = Fallback(Provider("refused"), Provider("unknown"), Provider("busy"), Provider("spare"))
-            with { OnStatusCodes = [418] };
+            with
+        { OnStatusCodes = [418] };
         var request = new ScriptedRequest()
             .Failing("refused", Unreachable())
             .Failing("unknown", AttemptFailure.Unserved("model: nope"))

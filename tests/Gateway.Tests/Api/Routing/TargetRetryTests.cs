@@ -12,7 +12,7 @@ namespace Gateway.Tests.Api.Routing;
 public sealed class TargetRetryTests
 {
     private static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly Gateway.Grains.Configs.RouteConfig _group = Single(Provider("a"));
+    private static readonly Gateway.Grains.Configs.RouteConfig Group = Single(Provider("a"));
     private readonly FakeTimeProvider _clock = new();
     private readonly TargetRetry _retry;
 
@@ -23,7 +23,7 @@ public sealed class TargetRetryTests
     {
         var request = new ScriptedRequest().Failing("a", Status(429, retryAfter: TimeSpan.FromSeconds(2)));
 
-        var run = _retry.RunAsync(Provider("a", retry: Retry(1, 429)), _group, request);
+        var run = _retry.RunAsync(Provider("a", retry: Retry(1, 429)), Group, request);
         _clock.Advance(TimeSpan.FromMilliseconds(1_999));
         Assert.Single(request.Tries);
         Assert.False(run.IsCompleted);
@@ -38,7 +38,7 @@ public sealed class TargetRetryTests
     {
         var request = new ScriptedRequest().Failing("a", Status(500), Status(500));
 
-        var run = _retry.RunAsync(Provider("a", retry: Retry(1, 500)), _group, request);
+        var run = _retry.RunAsync(Provider("a", retry: Retry(1, 500)), Group, request);
         // The wait is the base delay ±25 % (doubling per retry: see the backoff test).
         _clock.Advance(BaseDelay * 0.74);
         Assert.Single(request.Tries);
@@ -57,7 +57,7 @@ public sealed class TargetRetryTests
         var request = new ScriptedRequest { Remaining = TimeSpan.FromSeconds(remainingSeconds) }
             .Failing("a", Status(429, retryAfter: TimeSpan.FromMilliseconds(retryAfterMs)));
 
-        var failure = await _retry.RunAsync(Provider("a", retry: Retry(3, 429)), _group, request);
+        var failure = await _retry.RunAsync(Provider("a", retry: Retry(3, 429)), Group, request);
 
         Assert.Equal(429, failure?.RawStatus);
         Assert.Single(request.Tries);
@@ -68,11 +68,11 @@ public sealed class TargetRetryTests
     {
         var target = Provider("a", retry: Retry(1, 500, 404));
         var other = new ScriptedRequest().Failing("a", Status(503));
-        Assert.Equal(503, (await _retry.RunAsync(target, _group, other))?.RawStatus);
+        Assert.Equal(503, (await _retry.RunAsync(target, Group, other))?.RawStatus);
         var unserved = new ScriptedRequest().Failing("a", AttemptFailure.Unserved("model: nope"));
-        Assert.True((await _retry.RunAsync(target, _group, unserved))?.NotServed);
+        Assert.True((await _retry.RunAsync(target, Group, unserved))?.NotServed);
         var refused = new ScriptedRequest().Failing("a", Unreachable(), Unreachable());
-        var run = _retry.RunAsync(target, _group, refused);
+        var run = _retry.RunAsync(target, Group, refused);
         _clock.Advance(BaseDelay * 1.25);
 
         Assert.True((await run)?.Transport);
@@ -84,7 +84,7 @@ public sealed class TargetRetryTests
     {
         var request = new ScriptedRequest().Failing("a", Status(529, retryAfter: TimeSpan.FromSeconds(5)));
 
-        var run = _retry.RunAsync(Provider("a", retry: Retry(2, 529)), _group, request);
+        var run = _retry.RunAsync(Provider("a", retry: Retry(2, 529)), Group, request);
         request.Leave();
 
         Assert.Null(await run);
@@ -110,7 +110,7 @@ public sealed class TargetRetryTests
     [InlineData(30_000, -50, 1)]
     public void Each_try_gets_the_groups_timeout_or_what_the_request_has_left(int groupMs, int remainingMs, int expectedMs)
     {
-        var group = _group with { RequestTimeoutMs = groupMs };
+        var group = Group with { RequestTimeoutMs = groupMs };
 
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), TargetRetry.AttemptTimeout(group, TimeSpan.FromMilliseconds(remainingMs)));
     }

@@ -1,6 +1,6 @@
 using System.Net;
-using Gateway.Tests.Infrastructure;
 using Gateway.Projections.Usage;
+using Gateway.Tests.Infrastructure;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

@@ -1,7 +1,7 @@
 using Gateway.Silo.Database;
 using Gateway.Silo.Hosting;
-using Marten;
 using Gateway.Tests.Infrastructure;
+using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,8 +1,8 @@
 using System.Collections.Immutable;
-using Gateway.Projections.Ledger;
-using Gateway.Projections.Models;
 using System.Text.Json.Nodes;
 using Gateway.Projections;
+using Gateway.Projections.Ledger;
+using Gateway.Projections.Models;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Hosting;
 using Gateway.Tests.Infrastructure;
