@@ -7,10 +7,6 @@
 set -Eeuo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-A_REV=${1:?usage: bench/ab.sh <commit-a> [commit-b] [rounds]}
-B_REV=${2:-}
-ROUNDS=${3:-2}
-OUT=$(mktemp -d /tmp/gateway-ab.XXXXXX)
 TREES=()
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -36,24 +32,42 @@ tree_of() {
   echo "$tree"
 }
 
-A_TREE=$(tree_of "$A_REV")
-B_TREE=$(tree_of "$B_REV")
-A_NAME=$(git -C "$A_TREE" rev-parse --short HEAD)
-B_NAME=$(git -C "$B_TREE" rev-parse --short HEAD)$([[ -n "$(git -C "$B_TREE" status --porcelain -- src)" ]] && echo '+')
-
-for round in $(seq 1 "$ROUNDS"); do
-  for side in a b; do
-    tree=$A_TREE
-    [[ $side == b ]] && tree=$B_TREE
-    log "round $round/$ROUNDS: $side ($([[ $side == a ]] && echo "$A_NAME" || echo "$B_NAME"))"
-    # Each tree is built (Release) on its first run only.
-    BENCH_SKIP_BUILD=$((round > 1 ? 1 : 0)) BENCH_OUT="$OUT/$side-$round.txt" "$tree/bench/run.sh" >"$OUT/$side-$round.log" 2>&1 \
-      || { tail -n 30 "$OUT/$side-$round.log" >&2; log "run failed; logs in $OUT"; exit 1; }
+# Runs the rounds: A, B, A, B…, each report kept as $OUT/<a|b>-<round>.txt.
+measure() {
+  local round side tree
+  A_TREE=$(tree_of "$A_REV")
+  B_TREE=$(tree_of "$B_REV")
+  A_NAME=$(git -C "$A_TREE" rev-parse --short HEAD)
+  B_NAME=$(git -C "$B_TREE" rev-parse --short HEAD)$(git -C "$B_TREE" status --porcelain -- src | grep -q . && echo '+' || true)
+  for round in $(seq 1 "$ROUNDS"); do
+    for side in a b; do
+      tree=$A_TREE
+      [[ $side == b ]] && tree=$B_TREE
+      log "round $round/$ROUNDS: $side ($([[ $side == a ]] && echo "$A_NAME" || echo "$B_NAME"))"
+      # Each tree is built (Release) on its first run only.
+      BENCH_SKIP_BUILD=$((round > 1 ? 1 : 0)) BENCH_OUT="$OUT/$side-$round.txt" "$tree/bench/run.sh" >"$OUT/$side-$round.log" 2>&1 \
+        || { tail -n 30 "$OUT/$side-$round.log" >&2; log "run failed; logs in $OUT"; exit 1; }
+    done
   done
-done
+}
+
+if [[ "${1:-}" == --report ]]; then
+  # `bench/ab.sh --report <folder>` compares an earlier run's reports again.
+  OUT=${2:?usage: bench/ab.sh --report <folder>}
+  ROUNDS=$(find "$OUT" -maxdepth 1 -name 'a-*.txt' | wc -l)
+  A_NAME=$(awk '/^Gateway benchmark/ {print $NF; exit}' "$OUT/a-1.txt")
+  B_NAME=$(awk '/^Gateway benchmark/ {print $NF; exit}' "$OUT/b-1.txt")
+else
+  A_REV=${1:?usage: bench/ab.sh <commit-a> [commit-b] [rounds] | --report <folder>}
+  B_REV=${2:-}
+  ROUNDS=${3:-2}
+  OUT=$(mktemp -d /tmp/gateway-ab.XXXXXX)
+  measure
+fi
 
 # The per-cell rows of run.sh's report: mode conc target req/s p50_ms p99_ms …
-rows() { awk '$1 ~ /^(non-stream|stream)$/ && $2 ~ /^[0-9]+$/ && NF >= 6 {print $1, $2, $3, $4, $5, $6}' "$OUT/$1"-*.txt; }
+# (the CPU table's rows start alike but have 8 columns, the figures' 10).
+rows() { awk '$1 ~ /^(non-stream|stream)$/ && $2 ~ /^[0-9]+$/ && NF == 10 {print $1, $2, $3, $4, $5, $6}' "$OUT/$1"-*.txt; }
 
 median_of() { # side mode conc target column(4=req/s 5=p50 6=p99)
   rows "$1" | awk -v m="$2" -v c="$3" -v t="$4" -v k="$5" '$1 == m && $2 == c && $3 == t {print $k}' | sort -g \
