@@ -1,5 +1,4 @@
-using Gateway.Api.Logs;
-using Gateway.Api.Spend;
+using Gateway.Api.Reports;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

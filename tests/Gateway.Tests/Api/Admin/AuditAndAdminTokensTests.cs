@@ -20,14 +20,14 @@ public sealed class AuditAndAdminTokensTests(GatewayFixture gateway)
         {
             Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         }
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var trail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=key&resource_id={tenant.KeyId}");
+        var trail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=key&resource_id={tenant.KeyId}");
         var rows = trail["data"]!.AsArray().Select(r => r!.AsObject()).ToList();
         Assert.Equal(["key.revoked", "key.updated", "key.created"], rows.Select(r => r["action"]!.GetValue<string>()));
         Assert.All(rows, r => Assert.Equal("env", r["actor"]!.GetValue<string>()));
         Assert.Contains("budget: 5", rows[1]["details"]!.GetValue<string>());
-        var workspace = await Reports.GetAsync(gateway.Admin, $"/admin/v1/audit?action=workspace.created&resource_id={tenant.Workspace}");
+        var workspace = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/audit?action=workspace.created&resource_id={tenant.Workspace}");
         Assert.Single(workspace["data"]!.AsArray());
     }
 
@@ -38,14 +38,14 @@ public sealed class AuditAndAdminTokensTests(GatewayFixture gateway)
         var created = await gateway.PostAsync("/admin/v1/admin-tokens",
             new JsonObject { ["name"] = "ops", ["role"] = "workspace_admin", ["workspaces"] = new JsonArray(tenant.Workspace) });
         var id = created["id"]!.GetValue<string>();
-        using var admin = Reports.AdminClient(gateway, created["token"]!.GetValue<string>());
+        using var admin = AdminReads.AdminClient(gateway, created["token"]!.GetValue<string>());
 
         using (var logs = await admin.GetAsync($"/admin/v1/logs?workspace={tenant.Workspace}"))
         {
             Assert.Equal(HttpStatusCode.OK, logs.StatusCode);
         }
-        await Reports.CatchUpAsync(gateway);
-        var audit = await Reports.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=admin_token&resource_id={id}");
+        await AdminReads.CatchUpAsync(gateway);
+        var audit = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=admin_token&resource_id={id}");
         Assert.Equal("admin_token.created", Assert.Single(audit["data"]!.AsArray())!["action"]!.GetValue<string>());
         Assert.DoesNotContain(created["token"]!.GetValue<string>(), audit.ToJsonString());
 

@@ -16,7 +16,7 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     [Fact]
     public async Task The_catalog_lists_every_model_newest_first_with_its_prices_and_pages()
     {
-        var all = await Reports.GetAsync(gateway.Admin, "/admin/v1/models?limit=1000");
+        var all = await AdminReads.GetAsync(gateway.Admin, "/admin/v1/models?limit=1000");
         var data = all["data"]!.AsArray().Select(m => m!.AsObject()).ToList();
 
         var opus = data.Single(m => m["id"]!.GetValue<string>() == "claude-opus-5-5");
@@ -27,9 +27,9 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
         var haiku = data.Single(m => m["id"]!.GetValue<string>() == "claude-haiku-5-5");
         Assert.Equal(100_000, haiku["prices"]!["tiers"]![0]!["above_input_tokens"]!.GetValue<long>());
 
-        var first = await Reports.GetAsync(gateway.Admin, "/admin/v1/models?limit=2");
+        var first = await AdminReads.GetAsync(gateway.Admin, "/admin/v1/models?limit=2");
         Assert.Equal(2, first["data"]!.AsArray().Count);
-        var second = await Reports.GetAsync(gateway.Admin, $"/admin/v1/models?limit=2&cursor={first["next_cursor"]!.GetValue<string>()}");
+        var second = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/models?limit=2&cursor={first["next_cursor"]!.GetValue<string>()}");
         Assert.Equal(data.Skip(2).Take(2).Select(m => m["id"]!.GetValue<string>()), second["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
     }
 
@@ -39,7 +39,7 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     [InlineData("claude-opus-4-5", "claude-opus-4-5-20251101")]
     [InlineData("claude-opus-4-5@20251101", "claude-opus-4-5-20251101")]
     public async Task A_model_is_found_by_any_of_its_spellings(string name, string id) =>
-        Assert.Equal(id, (await Reports.GetAsync(gateway.Admin, $"/admin/v1/models/{name}"))["id"]!.GetValue<string>());
+        Assert.Equal(id, (await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/models/{name}"))["id"]!.GetValue<string>());
 
     [Fact]
     public async Task A_model_added_without_a_price_is_refused_under_a_budget_until_priced_then_served_and_billed_at_once()
@@ -81,8 +81,8 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
         Assert.Equal((2_000 * 1.5m + 300 * 7.5m) / 1_000_000m, record.CostUsd);
         Assert.Equal(id, record.Model);
 
-        await Reports.CatchUpAsync(gateway);
-        var audit = await Reports.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=model&resource_id={id}");
+        await AdminReads.CatchUpAsync(gateway);
+        var audit = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/audit?resource_type=model&resource_id={id}");
         var rows = audit["data"]!.AsArray().Select(r => r!.AsObject()).ToList();
         Assert.Equal(["model.updated", "model.created"], rows.Select(r => r["action"]!.GetValue<string>()));
         Assert.Contains("prices: {\"input\":1.5,\"output\":7.5}", rows[0]["details"]!.GetValue<string>());
@@ -135,7 +135,7 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
         Assert.DoesNotContain('\0', error.Message);
         var id = "acme-" + Guid.NewGuid().ToString("N")[..8];
         await gateway.PostAsync("/admin/v1/models", new JsonObject { ["id"] = id, ["display_name"] = "Acme" });
-        Assert.Equal(id, (await Reports.GetAsync(gateway.Admin, $"/admin/v1/models/{id}"))["id"]!.GetValue<string>());
+        Assert.Equal(id, (await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/models/{id}"))["id"]!.GetValue<string>());
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     public async Task Only_org_admins_may_read_or_change_the_catalog()
     {
         var tenant = await gateway.CreateTenantAsync();
-        using var analyst = Reports.AdminClient(gateway, await Reports.CreateTokenAsync(gateway, "analyst", tenant.Workspace));
+        using var analyst = AdminReads.AdminClient(gateway, await AdminReads.CreateTokenAsync(gateway, "analyst", tenant.Workspace));
 
         using var read = await analyst.GetAsync("/admin/v1/models");
         await AnthropicError.ReadAsync(read, HttpStatusCode.Forbidden, "permission_error");

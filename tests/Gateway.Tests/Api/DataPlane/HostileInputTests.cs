@@ -91,8 +91,8 @@ public sealed class HostileInputTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, normal.StatusCode);
 
         // Every projection catches up past the refusals: spend, chargeback and the log keep moving.
-        await Reports.CatchUpAsync(gateway);
-        var spend = await Reports.GetAsync(gateway.Admin, $"/admin/v1/spend?group_by=key&interval=day");
+        await AdminReads.CatchUpAsync(gateway);
+        var spend = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/spend?group_by=key&interval=day");
         Assert.Contains(spend["data"]!.AsArray(), row => row!["group"]!.GetValue<string>() == tenant.KeyId);
     }
 

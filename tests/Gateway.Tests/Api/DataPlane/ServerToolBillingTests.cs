@@ -77,9 +77,9 @@ public sealed class ServerToolBillingTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var requestId = response.Headers.GetValues("request-id").Single();
 
-        await Reports.CatchUpAsync(gateway);
-        var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
-        var listed = await Reports.AllLogsAsync(gateway.Admin, $"key={tenant.KeyId}");
+        await AdminReads.CatchUpAsync(gateway);
+        var detail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var listed = await AdminReads.AllLogsAsync(gateway.Admin, $"key={tenant.KeyId}");
 
         Assert.Equal(1, Assert.Single(listed)["server_tool_use"]!["web_search_requests"]!.GetValue<long>());
         Assert.Equal(1, detail["server_tool_use"]!["web_search_requests"]!.GetValue<long>());

@@ -22,19 +22,19 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var prompt = $"What is the weather where the {word} violin quartet plays? [tool]";
         var (requestId, streamedUsage) = await StreamWithToolAsync(tenant.Secret, prompt);
         var unrelated = await SendAsync(tenant.Secret, "An unrelated question about spreadsheets");
-        await Reports.WaitForBodiesAsync(gateway, requestId);
-        await Reports.WaitForBodiesAsync(gateway, unrelated);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.WaitForBodiesAsync(gateway, requestId);
+        await AdminReads.WaitForBodiesAsync(gateway, unrelated);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var byPrompt = await Reports.AllLogsAsync(gateway.Admin, $"q={Uri.EscapeDataString($"\"{word} violin quartet\"")}");
+        var byPrompt = await AdminReads.AllLogsAsync(gateway.Admin, $"q={Uri.EscapeDataString($"\"{word} violin quartet\"")}");
         Assert.Equal([requestId], byPrompt.Select(r => r["request_id"]!.GetValue<string>()));
         // "Let me look that up." and the tool input exist only in the streamed answer.
-        var byAnswer = await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q={Uri.EscapeDataString("\"let me look that up\"")}");
+        var byAnswer = await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q={Uri.EscapeDataString("\"let me look that up\"")}");
         Assert.Equal([requestId], byAnswer.Select(r => r["request_id"]!.GetValue<string>()));
-        Assert.Equal([requestId], (await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q=paris")).Select(r => r["request_id"]!.GetValue<string>()));
-        Assert.Empty(await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q={Uri.EscapeDataString("\"violin spreadsheets\"")}"));
+        Assert.Equal([requestId], (await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q=paris")).Select(r => r["request_id"]!.GetValue<string>()));
+        Assert.Empty(await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&q={Uri.EscapeDataString("\"violin spreadsheets\"")}"));
 
-        var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var detail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.Equal(prompt, detail["request"]!["messages"]![0]!["content"]!.GetValue<string>());
         var response = detail["response"]!;
         Assert.Equal("message", response["type"]!.GetValue<string>());
@@ -51,10 +51,10 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject { ["logging"] = new JsonObject { ["mode"] = "redacted" } });
         const string email = "jane.doe@example.com";
         var requestId = await SendAsync(tenant.Secret, $"Please email {email} the invoice for card 4111 1111 1111 1111 today");
-        await Reports.WaitForBodiesAsync(gateway, requestId);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.WaitForBodiesAsync(gateway, requestId);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var detail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         var stored = detail.ToJsonString();
         Assert.True(detail["redacted"]!.GetValue<bool>());
         Assert.DoesNotContain(email, stored);
@@ -76,10 +76,10 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var requestId = await SendAsync(tenant.Secret, "Nothing of this may be kept");
         // Bodies are written in order: once a later request's are in, this one's would have been too.
         var later = await SendAsync((await gateway.CreateTenantAsync()).Secret, "A later request with bodies");
-        await Reports.WaitForBodiesAsync(gateway, later);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.WaitForBodiesAsync(gateway, later);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var detail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.Null(detail["request"]);
         Assert.Null(detail["response"]);
         Assert.True(detail["cost_usd"]!.GetValue<decimal>() > 0);
@@ -91,9 +91,9 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
     {
         var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject { ["logging"] = new JsonObject { ["retention_days"] = 3 } });
         var requestId = await SendAsync(tenant.Secret, "Keep me for three days");
-        await Reports.WaitForBodiesAsync(gateway, requestId);
-        await Reports.CatchUpAsync(gateway);
-        var before = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        await AdminReads.WaitForBodiesAsync(gateway, requestId);
+        await AdminReads.CatchUpAsync(gateway);
+        var before = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.NotNull(before["request"]);
         var expires = before["bodies_expire_at"]!.GetValue<DateTimeOffset>();
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromDays(2.9), TimeSpan.FromDays(3));
@@ -101,11 +101,11 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var database = gateway.Services.GetRequiredService<LedgerDatabase>();
         await new RequestLogRetention(database, Options.Create(new BodyLogOptions()), new ShiftedClock(TimeSpan.FromDays(2)), NullLogger<RequestLogRetention>.Instance)
             .SweepAsync(CancellationToken.None);
-        Assert.NotNull((await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}"))["request"]);
+        Assert.NotNull((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}"))["request"]);
 
         await new RequestLogRetention(database, Options.Create(new BodyLogOptions()), new ShiftedClock(TimeSpan.FromDays(3.01)), NullLogger<RequestLogRetention>.Instance)
             .SweepAsync(CancellationToken.None);
-        var after = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var after = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         Assert.Null(after["request"]);
         Assert.Null(after["response"]);
         Assert.Equal(before["cost_usd"]!.GetValue<decimal>(), after["cost_usd"]!.GetValue<decimal>());
@@ -134,18 +134,18 @@ public sealed class RequestBodiesTests(GatewayFixture gateway)
         var normal = await SendAsync(tenant.Secret, "Still serving after the odd ones");
         foreach (var id in ids.Append(normal))
         {
-            await Reports.WaitForBodiesAsync(gateway, id);
+            await AdminReads.WaitForBodiesAsync(gateway, id);
         }
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
         foreach (var id in ids)
         {
-            var entry = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{id}");
+            var entry = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{id}");
             // Either stored (cleaned) or logged as omitted, never lost with the other bodies of its batch.
             Assert.True(entry["request"] is not null || entry["bodies_omitted"] is not null, entry.ToJsonString());
         }
-        Assert.Equal("nul key", (await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{ids[2]}"))["request"]!["messages"]![0]!["content"]!.GetValue<string>());
-        Assert.NotNull((await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{normal}"))["request"]);
+        Assert.Equal("nul key", (await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{ids[2]}"))["request"]!["messages"]![0]!["content"]!.GetValue<string>());
+        Assert.NotNull((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{normal}"))["request"]);
     }
 
     [Theory]

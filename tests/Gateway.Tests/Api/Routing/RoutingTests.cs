@@ -40,8 +40,8 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
             Assert.Equal("us.anthropic.claude-sonnet-4-5-20250929-v1:0", attempts[1]["model"]!.GetValue<string>());
 
             // The log keeps the answer the client got, not the failed attempt's error.
-            await Reports.WaitForBodiesAsync(gateway, Requests.RequestId(response));
-            var logged = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{Requests.RequestId(response)}");
+            await AdminReads.WaitForBodiesAsync(gateway, Requests.RequestId(response));
+            var logged = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{Requests.RequestId(response)}");
             Assert.Contains("word4", logged["response"]!["content"]![0]!["text"]!.GetValue<string>());
             Assert.Equal(bedrock, logged["provider"]!.GetValue<string>());
         }
@@ -169,7 +169,7 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             requestIds.Add(Requests.RequestId(response));
         }
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
         var served = new Dictionary<string, int>();
         foreach (var requestId in requestIds)
         {
@@ -234,7 +234,7 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
         await SendAsync("closed again", "completed");
         Assert.Equal(6, flaky.MessageRequests);
 
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
         foreach (var (requestId, outcomes) in expected)
         {
             Assert.Equal(outcomes, (await AttemptsAsync(requestId, catchUp: false)).Select(a => a["outcome"]!.GetValue<string>()));
@@ -290,9 +290,9 @@ public sealed class RoutingTests(GatewayFixture gateway, CloudProviders clouds) 
     {
         if (catchUp)
         {
-            await Reports.CatchUpAsync(gateway);
+            await AdminReads.CatchUpAsync(gateway);
         }
-        var detail = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var detail = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
         return [.. detail["attempts"]!.AsArray().Select(a => a!.AsObject())];
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Infrastructure;
 
 /// <summary>Reading the admin API's reports (logs, spend, chargeback) in tests.</summary>
-public static class Reports
+public static class AdminReads
 {
     /// <summary>Waits until the async daemon has projected every event appended so far.</summary>
     public static Task CatchUpAsync(GatewayFixture gateway) =>

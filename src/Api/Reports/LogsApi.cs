@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Gateway.Api.Logs;
+namespace Gateway.Api.Reports;
 
 /// <summary>
 /// <c>/admin/v1/logs</c>: the request log (the <c>request_log</c> projection of the usage ledger), filtered and paged

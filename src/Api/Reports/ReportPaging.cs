@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Api.Spend;
+namespace Gateway.Api.Reports;
 
 /// <summary>
 /// Pages of a report's ordered rows: <c>limit</c> (default 1 000, at most 10 000) and an opaque <c>cursor</c> for the

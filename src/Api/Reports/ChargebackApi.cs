@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Gateway.Api.Spend;
+namespace Gateway.Api.Reports;
 
 /// <summary>
 /// <c>/admin/v1/chargeback</c>: one month's cost per workspace or metadata value (e.g. cost centre), with an

@@ -1,10 +1,11 @@
 using System.Globalization;
+using Gateway.Api.Admin;
 using Gateway.Projections.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Gateway.Api.Admin;
+namespace Gateway.Api.Reports;
 
 /// <summary>
 /// <c>/admin/v1/audit</c>: who changed what and when (the <c>audit</c> projection of <c>AdminActionRecorded</c> events),

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Api.Spend;
+namespace Gateway.Tests.Api.Reports;
 
 /// <summary>Spend and chargeback are read from the ledger's projections and agree with the ledger and the budgets to the cent.</summary>
 [Collection(GatewayCollection.Name)]
@@ -40,7 +40,7 @@ public sealed class SpendReconciliationTests(GatewayFixture gateway)
         var statuses = await Task.WhenAll(sent);
         Assert.Contains(HttpStatusCode.OK, statuses);
         Assert.Contains((HttpStatusCode)529, statuses);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
         var ledgerA = (await LedgerQueries.SumAsync(gateway.ConnectionString, "workspace", a.Workspace)).Cost;
         var ledgerB = (await LedgerQueries.SumAsync(gateway.ConnectionString, "workspace", b.Workspace)).Cost;
@@ -48,9 +48,9 @@ public sealed class SpendReconciliationTests(GatewayFixture gateway)
         Assert.True(ledger > 0m);
 
         // An analyst of the two workspaces sees exactly their data, whatever else the shared database holds.
-        using var analyst = Reports.AdminClient(gateway, await Reports.CreateTokenAsync(gateway, "analyst", a.Workspace, b.Workspace));
-        var month = Reports.CurrentMonth();
-        var chargeback = await Reports.GetAsync(analyst, $"/admin/v1/chargeback?month={month}&dimension=metadata.cost_centre");
+        using var analyst = AdminReads.AdminClient(gateway, await AdminReads.CreateTokenAsync(gateway, "analyst", a.Workspace, b.Workspace));
+        var month = AdminReads.CurrentMonth();
+        var chargeback = await AdminReads.GetAsync(analyst, $"/admin/v1/chargeback?month={month}&dimension=metadata.cost_centre");
         var rows = chargeback["rows"]!.AsArray().Select(r => r!.AsObject()).ToDictionary(r => r["value"]!.GetValue<string>());
         Assert.Equal(["cc-research", "cc-sales", "unattributed"], rows.Keys.Order());
         Assert.Equal(60, rows.Values.Sum(r => r["requests"]!.GetValue<long>()));
@@ -58,7 +58,7 @@ public sealed class SpendReconciliationTests(GatewayFixture gateway)
         var chargebackTotal = rows.Values.Sum(r => r["cost_usd"]!.GetValue<decimal>());
         Assert.Equal(chargebackTotal, chargeback["total_usd"]!.GetValue<decimal>());
 
-        var spend = await Reports.GetAsync(analyst, "/admin/v1/spend?group_by=workspace&interval=month");
+        var spend = await AdminReads.GetAsync(analyst, "/admin/v1/spend?group_by=workspace&interval=month");
         var spendRows = spend["data"]!.AsArray().Select(r => r!.AsObject()).ToList();
         Assert.Equal(new[] { a.Workspace, b.Workspace }.Order(), spendRows.Select(r => r["group"]!.GetValue<string>()).Order());
         var spendTotal = spendRows.Sum(r => r["cost_usd"]!.GetValue<decimal>());
@@ -78,7 +78,7 @@ public sealed class SpendReconciliationTests(GatewayFixture gateway)
         Assert.Equal(ledger, lines.Skip(1).Sum(l => decimal.Parse(l.Split(',')[2], CultureInfo.InvariantCulture)));
 
         // Spend by metadata: the request header's user, per day.
-        var byUser = await Reports.GetAsync(analyst, "/admin/v1/spend?group_by=metadata.user&interval=day");
+        var byUser = await AdminReads.GetAsync(analyst, "/admin/v1/spend?group_by=metadata.user&interval=day");
         Assert.Equal(users, byUser["data"]!.AsArray().Select(r => r!["group"]!.GetValue<string>()).Distinct().Order());
         Assert.Equal(ledger, byUser["data"]!.AsArray().Sum(r => r!["cost_usd"]!.GetValue<decimal>()));
     }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Api.Logs;
+namespace Gateway.Tests.Api.Reports;
 
 [Collection(GatewayCollection.Name)]
 public sealed class LogsApiTests(GatewayFixture gateway)
@@ -17,9 +17,9 @@ public sealed class LogsApiTests(GatewayFixture gateway)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var usage = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["usage"]!;
         var requestId = Requests.RequestId(response);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var row = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
+        var row = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{requestId}");
 
         Assert.Equal(requestId, row["request_id"]!.GetValue<string>());
         Assert.Equal(tenant.Workspace, row["workspace"]!.GetValue<string>());
@@ -53,18 +53,18 @@ public sealed class LogsApiTests(GatewayFixture gateway)
             await response.Content.ReadAsStringAsync();
             ids.Add(Requests.RequestId(response));
         }
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
-        var all = await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}", pageSize: 2);
+        var all = await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}", pageSize: 2);
         Assert.Equal(Enumerable.Reverse(ids), all.Select(r => r["request_id"]!.GetValue<string>()));
         var times = all.Select(r => r["created_at"]!.GetValue<DateTimeOffset>()).ToList();
         Assert.Equal(times.OrderDescending(), times);
 
-        Assert.Equal([ids[3]], (await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&status=529")).Select(Id));
-        Assert.Equal([ids[5]], (await Reports.AllLogsAsync(gateway.Admin, $"key={tenant.KeyId}&model=claude-haiku-4-5")).Select(Id));
-        Assert.Equal([ids[1], ids[0]], (await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&metadata.user=erin")).Select(Id));
-        Assert.Empty(await Reports.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&from={DateTime.UtcNow.AddMinutes(5):O}"));
-        Assert.Equal(7, (await Reports.AllLogsAsync(gateway.Admin, $"provider={tenant.Provider}&to={DateTime.UtcNow.AddMinutes(5):O}")).Count);
+        Assert.Equal([ids[3]], (await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&status=529")).Select(Id));
+        Assert.Equal([ids[5]], (await AdminReads.AllLogsAsync(gateway.Admin, $"key={tenant.KeyId}&model=claude-haiku-4-5")).Select(Id));
+        Assert.Equal([ids[1], ids[0]], (await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&metadata.user=erin")).Select(Id));
+        Assert.Empty(await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={tenant.Workspace}&from={DateTime.UtcNow.AddMinutes(5):O}"));
+        Assert.Equal(7, (await AdminReads.AllLogsAsync(gateway.Admin, $"provider={tenant.Provider}&to={DateTime.UtcNow.AddMinutes(5):O}")).Count);
     }
 
     [Fact]
@@ -74,31 +74,31 @@ public sealed class LogsApiTests(GatewayFixture gateway)
         var b = await gateway.CreateTenantAsync();
         var inA = await SendAsync(a.Secret);
         var inB = await SendAsync(b.Secret);
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
         // Bodies are written behind their requests: both must be searchable before the search may show only A's.
-        await Reports.WaitForBodiesAsync(gateway, inA);
-        await Reports.WaitForBodiesAsync(gateway, inB);
-        using var analyst = Reports.AdminClient(gateway, await Reports.CreateTokenAsync(gateway, "analyst", a.Workspace));
+        await AdminReads.WaitForBodiesAsync(gateway, inA);
+        await AdminReads.WaitForBodiesAsync(gateway, inB);
+        using var analyst = AdminReads.AdminClient(gateway, await AdminReads.CreateTokenAsync(gateway, "analyst", a.Workspace));
 
-        var visible = await Reports.AllLogsAsync(analyst, "", pageSize: 1000);
+        var visible = await AdminReads.AllLogsAsync(analyst, "", pageSize: 1000);
         Assert.Contains(inA, visible.Select(Id));
         Assert.All(visible, r => Assert.Equal(a.Workspace, r["workspace"]!.GetValue<string>()));
-        Assert.Empty(await Reports.AllLogsAsync(analyst, $"workspace={b.Workspace}"));
+        Assert.Empty(await AdminReads.AllLogsAsync(analyst, $"workspace={b.Workspace}"));
         // Searching (by a word, by a phrase) stays within the analyst's workspaces too.
         foreach (var q in new[] { "hi", "\"hello from the fake\"" })
         {
-            var found = await Reports.AllLogsAsync(analyst, $"q={Uri.EscapeDataString(q)}", pageSize: 1000);
+            var found = await AdminReads.AllLogsAsync(analyst, $"q={Uri.EscapeDataString(q)}", pageSize: 1000);
             Assert.Contains(inA, found.Select(Id));
             Assert.All(found, r => Assert.Equal(a.Workspace, r["workspace"]!.GetValue<string>()));
-            Assert.Empty(await Reports.AllLogsAsync(analyst, $"workspace={b.Workspace}&q={Uri.EscapeDataString(q)}"));
+            Assert.Empty(await AdminReads.AllLogsAsync(analyst, $"workspace={b.Workspace}&q={Uri.EscapeDataString(q)}"));
         }
         using (var other = await analyst.GetAsync($"/admin/v1/logs/{inB}"))
         {
             await AnthropicError.ReadAsync(other, HttpStatusCode.NotFound, "not_found_error");
         }
-        var spend = await Reports.GetAsync(analyst, "/admin/v1/spend?group_by=workspace");
+        var spend = await AdminReads.GetAsync(analyst, "/admin/v1/spend?group_by=workspace");
         Assert.Equal([a.Workspace], spend["data"]!.AsArray().Select(r => r!["group"]!.GetValue<string>()).Distinct());
-        var chargeback = await Reports.GetAsync(analyst, $"/admin/v1/chargeback?month={Reports.CurrentMonth()}");
+        var chargeback = await AdminReads.GetAsync(analyst, $"/admin/v1/chargeback?month={AdminReads.CurrentMonth()}");
         Assert.Equal([a.Workspace], chargeback["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()));
 
         // An analyst reads reports; it administers nothing.
@@ -108,7 +108,7 @@ public sealed class LogsApiTests(GatewayFixture gateway)
             await AnthropicError.ReadAsync(refused, HttpStatusCode.Forbidden, "permission_error");
         }
         // The org admin sees both.
-        Assert.Equal(inB, Id(await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{inB}")));
+        Assert.Equal(inB, Id(await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{inB}")));
     }
 
     [Theory]

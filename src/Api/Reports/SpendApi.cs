@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Gateway.Api.Spend;
+namespace Gateway.Api.Reports;
 
 /// <summary>
 /// <c>/admin/v1/spend</c>: cost, requests and tokens grouped by key, workspace, model, provider or a metadata key,

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 
-namespace Gateway.Tests.Api.Spend;
+namespace Gateway.Tests.Api.Reports;
 
 /// <summary>Spend and chargeback answer page by page, however many groups a dimension has.</summary>
 [Collection(GatewayCollection.Name)]
@@ -20,19 +20,19 @@ public sealed class ReportPagingTests(GatewayFixture gateway)
             using var response = await gateway.Client.SendAsync(request);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        await Reports.CatchUpAsync(gateway);
+        await AdminReads.CatchUpAsync(gateway);
 
         var spendGroups = await AllPagesAsync($"/admin/v1/spend?group_by=metadata.{key}&interval=month&limit=2", "data");
         Assert.Equal(5, spendGroups.Count(r => r["group"]!.GetValue<string>().StartsWith("user-", StringComparison.Ordinal)));
         Assert.Equal(spendGroups.Count, spendGroups.Select(r => (r["group"]!.GetValue<string>(), r["period_start"]!.GetValue<string>())).Distinct().Count());
 
-        var month = Reports.CurrentMonth();
-        var whole = await Reports.GetAsync(gateway.Admin, $"/admin/v1/chargeback?month={month}&dimension=metadata.{key}");
+        var month = AdminReads.CurrentMonth();
+        var whole = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/chargeback?month={month}&dimension=metadata.{key}");
         var pages = new List<JsonObject>();
         string? cursor = null;
         do
         {
-            var page = await Reports.GetAsync(gateway.Admin, $"/admin/v1/chargeback?month={month}&dimension=metadata.{key}&limit=2" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
+            var page = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/chargeback?month={month}&dimension=metadata.{key}&limit=2" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
             Assert.Equal(whole["total_usd"]!.GetValue<decimal>(), page["total_usd"]!.GetValue<decimal>());
             pages.AddRange(page["rows"]!.AsArray().Select(r => r!.AsObject()));
             cursor = page["next_cursor"]?.GetValue<string>();
@@ -59,7 +59,7 @@ public sealed class ReportPagingTests(GatewayFixture gateway)
         string? cursor = null;
         do
         {
-            var page = await Reports.GetAsync(gateway.Admin, path + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
+            var page = await AdminReads.GetAsync(gateway.Admin, path + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
             var data = page[field]!.AsArray();
             Assert.True(data.Count <= 2);
             rows.AddRange(data.Select(r => r!.AsObject()));

@@ -1,11 +1,11 @@
 using System.Collections.Immutable;
-using Gateway.Api.Logs;
+using Gateway.Api.Reports;
 using Gateway.Grains.Admin;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace Gateway.Tests.Api.Logs;
+namespace Gateway.Tests.Api.Reports;
 
 [Trait("Category", "Unit")]
 public sealed class LogFilterQueryTests

@@ -4,7 +4,7 @@ using Gateway.Grains.Admin;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Http;
 
-namespace Gateway.Api.Logs;
+namespace Gateway.Api.Reports;
 
 /// <summary>The logs API's query string as a <see cref="LogFilter"/>.</summary>
 public static class LogFilterQuery
