@@ -16,6 +16,7 @@ public static class AdminApi
             .MapProvidersApi()
             .MapConfigsApi()
             .MapKeysApi()
+            .MapKeyRotationApi()
             .MapModelsApi()
             .MapAdminTokensApi()
             .MapAuditApi()

@@ -58,7 +58,9 @@ public static class KeysApi
         string Status,
         string Hint,
         BudgetJson.BudgetView? Budget,
-        RateLimits? RateLimits)
+        RateLimits? RateLimits,
+        DateTimeOffset? RotatedAt,
+        DateTimeOffset? PreviousKeyExpiresAt)
     {
         public static async Task<KeyResponse> FromAsync(IGrainFactory grains, KeyView view, DateTimeOffset now, string? secret = null) => new(
             view.Id, secret, view.Workspace, view.Name, view.Config, view.Metadata, view.Models, view.ExpiresAt, view.CreatedAt,
@@ -66,7 +68,9 @@ public static class KeysApi
             view.RevokedAt is not null ? "revoked" : view.ExpiresAt <= now ? "expired" : "active",
             view.Hint,
             await BudgetJson.ShowAsync(grains, BudgetScopes.Key(view.Id), view.Budget, view.RateLimits),
-            view.RateLimits);
+            view.RateLimits,
+            view.RotatedAt,
+            view.PreviousKeyExpiresAt);
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
@@ -111,6 +115,12 @@ public static class KeysApi
         var workspace = context.Request.Query["workspace"].FirstOrDefault();
         var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
         var now = clock.GetUtcNow();
+        if (context.Request.Query["expiring_within"].FirstOrDefault() is { } within)
+        {
+            return KeyRotationApi.TryReadWindow(within, out var window)
+                ? TypedResults.Json(await KeyRotationApi.ExpiringAsync(grains, catalog, cursor, limit, window, now), AdminJson.Options)
+                : new AnthropicErrorResult(400, "expiring_within: a duration such as 7d, 12h, 30m or 90s (at most 10 years).");
+        }
         var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
             async id => await grains.ApiKey(id).GetAsync() is { } view ? await KeyResponse.FromAsync(grains, view, now) : null);
         return TypedResults.Json(page, AdminJson.Options);
@@ -156,5 +166,5 @@ public static class KeysApi
     }
 
     // Only ids the gateway could have issued reach a grain; anything else would activate one for nothing.
-    private static bool IsKeyId(string id) => id.StartsWith("key_", StringComparison.Ordinal) && id.Length == 30;
+    internal static bool IsKeyId(string id) => id.StartsWith("key_", StringComparison.Ordinal) && id.Length == 30;
 }

@@ -17,6 +17,9 @@ public sealed class ApiKeyGrain(
     // workspace pushes its own changes (WorkspaceChangedAsync); routing configs and the provider list are
     // re-read at most this often. Revocation, expiry and model checks are never cached.
     private static readonly TimeSpan ResolutionLifetime = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest an old secret may keep working after a rotation.</summary>
+    public static readonly TimeSpan MaxRotationGrace = TimeSpan.FromDays(30);
     private Admission? _resolved;
     private DateTimeOffset _resolvedUntil;
     private int _generation;
@@ -82,6 +85,43 @@ public sealed class ApiKeyGrain(
         return View();
     }
 
+    public async Task<CreatedKey> RotateAsync(TimeSpan grace)
+    {
+        if (!Exists)
+        {
+            throw AdminException.NotFound($"Key '{Id}'");
+        }
+        if (grace < TimeSpan.Zero || grace > MaxRotationGrace)
+        {
+            throw AdminException.Invalid($"grace_seconds: from 0 to {(long)MaxRotationGrace.TotalSeconds}.");
+        }
+        var key = state.State;
+        if (key.RevokedAt is not null)
+        {
+            throw AdminException.Invalid($"Key '{Id}' is revoked; create a new key instead.");
+        }
+        var now = clock.GetUtcNow();
+        var secret = ApiKeySecret.Create(Id);
+        var before = (key.SecretHash, key.Hint, key.PreviousSecretHash, key.PreviousSecretUntil, key.RotatedAt);
+        // A rotation during a grace ends the older secret's grace: only the latest two secrets are ever accepted.
+        key.PreviousSecretHash = grace > TimeSpan.Zero ? key.SecretHash : null;
+        key.PreviousSecretUntil = grace > TimeSpan.Zero ? now + grace : null;
+        key.SecretHash = ApiKeySecret.Hash(secret);
+        key.Hint = ApiKeySecret.Hint(secret);
+        key.RotatedAt = now;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Nobody got the new secret: the key keeps the secrets it had.
+            (key.SecretHash, key.Hint, key.PreviousSecretHash, key.PreviousSecretUntil, key.RotatedAt) = before;
+            throw;
+        }
+        return new CreatedKey(View(), secret);
+    }
+
     public async Task<KeyView> UpdateAsync(KeyPatch patch)
     {
         if (!Exists)
@@ -115,7 +155,8 @@ public sealed class ApiKeyGrain(
             return InvalidKey;
         }
         var key = state.State;
-        if (!CryptographicOperations.FixedTimeEquals(secretHash, key.SecretHash))
+        var now = clock.GetUtcNow();
+        if (!CryptographicOperations.FixedTimeEquals(secretHash, key.SecretHash) && !IsPreviousSecret(key, secretHash, now))
         {
             return InvalidKey;
         }
@@ -123,7 +164,6 @@ public sealed class ApiKeyGrain(
         {
             return Admission.Refused(AdmissionRefusal.KeyRevoked, "This API key has been revoked.");
         }
-        var now = clock.GetUtcNow();
         if (key.ExpiresAt is { } expires && expires <= now)
         {
             return Admission.Refused(AdmissionRefusal.KeyExpired, "This API key has expired.");
@@ -148,6 +188,11 @@ public sealed class ApiKeyGrain(
         }
         return _resolved;
     }
+
+    /// <summary>The secret before the last rotation, within its grace.</summary>
+    private static bool IsPreviousSecret(ApiKeyState key, byte[] secretHash, DateTimeOffset now) =>
+        key.PreviousSecretHash is { } previous && now < key.PreviousSecretUntil
+        && CryptographicOperations.FixedTimeEquals(secretHash, previous);
 
     public Task WorkspaceChangedAsync()
     {
@@ -237,35 +282,6 @@ public sealed class ApiKeyGrain(
 
     private KeyView View() => new(Id, state.State.Workspace, state.State.Name, state.State.Config, state.State.ImmutableMetadata,
         state.State.ImmutableModels, state.State.ExpiresAt, state.State.CreatedAt, state.State.RevokedAt, state.State.Hint,
-        state.State.Budget, state.State.RateLimits);
-}
-
-public sealed class ApiKeyState
-{
-    private ImmutableDictionary<string, string>? _metadata;
-    private ImmutableArray<string>? _models;
-
-    public string Workspace { get; set; } = "";
-    public string Name { get; set; } = "";
-    public string? Config { get; set; }
-    public Dictionary<string, string> Metadata { get; set; } = [];
-    public List<string>? Models { get; set; }
-    public DateTimeOffset? ExpiresAt { get; set; }
-    public DateTimeOffset CreatedAt { get; set; }
-    public DateTimeOffset? RevokedAt { get; set; }
-    public byte[] SecretHash { get; set; } = [];
-    public string Hint { get; set; } = "";
-    public Budget? Budget { get; set; }
-    public RateLimits? RateLimits { get; set; }
-
-    /// <summary>Forgets the immutable copies after a change.</summary>
-    internal void Refresh()
-    {
-        _metadata = null;
-        _models = null;
-    }
-
-    internal ImmutableDictionary<string, string> ImmutableMetadata => _metadata ??= Metadata.ToImmutableDictionary();
-
-    internal ImmutableArray<string>? ImmutableModels => Models is null ? null : _models ??= [.. Models];
+        state.State.Budget, state.State.RateLimits, state.State.RotatedAt,
+        state.State.PreviousSecretUntil > clock.GetUtcNow() ? state.State.PreviousSecretUntil : null);
 }

@@ -21,6 +21,13 @@ public interface IApiKeyGrain : IGrainWithStringKey
     /// <summary>Revokes the key; requests with it are refused from now on.</summary>
     Task<KeyView> RevokeAsync();
 
+    /// <summary>
+    /// Issues a new secret (returned once); the current one keeps working for <paramref name="grace"/> (at most
+    /// <see cref="ApiKeyGrain.MaxRotationGrace"/>; zero ends it now), then is refused. Spend, budget and history stay
+    /// with the key.
+    /// </summary>
+    Task<CreatedKey> RotateAsync(TimeSpan grace);
+
     /// <summary>Changes the fields the patch sets (name, metadata, models, expiry, budget, rate limits).</summary>
     Task<KeyView> UpdateAsync(KeyPatch patch);
 
@@ -76,7 +83,9 @@ public sealed record KeyView(
     [property: Id(8)] DateTimeOffset? RevokedAt,
     [property: Id(9)] string Hint,
     [property: Id(10)] Budget? Budget,
-    [property: Id(11)] RateLimits? RateLimits);
+    [property: Id(11)] RateLimits? RateLimits,
+    [property: Id(12)] DateTimeOffset? RotatedAt = null,
+    [property: Id(13)] DateTimeOffset? PreviousKeyExpiresAt = null);
 
 /// <summary>A new key and its secret, returned once.</summary>
 [GenerateSerializer, Immutable]

@@ -1,0 +1,114 @@
+using System.Globalization;
+using Gateway.Grains;
+using Gateway.Grains.Catalog;
+using Gateway.Grains.Keys;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Gateway.Api.Admin;
+
+/// <summary>
+/// Key rotation: <c>POST /admin/v1/keys/{id}/rotate {grace_seconds?}</c> issues a new secret (shown once) while the old
+/// one works until the grace ends; <c>GET /admin/v1/keys?expiring_within=7d</c> lists the keys whose secret stops
+/// working within that time (expiry, or the end of a rotation's grace) — the keys to redistribute.
+/// </summary>
+public static class KeyRotationApi
+{
+    public static RouteGroupBuilder MapKeyRotationApi(this RouteGroupBuilder admin)
+    {
+        admin.MapPost("/keys/{id}/rotate", RotateAsync);
+        return admin;
+    }
+
+    public sealed record RotateKeyRequest(long? GraceSeconds);
+
+    private static async Task<IResult> RotateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    {
+        if (!KeysApi.IsKeyId(id))
+        {
+            return new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
+        }
+        // The body is optional: no grace means the old secret stops now.
+        RotateKeyRequest? request = new(null);
+        if (context.Request.ContentLength is not 0 && context.Request.HasJsonContentType())
+        {
+            var (read, error) = await AdminJson.ReadAsync<RotateKeyRequest>(context.Request);
+            if (error is not null)
+            {
+                return error;
+            }
+            request = read;
+        }
+        var maxSeconds = (long)ApiKeyGrain.MaxRotationGrace.TotalSeconds;
+        if (request?.GraceSeconds is < 0 || request?.GraceSeconds > maxSeconds)
+        {
+            return new AnthropicErrorResult(400, $"grace_seconds: from 0 to {maxSeconds}.");
+        }
+        var grace = TimeSpan.FromSeconds(request?.GraceSeconds ?? 0);
+        var rotated = await grains.ApiKey(id).RotateAsync(grace);
+        await audit.RecordAsync(context, "key", id, "rotated", $"grace_seconds: {(long)grace.TotalSeconds}");
+        return TypedResults.Json(await KeysApi.KeyResponse.FromAsync(grains, rotated.Key, clock.GetUtcNow(), rotated.Secret), AdminJson.Options);
+    }
+
+    /// <summary>Reads <c>expiring_within</c>: a number with a unit, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c> (e.g. <c>7d</c>).</summary>
+    public static bool TryReadWindow(string text, out TimeSpan window)
+    {
+        window = default;
+        if (text.Length < 2 || !long.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            || count > 3650L * 24 * 3600)
+        {
+            return false;
+        }
+        TimeSpan? unit = text[^1] switch
+        {
+            's' => TimeSpan.FromSeconds(1),
+            'm' => TimeSpan.FromMinutes(1),
+            'h' => TimeSpan.FromHours(1),
+            'd' => TimeSpan.FromDays(1),
+            _ => null,
+        };
+        if (unit is null || count * unit.Value.TotalSeconds > 3650.0 * 24 * 3600)
+        {
+            return false;
+        }
+        window = count * unit.Value;
+        return true;
+    }
+
+    /// <summary>
+    /// Keys (not revoked) whose secret stops working within <paramref name="window"/>, paged over the key catalog: a
+    /// page holds up to <paramref name="limit"/> matches; the cursor continues the scan.
+    /// </summary>
+    public static async Task<ListPage<KeysApi.KeyResponse>> ExpiringAsync(IGrainFactory grains, ICatalogGrain catalog, string? cursor,
+        int limit, TimeSpan window, DateTimeOffset now)
+    {
+        var horizon = now + window;
+        var found = new List<KeysApi.KeyResponse>();
+        var after = cursor;
+        while (true)
+        {
+            var page = await catalog.ListAsync(after, Math.Max(limit, 100));
+            foreach (var id in page.Ids)
+            {
+                after = id;
+                if (await grains.ApiKey(id).GetAsync() is { RevokedAt: null } view && StopsBy(view, now, horizon))
+                {
+                    found.Add(await KeysApi.KeyResponse.FromAsync(grains, view, now));
+                    if (found.Count == limit)
+                    {
+                        return new ListPage<KeysApi.KeyResponse>(found, page.HasMore || id != page.Ids[^1] ? id : null);
+                    }
+                }
+            }
+            if (!page.HasMore)
+            {
+                return new ListPage<KeysApi.KeyResponse>(found, null);
+            }
+        }
+    }
+
+    private static bool StopsBy(KeyView key, DateTimeOffset now, DateTimeOffset horizon) =>
+        key.ExpiresAt is { } expires && expires > now && expires <= horizon
+        || key.PreviousKeyExpiresAt is { } graceEnds && graceEnds <= horizon;
+}

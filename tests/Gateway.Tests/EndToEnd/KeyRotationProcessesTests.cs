@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Fakes;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.EndToEnd;
+
+/// <summary>A key rotated through one gateway process: both secrets work on every process during the grace, then only the new one.</summary>
+public sealed class KeyRotationProcessesTests : IAsyncLifetime
+{
+    private const string AdminToken = "rotation-admin-token";
+    private FakeAnthropic _anthropic = null!;
+
+    public async Task InitializeAsync() => _anthropic = await FakeAnthropic.StartAsync();
+
+    public async Task DisposeAsync() => await _anthropic.DisposeAsync();
+
+    [Fact]
+    public async Task During_the_grace_both_secrets_work_on_both_processes_and_after_it_only_the_new_one()
+    {
+        var environment = GatewayProcess.Environment(await TestPostgres.CreateDatabaseAsync("rotation"), AdminToken, "rotation");
+        await using var a = GatewayProcess.Start(environment);
+        await using var b = GatewayProcess.Start(environment);
+        await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
+        using var admin = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var clientA = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        using var clientB = new HttpClient { BaseAddress = b.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        var (keyId, oldSecret) = await CreateKeyAsync(admin);
+        // Both processes have served the key before it is rotated (warm, so the grace is not spent starting up).
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA, oldSecret));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, oldSecret));
+
+        using var rotation = await admin.PostAsJsonAsync($"/admin/v1/keys/{keyId}/rotate", new JsonObject { ["grace_seconds"] = 4 });
+        rotation.EnsureSuccessStatusCode();
+        var newSecret = (await rotation.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        var graceEnds = DateTimeOffset.UtcNow.AddSeconds(4);
+
+        // Within the grace (asked right away; the grace is 4 s) both work, whichever process takes the request.
+        foreach (var client in new[] { clientA, clientB })
+        {
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, newSecret));
+            var old = await StatusAsync(client, oldSecret);
+            Assert.True(old == HttpStatusCode.OK || DateTimeOffset.UtcNow >= graceEnds, $"the old secret was refused during its grace ({old})");
+        }
+
+        // After it, the old secret is refused on both processes and the new one keeps working.
+        Assert.True(await Processes.WaitUntilAsync(async () =>
+            await StatusAsync(clientA, oldSecret) == HttpStatusCode.Unauthorized && await StatusAsync(clientB, oldSecret) == HttpStatusCode.Unauthorized,
+            TimeSpan.FromSeconds(60)), "the old secret still works after its grace");
+        Assert.True(DateTimeOffset.UtcNow >= graceEnds.AddMilliseconds(-500), "the old secret stopped before its grace ended");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA, newSecret));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, newSecret));
+    }
+
+    private async Task<(string Id, string Secret)> CreateKeyAsync(HttpClient admin)
+    {
+        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "team" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/admin/v1/providers", new JsonObject
+        {
+            ["slug"] = "direct",
+            ["kind"] = "anthropic",
+            ["base_url"] = _anthropic.BaseUrl.ToString(),
+            ["credentials"] = new JsonObject { ["api_key"] = _anthropic.ApiKey },
+        })).EnsureSuccessStatusCode();
+        using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new { workspace = "team", name = "rotating" });
+        key.EnsureSuccessStatusCode();
+        var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;
+        return (created["id"]!.GetValue<string>(), created["key"]!.GetValue<string>());
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string secret)
+    {
+        using var response = await client.SendAsync(Requests.Messages(secret, Requests.MessagesBody("rotation")));
+        return response.StatusCode;
+    }
+}
