@@ -4,6 +4,7 @@ using Gateway.Projections.Ledger;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Hosting;
 using Marten;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +33,9 @@ internal static class LedgerBench
             await session.SaveChangesAsync();
         });
         await using var database = new LedgerDatabase(connection);
-        var ledger = new UsageLedger(store, database, Options.Create(new LedgerOptions()), NullLogger<UsageLedger>.Instance);
+        await using var metrics = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var ledger = new UsageLedger(store, database, Options.Create(new LedgerOptions()), metrics.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            NullLogger<UsageLedger>.Instance);
         await ledger.StartAsync(CancellationToken.None);
         var grouped = await MeasureAsync("group-committed ledger", writers, seconds, ledger.AppendAsync);
         await ledger.StopAsync(CancellationToken.None);

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Gateway.Api.Budgets;
+using Gateway.Api.Telemetry;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Keys;
@@ -11,13 +12,25 @@ namespace Gateway.Api.DataPlane;
 /// A request's holds on its budgets and rate limits: reserved before it is routed, settled to its recorded cost
 /// when it is over.
 /// </summary>
-public sealed class BudgetHolds(BudgetGate budgets)
+public sealed class BudgetHolds(BudgetGate budgets, GatewayMetrics metrics)
 {
     /// <summary><see cref="BudgetOptions.ServerToolResultTokens"/>, when set.</summary>
     public long? ServerToolResultTokens => budgets.ServerToolResultTokens;
 
     /// <summary>Reserves what the request may cost in every scope it belongs to; the verdict when one refuses.</summary>
     internal async Task<BudgetVerdict?> ReserveAsync(Exchange exchange, AdmittedRequest admitted, MessagesRequest.Shape shape, string model)
+    {
+        using var reserving = RequestSpans.StartStep(RequestSpans.Reservation);
+        var refusal = await HoldAsync(exchange, admitted, shape, model);
+        if (refusal?.Refusal is { } reason)
+        {
+            metrics.BudgetRefused(exchange.Workspace, reason);
+            reserving?.SetTag("gateway.budget.refusal", reason.ToString());
+        }
+        return refusal;
+    }
+
+    private async Task<BudgetVerdict?> HoldAsync(Exchange exchange, AdmittedRequest admitted, MessagesRequest.Shape shape, string model)
     {
         if (shape == MessagesRequest.Shape.Messages && !admitted.Scopes.IsEmpty)
         {

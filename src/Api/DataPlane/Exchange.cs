@@ -29,6 +29,15 @@ internal sealed class Exchange(HttpContext context, string endpoint)
 
     public DateTimeOffset StartedAt => _startedAt;
 
+    /// <summary>Time since the request arrived.</summary>
+    public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_started);
+
+    /// <summary>The request's span, when a tracer samples it (<see cref="Telemetry.RequestSpans"/>).</summary>
+    public Activity? Span { get; set; }
+
+    /// <summary>Whether the model the client named is in the model catalog.</summary>
+    public bool CatalogedModel { get; set; }
+
     /// <summary>The model catalog the request is served with (one revision for all its attempts).</summary>
     public ModelCatalog? Catalog { get; set; }
 

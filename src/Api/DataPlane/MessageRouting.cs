@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Gateway.Api.Providers;
 using Gateway.Api.Routing;
+using Gateway.Api.Telemetry;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Keys;
 using Gateway.Projections.Usage;
@@ -13,7 +15,7 @@ namespace Gateway.Api.DataPlane;
 /// try is kept for the usage event.
 /// </summary>
 public sealed class MessageRouting(RouteRunner runner, ProviderConnections providers, CircuitBreaker breaker, ProviderSender sender,
-    ExchangeRecorder recorder, IOptions<RoutingOptions> options, TimeProvider clock)
+    ExchangeRecorder recorder, GatewayMetrics metrics, IOptions<RoutingOptions> options, TimeProvider clock)
 {
     /// <summary>Routes the request; the failure the client gets when every target failed, or null when it got an answer.</summary>
     internal Task<AttemptFailure?> RouteAsync(Exchange exchange, AdmittedRequest admitted, MessagesRequest request) =>
@@ -44,22 +46,37 @@ public sealed class MessageRouting(RouteRunner runner, ProviderConnections provi
         }
         exchange.BeginAttempt(slug, providerModel);
         exchange.Provider = slug;
-        exchange.Model = Exchange.RecordedName(catalog, model);
+        var recordedModel = exchange.Model = Exchange.RecordedName(catalog, model);
         exchange.Price = catalog.Price(model, slug);
         exchange.PriceVersion = catalog.PriceVersion;
         exchange.ContextWindow = catalog.Find(model)?.Model.ContextWindow;
 
+        var attempt = new ProviderAttempt(GenAiNames.Operation(exchange.Endpoint), GenAiNames.ProviderName(provider.Kind), slug, recordedModel, providerModel);
+        using var span = RequestSpans.StartAttempt(attempt, provider.BaseUrl);
+        var started = Stopwatch.GetTimestamp();
         using var circuit = breaker.Enter(slug);
         var failure = await sender.SendAsync(exchange, new ProviderCall(provider, exchange.Endpoint, model, providerModel, exchange.Body,
             routed.Request.ModelField, exchange.Stream, ForwardedRequest.Of(exchange.Context.Request)), timeout);
         if (failure is null)
         {
             circuit.Answered(exchange.FailedMidStream, clientLeft: exchange.Recorded?.Outcome == UsageOutcomes.ClientDisconnected);
+            // Without a record (the ledger could not take it) the provider still answered in full.
+            var answer = exchange.Recorded;
+            var outcome = answer?.Outcome ?? UsageOutcomes.Completed;
+            AttemptEnded(span, attempt, started, answer?.Status ?? 200, outcome,
+                answer?.ErrorType ?? (outcome == UsageOutcomes.Completed ? null : outcome), answer);
             return null;
         }
         circuit.Failed(failure);
         exchange.EndAttempt(failure.Error.Status, failure.Outcome, failure.Error.Type);
+        AttemptEnded(span, attempt, started, failure.Error.Status, failure.Outcome, failure.Error.Type, answer: null);
         return failure;
+    }
+
+    private void AttemptEnded(Activity? span, ProviderAttempt attempt, long started, int status, string outcome, string? errorType, UsageRecorded? answer)
+    {
+        metrics.AttemptEnded(attempt, Stopwatch.GetElapsedTime(started), status, outcome, errorType, answer);
+        RequestSpans.AttemptEnded(span, status, outcome, errorType, answer);
     }
 
     private TimeSpan Remaining(DateTimeOffset deadline) => deadline - clock.GetUtcNow();
@@ -83,7 +100,11 @@ public sealed class MessageRouting(RouteRunner runner, ProviderConnections provi
 
         public Task<AttemptFailure?> TryAsync(RouteTarget target, TimeSpan timeout) => Routing.TryAsync(this, target, timeout);
 
-        public void Skip(string provider) => Exchange.SkipAttempt(provider);
+        public void Skip(string provider)
+        {
+            Exchange.SkipAttempt(provider);
+            RequestSpans.Skipped(Exchange.Span, provider);
+        }
 
         public Task ClientLeftAsync() => Routing.ClientLeftAsync(Exchange);
     }

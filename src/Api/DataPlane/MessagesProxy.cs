@@ -1,6 +1,7 @@
 using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.Errors;
+using Gateway.Api.Telemetry;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
@@ -38,6 +39,7 @@ public sealed partial class MessagesProxy(
     private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape)
     {
         var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens));
+        using var span = exchange.Span = RequestSpans.StartRequest(exchange.Endpoint, exchange.RequestId);
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
             await RefuseAsync(exchange, 401, keyProblem);
@@ -47,6 +49,7 @@ public sealed partial class MessagesProxy(
         {
             // Nothing may run unrecorded; this refusal itself cannot be recorded either, only logged.
             LogLedgerUnavailable(logger, exchange.RequestId);
+            recorder.CountUnrecorded();
             context.Response.Headers.RetryAfter = "1";
             await AnthropicErrors.WriteAsync(context, 503, "The gateway cannot record usage right now; try again shortly.");
             return;
@@ -58,6 +61,7 @@ public sealed partial class MessagesProxy(
             Admission early;
             try
             {
+                using var admitting = RequestSpans.StartStep(RequestSpans.Admission);
                 early = await key.AdmitAsync(secretHash, model: null, modelNames: null);
             }
             catch (Exception e) when (IsClusterFault(e, context))
@@ -112,9 +116,11 @@ public sealed partial class MessagesProxy(
         exchange.Catalog = catalog;
         exchange.Model = Exchange.RecordedName(catalog, request.Model);
         var named = catalog.Find(request.Model);
+        exchange.CatalogedModel = named is not null;
         Admission admission;
         try
         {
+            using var admitting = RequestSpans.StartStep(RequestSpans.Admission);
             admission = await key.AdmitAsync(secretHash, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
         }
         catch (Exception e) when (IsClusterFault(e, context))
@@ -185,6 +191,7 @@ public sealed partial class MessagesProxy(
         {
             if (await routing.RouteAsync(exchange, admitted, request) is { } failure)
             {
+                using var relaying = RequestSpans.StartStep(RequestSpans.Relay);
                 await relay.AnswerFailureAsync(exchange, failure);
             }
         }

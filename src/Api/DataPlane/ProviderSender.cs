@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Gateway.Api.Providers;
 using Gateway.Api.Providers.Vertex;
 using Gateway.Api.Routing;
+using Gateway.Api.Telemetry;
 using Gateway.Projections.Usage;
 using Microsoft.Extensions.Logging;
 
@@ -64,6 +65,7 @@ public sealed partial class ProviderSender(ProviderProtocols protocols, Upstream
             {
                 return await ErrorAnswerAsync(protocol, provider.Slug, response, deadline.Token);
             }
+            using var relaying = RequestSpans.StartStep(RequestSpans.Relay);
             if (exchange.Stream && call.Endpoint == UsageEndpoints.Messages)
             {
                 return await relay.StreamAsync(exchange, protocol, provider.Slug, response, timeout, deadline.Token);

@@ -13,10 +13,13 @@ public interface IReadinessCheck
 /// <summary><c>/healthz</c> (the process lives) and <c>/readyz</c> (cluster and database usable).</summary>
 public static class HealthApi
 {
+    public const string Liveness = "/healthz";
+    public const string Readiness = "/readyz";
+
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" }));
-        app.MapGet("/readyz", async (IReadinessCheck check, CancellationToken cancellationToken) =>
+        app.MapGet(Liveness, () => TypedResults.Ok(new { status = "ok" }));
+        app.MapGet(Readiness, async (IReadinessCheck check, CancellationToken cancellationToken) =>
         {
             var (ready, detail) = await check.CheckAsync(cancellationToken);
             return ready

@@ -9,6 +9,7 @@ using Gateway.Api.Providers;
 using Gateway.Api.Providers.Bedrock;
 using Gateway.Api.Providers.Vertex;
 using Gateway.Api.Routing;
+using Gateway.Api.Telemetry;
 using Gateway.Api.Usage;
 using Gateway.Projections.Ledger;
 using Microsoft.AspNetCore.Builder;
@@ -63,6 +64,8 @@ public static class GatewayApi
         services.AddSingleton<BudgetGate>();
         services.AddHostedService(sp => sp.GetRequiredService<BudgetGate>());
         services.AddSingleton<AdminAuth>();
+        services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
+        services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<AuditLog>();
 
         var origins = configuration.GetSection(CorsSection).Get<string[]>() ?? [];
@@ -81,10 +84,12 @@ public static class GatewayApi
     public static WebApplication UseGatewayApi(this WebApplication app)
     {
         app.Use(RequestIds.AssignAsync);
+        app.UseMiddleware<RequestLogScope>();
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync });
         app.UseStatusCodePages(new StatusCodePagesOptions { HandleAsync = WriteStatusCodeAsync });
         app.UseCors();
         app.MapHealthApi();
+        app.MapMetricsApi();
         app.MapDataPlaneApi();
         app.MapAdminApi();
         return app;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 
 namespace Gateway.Api.Providers;
@@ -19,7 +20,8 @@ public sealed class UpstreamHttp : IDisposable
             AllowAutoRedirect = false,
             UseCookies = false,
             UseProxy = false,
-            ActivityHeadersPropagator = null,
+            // Traced (a span per provider call, under its attempt's) but propagated nowhere: no traceparent header.
+            ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator(),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(60),

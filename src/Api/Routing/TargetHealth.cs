@@ -13,6 +13,17 @@ public enum CircuitEntry
     Open,
 }
 
+/// <summary>Where a target's circuit stands, as the <c>gateway.circuit.state</c> gauge reports it (higher is worse).</summary>
+public enum CircuitState
+{
+    Closed = 0,
+
+    /// <summary>The open period is over: the next request probes the target (or one already does).</summary>
+    HalfOpen = 1,
+
+    Open = 2,
+}
+
 /// <summary>
 /// A circuit breaker per provider target, in this process: after <see cref="RoutingOptions.BreakerFailures"/>
 /// consecutive failures the target is skipped (where the route has another) until its open period ends; then
@@ -56,6 +67,22 @@ public sealed class TargetHealth(IOptions<RoutingOptions> options, TimeProvider 
         lock (circuit)
         {
             return circuit.OpenUntil is { } until && (clock.GetUtcNow() < until || circuit.ProbeInFlight);
+        }
+    }
+
+    /// <summary>Each target that has failed in this process, and where its circuit stands now.</summary>
+    public IEnumerable<KeyValuePair<string, CircuitState>> States()
+    {
+        var now = clock.GetUtcNow();
+        foreach (var (target, circuit) in _circuits)
+        {
+            CircuitState state;
+            lock (circuit)
+            {
+                state = circuit.OpenUntil is not { } until ? CircuitState.Closed
+                    : now < until && !circuit.ProbeInFlight ? CircuitState.Open : CircuitState.HalfOpen;
+            }
+            yield return new(target, state);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Gateway.Projections.Usage;
 using Marten;
@@ -18,7 +19,8 @@ namespace Gateway.Projections.Ledger;
 /// The events go into Marten's own tables through <see cref="EventStreamWriter{T}"/>, in a stream each writer alone
 /// owns (so appends never conflict), and Marten reads them like any other event.
 /// </remarks>
-public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase database, IOptions<LedgerOptions> options, ILogger<UsageLedger> logger)
+public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase database, IOptions<LedgerOptions> options, IMeterFactory meters,
+    ILogger<UsageLedger> logger)
     : BackgroundService
 {
     private const string Schema = LedgerSchema.Schema;
@@ -31,6 +33,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     // thread for it: one thread hand-off less on the path of every request at low load.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { AllowSynchronousContinuations = true });
     private volatile bool _available = true;
+    private readonly LedgerMetrics _metrics = new(meters);
 
     /// <summary>False while the database refuses the ledger's writes.</summary>
     public bool Available => _available;
@@ -53,6 +56,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     // disk, the next one is already being written, and PostgreSQL flushes their commits together.
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        _metrics.ObserveAvailability(() => _available);
         var cursors = Enumerable.Range(0, Math.Max(1, options.Value.Writers)).Select(_ => new StreamCursor()).ToArray();
         var writing = Task.WhenAll(cursors.Select(cursor => Task.Run(() => WriteLoopAsync(cursor))));
         // The recorded stream versions are bookkeeping for Marten's readers, not the usage itself: no fsync wait.
@@ -92,6 +96,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
     {
         // Every request of the batch waits at most MaxCommitWait from its own append (an earlier batch's stall counts).
         var started = batch.Min(p => p.AppendedAt);
+        var committing = Stopwatch.GetTimestamp();
         // A database that stops answering (frozen, a lock, a full disk) must not keep sending requests to providers:
         // past StallAfter the ledger counts as unavailable and new requests are refused before any provider call.
         using var stall = new Timer(_ =>
@@ -114,6 +119,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
                 await _writer.WriteAsync(database.Source, cursor, batch.ConvertAll(p => p.Record), retry: attempt > 1, timeout.Token);
                 await stall.DisposeAsync();
                 _available = true;
+                _metrics.BatchEnded(batch.Count, Stopwatch.GetElapsedTime(committing), committed: true);
                 break;
             }
             catch (Exception e) when (attempt < options.Value.Attempts && Stopwatch.GetElapsedTime(started) < options.Value.MaxCommitWait)
@@ -124,6 +130,7 @@ public sealed partial class UsageLedger(IDocumentStore store, LedgerDatabase dat
             catch (Exception e)
             {
                 _available = false;
+                _metrics.BatchEnded(batch.Count, Stopwatch.GetElapsedTime(committing), committed: false);
                 LogFailed(logger, e, batch.Count);
                 Complete(batch, new LedgerUnavailableException("The usage ledger could not be written.", e));
                 return;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Gateway.Api.Health;
 using Gateway.Api.Hosting;
 using Gateway.Grains;
@@ -120,6 +119,7 @@ public static class GatewayHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Draining>());
         builder.Services.AddHostedService<AdminBootstrap>();
         builder.Services.AddGatewayApi(builder.Configuration);
+        builder.Services.AddGatewayTelemetry(builder.Configuration);
         builder.Services.AddOptionsChecks();
 
         // The read side's projections run in Marten's async daemon; HotCold: one process of the cluster runs them
@@ -145,6 +145,11 @@ public static class GatewayHost
             // No Orleans client gateway: the HTTP front lives inside every silo.
             silo.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: !advertised.Equals(System.Net.IPAddress.Loopback));
             silo.UsePostgres(orleansConnection);
+            if (TelemetrySetup.TracesOn(builder.Configuration))
+            {
+                // A grain call's span is a child of the request's, wherever the grain lives.
+                silo.AddActivityPropagation();
+            }
             // Silos killed without notice (a crashed host, a whole cluster restarted) stop blocking a starting
             // silo once their heartbeat in the table is 15 s old, instead of Orleans' default of minutes.
             silo.Configure<ClusterMembershipOptions>(o =>
@@ -260,7 +265,5 @@ public static class GatewayHost
         .ReadFrom.Configuration(configuration)
         .Enrich.FromLogContext()
         // Console writes are slow and serialised; the async sink keeps them off the request path.
-        .WriteTo.Async(sink => sink.Console(
-            outputTemplate: "[{Timestamp:HH:mm:ss.fff} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}",
-            formatProvider: CultureInfo.InvariantCulture));
+        .WriteTo.Async(sink => ConsoleLog.WriteTo(sink, configuration));
 }

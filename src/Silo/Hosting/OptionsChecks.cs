@@ -2,6 +2,7 @@ using Gateway.Api.Budgets;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Logs;
 using Gateway.Api.Routing;
+using Gateway.Api.Telemetry;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Microsoft.Extensions.Options;
@@ -57,6 +58,8 @@ internal static class OptionsChecks
             NotNegative(o.BatchWindow, nameof(o.BatchWindow)),
             Positive(o.RetentionSweepInterval, nameof(o.RetentionSweepInterval)),
         ]);
+        // Only whether they can be read: any value of these flags makes sense.
+        Check<TelemetryOptions>(services, TelemetryOptions.Section, _ => []);
         Check<ShutdownOptions>(services, ShutdownOptions.Section, o => [NotNegative(o.DrainDelay, nameof(o.DrainDelay))]);
         return services;
     }

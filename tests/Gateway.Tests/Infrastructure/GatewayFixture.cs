@@ -133,9 +133,12 @@ public sealed class GatewayFixture : IAsyncLifetime
     }
 
     /// <summary>POSTs to the admin API and returns the JSON answer, failing the test on a non-2xx status.</summary>
-    public async Task<JsonObject> PostAsync(string path, JsonObject body)
+    public Task<JsonObject> PostAsync(string path, JsonObject body) => PostAsync(Admin, path, body);
+
+    /// <summary>POSTs to the admin API of any gateway through <paramref name="admin"/> (a client with the admin token).</summary>
+    public static async Task<JsonObject> PostAsync(HttpClient admin, string path, JsonObject body)
     {
-        using var response = await Admin.PostAsJsonAsync(path, body);
+        using var response = await admin.PostAsJsonAsync(path, body);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"POST {path} -> {(int)response.StatusCode}: {text}");
         return JsonNode.Parse(text)!.AsObject();

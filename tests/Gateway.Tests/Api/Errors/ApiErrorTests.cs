@@ -4,6 +4,7 @@ using Gateway.Api.Errors;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
+using Gateway.Tests.Infrastructure;
 
 namespace Gateway.Tests.Api.Errors;
 
@@ -67,22 +68,12 @@ public sealed partial class ApiErrorTests
             .ToList();
         Assert.Empty(httpShaped);
 
-        var source = Path.Combine(RepositoryRoot(), "src", "Grains");
+        var source = Path.Combine(RepositoryFiles.Root(), "src", "Grains");
         var literals = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .SelectMany(path => ErrorTypeLiteral().Matches(File.ReadAllText(path)).Select(match => $"{Path.GetFileName(path)}: {match.Value}"))
             .ToList();
         Assert.Empty(literals);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gateway.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("Gateway.sln not found above the test binaries.");
     }
 
     [GeneratedRegex("\"[a-z]+_error\"")]

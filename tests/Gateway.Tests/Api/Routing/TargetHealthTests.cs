@@ -83,6 +83,21 @@ public sealed class TargetHealthTests
         Assert.Equal(63, entries.Count(e => e == CircuitEntry.Open));
     }
 
+    [Fact]
+    public void States_show_each_failed_targets_circuit_closed_open_or_half_open()
+    {
+        Fail("a", 3);
+        Fail("b", 1);
+        Assert.Equal(new Dictionary<string, CircuitState> { ["a"] = CircuitState.Open, ["b"] = CircuitState.Closed }, _health.States().ToDictionary());
+
+        _clock.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(CircuitState.HalfOpen, _health.States().ToDictionary()["a"]);
+        Assert.Equal(CircuitEntry.Probe, _health.Enter("a"));
+        Assert.Equal(CircuitState.HalfOpen, _health.States().ToDictionary()["a"]);
+        _health.Succeeded("a");
+        Assert.Equal(CircuitState.Closed, _health.States().ToDictionary()["a"]);
+    }
+
     private void Fail(string target, int times)
     {
         for (var i = 0; i < times; i++)

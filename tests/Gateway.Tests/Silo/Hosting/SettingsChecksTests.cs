@@ -1,5 +1,6 @@
 using Gateway.Api.Budgets;
 using Gateway.Api.Routing;
+using Gateway.Api.Telemetry;
 using Gateway.Projections.Ledger;
 using Gateway.Silo.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -60,6 +61,25 @@ public sealed class SettingsChecksTests
     }
 
     [Fact]
+    public void The_log_format_is_text_or_json_and_nothing_else()
+    {
+        Assert.Equal("json", ConsoleLog.Format(Configuration(("Gateway:Logging:Format", "JSON"))));
+        Assert.Equal("text", ConsoleLog.Format(Configuration()));
+        var error = Assert.Throws<InvalidOperationException>(() => ConsoleLog.Format(Configuration(("Gateway:Logging:Format", "xml"))));
+        Assert.StartsWith("Gateway:Logging:Format: 'xml' is not text or json", error.Message);
+    }
+
+    [Fact]
+    public void A_telemetry_flag_that_cannot_be_read_names_its_setting()
+    {
+        using var services = Services(Configuration(("Gateway:Telemetry:PublicMetrics", "yes")));
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IOptions<TelemetryOptions>>().Value);
+
+        Assert.Contains("Gateway:Telemetry:PublicMetrics", error.Message);
+    }
+
+    [Fact]
     public void The_defaults_pass_every_check()
     {
         using var services = Services(Configuration());
@@ -82,6 +102,7 @@ public sealed class SettingsChecksTests
         services.Configure<BudgetOptions>(configuration.GetSection(BudgetOptions.Section));
         services.Configure<LedgerOptions>(configuration.GetSection(LedgerOptions.Section));
         services.Configure<RoutingOptions>(configuration.GetSection(RoutingOptions.Section));
+        services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
         services.AddOptionsChecks();
         return services.BuildServiceProvider();
     }
