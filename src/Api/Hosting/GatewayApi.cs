@@ -3,6 +3,8 @@ using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
+using Gateway.Api.Fronts.Bedrock;
+using Gateway.Api.Fronts.Vertex;
 using Gateway.Api.Health;
 using Gateway.Api.Logs;
 using Gateway.Api.Providers;
@@ -86,6 +88,8 @@ public static class GatewayApi
         app.UseCors();
         app.MapHealthApi();
         app.MapDataPlaneApi();
+        app.MapBedrockApi();
+        app.MapVertexApi();
         app.MapAdminApi();
         return app;
     }
