@@ -18,8 +18,6 @@ public static class CloudRequestBody
     /// <summary>Most betas a body may name (Anthropic's own lists are far shorter).</summary>
     public const int MaxBetas = 64;
 
-    private const int MaxBetaLength = 128;
-
     /// <param name="model">The path's model, which replaces any in the body; null keeps the body's (Vertex's count-tokens).</param>
     /// <param name="stream">Whether the endpoint streams; null for a token count, which has no <c>stream</c>.</param>
     /// <param name="alsoDrop">More top-level fields the Anthropic API would refuse (Bedrock's <c>max_tokens</c> when counting).</param>
@@ -58,87 +56,68 @@ public static class CloudRequestBody
     {
         betas = [];
         version = null;
-        problem = null;
-        if (body.IsEmpty)
-        {
-            problem = "The request body is empty; expected a JSON object.";
-            return false;
-        }
+        problem = body.IsEmpty ? "The request body is empty; expected a JSON object." : null;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            if (problem is null && (!reader.Read() || reader.TokenType != JsonTokenType.StartObject))
             {
                 problem = "The request body is not a JSON object.";
-                return false;
             }
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            while (problem is null && reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("anthropic_beta"u8))
+                var isBeta = reader.ValueTextEquals("anthropic_beta"u8);
+                var isVersion = reader.ValueTextEquals("anthropic_version"u8);
+                reader.Read();
+                if (isBeta)
                 {
-                    reader.Read();
-                    if (!TryReadBetas(ref reader, betas, out problem))
-                    {
-                        return false;
-                    }
+                    problem = ReadBetas(ref reader, betas);
+                    continue;
                 }
-                else if (reader.ValueTextEquals("anthropic_version"u8))
+                if (isVersion && reader.TokenType == JsonTokenType.String)
                 {
-                    reader.Read();
-                    version = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
+                    version = reader.GetString();
                 }
-                else
-                {
-                    reader.Read();
-                    reader.Skip();
-                }
+                reader.Skip();
             }
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            // A reader of one complete body throws on anything but white space after the object.
+            while (problem is null && reader.Read())
             {
-                problem = "The request body is not valid JSON: unexpected data after the top-level object.";
-                return false;
             }
-            return true;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: GetString on invalid UTF-8 or an unpaired surrogate escape.
             problem = $"The request body is not valid JSON: {e.Message}";
-            return false;
         }
-        catch (InvalidOperationException)
-        {
-            // GetString on invalid UTF-8 or an unpaired surrogate escape.
-            problem = "The request body holds a string that is not valid UTF-8.";
-            return false;
-        }
+        return problem is null;
     }
 
-    /// <summary>Betas become header values sent on to providers: short printable ASCII, no commas (which separate them).</summary>
-    private static bool TryReadBetas(ref Utf8JsonReader reader, List<string> betas, out string? problem)
+    /// <summary>
+    /// Betas become header values sent on to providers: short printable ASCII, no commas (which separate them). Null
+    /// when every value is one, else the problem.
+    /// </summary>
+    private static string? ReadBetas(ref Utf8JsonReader reader, List<string> betas)
     {
-        problem = null;
+        const int maxLength = 128;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            problem = "anthropic_beta: Input should be a valid list";
-            return false;
+            return "anthropic_beta: Input should be a valid list";
         }
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
             var beta = reader.TokenType == JsonTokenType.String ? reader.GetString()! : null;
-            if (beta is null || beta.Length is 0 or > MaxBetaLength || beta.Any(c => c is <= ' ' or > '~' or ','))
+            if (beta is null || beta.Length is 0 or > maxLength || beta.Any(c => c is <= ' ' or > '~' or ','))
             {
-                problem = $"anthropic_beta: each value must be a string of 1-{MaxBetaLength} printable ASCII characters without spaces or commas";
-                return false;
+                return $"anthropic_beta: each value must be a string of 1-{maxLength} printable ASCII characters without spaces or commas";
             }
             if (betas.Count == MaxBetas)
             {
-                problem = $"anthropic_beta: at most {MaxBetas} values";
-                return false;
+                return $"anthropic_beta: at most {MaxBetas} values";
             }
             betas.Add(beta);
         }
-        return true;
+        return null;
     }
 
     private static bool IsDate(string value) =>

@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Gateway.Api.Errors;
 using Microsoft.AspNetCore.Http;
 
@@ -13,34 +11,23 @@ public sealed class BedrockErrorShape : IErrorShape
 {
     public static BedrockErrorShape Instance { get; } = new();
 
-    private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public async Task WriteAsync(HttpContext context, int status, string type, string message)
+    public Task WriteAsync(HttpContext context, int status, string type, string message)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
         context.Response.Headers["x-amzn-ErrorType"] = ExceptionName(type);
         if (RequestIds.Get(context) is { } requestId)
         {
             context.Response.Headers["x-amzn-RequestId"] = requestId;
         }
-        var body = MessageJson(message);
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, CancellationToken.None);
+        return FrontErrorBodies.WriteAsync(context, status, MessageJson(message));
     }
 
     /// <summary>Bedrock's error body, also an exception frame's payload: <c>{"message": …}</c>.</summary>
-    public static byte[] MessageJson(string message)
+    public static byte[] MessageJson(string message) => FrontErrorBodies.Json(writer =>
     {
-        using var body = new MemoryStream(32 + message.Length);
-        using (var writer = new Utf8JsonWriter(body, Relaxed))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("message", message);
-            writer.WriteEndObject();
-        }
-        return body.ToArray();
-    }
+        writer.WriteStartObject();
+        writer.WriteString("message", message);
+        writer.WriteEndObject();
+    });
 
     /// <summary>The Bedrock exception for an Anthropic error type (<c>rate_limit_error</c> → <c>ThrottlingException</c>).</summary>
     public static string ExceptionName(string anthropicType) => anthropicType switch

@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Gateway.Api.Errors;
 using Microsoft.AspNetCore.Http;
 
@@ -14,18 +12,19 @@ public sealed class VertexErrorShape : IErrorShape
 {
     public static VertexErrorShape Instance { get; } = new();
 
-    private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public async Task WriteAsync(HttpContext context, int status, string type, string message)
-    {
-        var body = GoogleStatus(status) is { } googleStatus
-            ? GoogleError(status, googleStatus, message)
-            : AnthropicErrors.Serialize(type, message, RequestIds.Get(context));
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        context.Response.ContentLength = body.Length;
-        await context.Response.Body.WriteAsync(body, CancellationToken.None);
-    }
+    public Task WriteAsync(HttpContext context, int status, string type, string message) => FrontErrorBodies.WriteAsync(context, status,
+        GoogleStatus(status) is { } googleStatus
+            ? FrontErrorBodies.Json(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartObject("error");
+                writer.WriteNumber("code", status);
+                writer.WriteString("message", message);
+                writer.WriteString("status", googleStatus);
+                writer.WriteEndObject();
+                writer.WriteEndObject();
+            })
+            : AnthropicErrors.Serialize(type, message, RequestIds.Get(context)));
 
     /// <summary>Google's status name for the errors Vertex's platform answers itself; null for the model's own.</summary>
     public static string? GoogleStatus(int status) => status switch
@@ -36,20 +35,4 @@ public sealed class VertexErrorShape : IErrorShape
         429 => "RESOURCE_EXHAUSTED",
         _ => null,
     };
-
-    private static byte[] GoogleError(int status, string googleStatus, string message)
-    {
-        using var body = new MemoryStream(64 + message.Length);
-        using (var writer = new Utf8JsonWriter(body, Relaxed))
-        {
-            writer.WriteStartObject();
-            writer.WriteStartObject("error");
-            writer.WriteNumber("code", status);
-            writer.WriteString("message", message);
-            writer.WriteString("status", googleStatus);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-        return body.ToArray();
-    }
 }

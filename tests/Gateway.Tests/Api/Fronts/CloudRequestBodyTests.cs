@@ -70,7 +70,7 @@ public sealed class CloudRequestBodyTests
     [InlineData("""{"anthropic_beta":["bad\r\nX-Injected: 1"],"messages":[]}""", "anthropic_beta: each value")]
     [InlineData("""{"anthropic_beta":["a,b"],"messages":[]}""", "anthropic_beta: each value")]
     [InlineData("""{"anthropic_beta":[7],"messages":[]}""", "anthropic_beta: each value")]
-    [InlineData("""{"anthropic_beta":["\ud800"],"messages":[]}""", "not valid UTF-8")]
+    [InlineData("""{"anthropic_beta":["\ud800"],"messages":[]}""", "not valid JSON")]
     public void A_body_that_cannot_be_read_is_refused_naming_why(string body, string expected)
     {
         var request = new DefaultHttpContext().Request;
