@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using Gateway.Api.Providers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
@@ -56,7 +57,10 @@ public static class CloudRequestBody
     {
         betas = [];
         version = null;
-        problem = body.IsEmpty ? "The request body is empty; expected a JSON object." : null;
+        // The reader checks strings' UTF-8 only when it decodes them; the rewrite decodes every field name.
+        problem = body.IsEmpty ? "The request body is empty; expected a JSON object."
+            : !Utf8.IsValid(body) ? "The request body is not valid JSON: it is not UTF-8."
+            : null;
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         try
         {

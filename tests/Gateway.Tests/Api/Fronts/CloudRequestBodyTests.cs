@@ -83,6 +83,16 @@ public sealed class CloudRequestBodyTests
     }
 
     [Fact]
+    public void A_body_that_is_not_utf8_is_refused_before_any_field_name_is_decoded()
+    {
+        var body = Encoding.UTF8.GetBytes("{\"messages\":[],\"x\":1}");
+        body[Array.IndexOf(body, (byte)'x')] = 0xB6;
+
+        Assert.Null(CloudRequestBody.Translate(body, new DefaultHttpContext().Request, "m", false, [], out var problem));
+        Assert.Equal("The request body is not valid JSON: it is not UTF-8.", problem);
+    }
+
+    [Fact]
     public void More_betas_than_allowed_are_refused()
     {
         var betas = new JsonArray([.. Enumerable.Range(0, CloudRequestBody.MaxBetas + 1).Select(i => JsonValue.Create($"beta-{i}"))]);
