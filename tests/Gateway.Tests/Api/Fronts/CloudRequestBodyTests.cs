@@ -93,6 +93,15 @@ public sealed class CloudRequestBodyTests
     }
 
     [Fact]
+    public void A_field_name_with_an_unpaired_surrogate_escape_is_kept_as_sent()
+    {
+        var translated = Translate("""{"\ud800":1,"messages":[]}""", new DefaultHttpContext().Request, "m", false, out var problem);
+
+        Assert.Null(problem);
+        Assert.Equal("""{"model":"m","stream":false,"\ud800":1,"messages":[]}""", translated);
+    }
+
+    [Fact]
     public void More_betas_than_allowed_are_refused()
     {
         var betas = new JsonArray([.. Enumerable.Range(0, CloudRequestBody.MaxBetas + 1).Select(i => JsonValue.Create($"beta-{i}"))]);
