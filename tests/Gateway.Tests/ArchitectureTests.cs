@@ -6,7 +6,7 @@ namespace Gateway.Tests;
 /// <summary>
 /// The rooms' walls, checked on the compiled assemblies: Projections (the event store and its read side) knows neither
 /// grains nor HTTP; Grains know no HTTP; the HTTP front touches no database itself; provider adapters and routing
-/// policies know nothing of the data plane that calls them.
+/// policies know nothing of the data plane that calls them; the one pipeline knows nothing of the cloud fronts in front of it.
 /// </summary>
 [Trait("Category", "Unit")]
 public sealed class ArchitectureTests
@@ -38,6 +38,11 @@ public sealed class ArchitectureTests
     public void Routing_policies_never_reference_the_data_plane() =>
         AssertHolds(Types.InAssembly(Api).That().ResideInNamespace("Gateway.Api.Routing").ShouldNot()
             .HaveDependencyOn("Gateway.Api.DataPlane").GetResult());
+
+    [Fact]
+    public void The_data_plane_knows_no_cloud_front() =>
+        AssertHolds(Types.InAssembly(Api).That().ResideInNamespace("Gateway.Api.DataPlane").Or().ResideInNamespace("Gateway.Api.Providers")
+            .Or().ResideInNamespace("Gateway.Api.Routing").ShouldNot().HaveDependencyOn("Gateway.Api.Fronts").GetResult());
 
     [Fact]
     public void The_http_front_does_not_reach_into_the_host() =>

@@ -112,6 +112,10 @@ public sealed class AnswerRelay(ExchangeRecorder recorder, IOptions<DataPlaneOpt
                 "The gateway could not record this request's usage, so it withholds the answer; try again shortly.");
             return null;
         }
+        if (exchange.Front is { } front)
+        {
+            bytes = front.TranslateAnswer(bytes);
+        }
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = bytes.Length;
         exchange.MarkFirstByte();

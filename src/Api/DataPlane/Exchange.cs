@@ -20,6 +20,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     /// <summary>The gateway's id for the request (the <c>request-id</c> header, the ledger's key).</summary>
     public string RequestId { get; } = RequestIds.Get(context) ?? "";
     public string Endpoint { get; } = endpoint;
+
+    /// <summary>The front of another API the request came through (Bedrock's, Vertex's); null for the Anthropic API.</summary>
+    public ClientFront? Front { get; init; }
     public string? KeyId { get; set; }
     public string? Workspace { get; set; }
     public string? Provider { get; set; }
@@ -120,6 +123,7 @@ internal sealed class Exchange(HttpContext context, string endpoint)
             StartedAt = _startedAt,
             StartedAtMs = _startedAt.ToUnixTimeMilliseconds(),
             Endpoint = Endpoint,
+            Front = Front?.Name ?? UsageFronts.Anthropic,
             KeyId = KeyId,
             Workspace = Workspace,
             Provider = Provider,

@@ -32,13 +32,16 @@ public sealed partial class MessagesProxy(
     // undeclared body waits until the key is known to be good, so unknown clients cannot make it buffer 32 MB.
     private const long ReadBeforeAuthenticationBytes = 1024 * 1024;
 
-    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.Messages);
+    public Task HandleMessagesAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.Messages, front: null);
 
-    public Task HandleCountTokensAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.CountTokens);
+    public Task HandleCountTokensAsync(HttpContext context) => HandleAsync(context, MessagesRequest.Shape.CountTokens, front: null);
 
-    private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape)
+    /// <summary>A request of another API's front: the same pipeline, its body translated first and its JSON answer back.</summary>
+    public Task HandleFrontAsync(HttpContext context, ClientFront front) => HandleAsync(context, front.Shape, front);
+
+    private async Task HandleAsync(HttpContext context, MessagesRequest.Shape shape, ClientFront? front)
     {
-        var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens));
+        var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens)) { Front = front };
         using var span = exchange.Span = RequestSpans.StartRequest(exchange.Endpoint, exchange.RequestId);
         if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
         {
@@ -76,21 +79,28 @@ public sealed partial class MessagesProxy(
             }
         }
 
-        using var body = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
-        if (body is null)
+        using var received = await RequestBody.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, context.RequestAborted);
+        if (received is null)
         {
             await RefuseAsync(exchange, 413,
                 $"Request exceeds the maximum allowed number of bytes ({options.Value.MaxRequestBodyBytes}).");
             return;
         }
-        var request = MessagesRequest.TryRead(body.Span, shape, out var problem);
+        string? problem = null;
+        ReadOnlyMemory<byte> body = front is null ? received.Memory : front.TranslateRequest(received.Memory, context.Request, out problem);
+        if (problem is not null)
+        {
+            await RefuseAsync(exchange, 400, problem);
+            return;
+        }
+        var request = MessagesRequest.TryRead(body.Span, shape, out problem);
         if (request is null)
         {
             await RefuseAsync(exchange, 400, problem!);
             return;
         }
         exchange.Model = request.Model;
-        exchange.Body = body.Memory;
+        exchange.Body = body;
         exchange.MaxTokens = request.MaxTokens;
         exchange.ServerToolResultTokens = holds.ServerToolResultTokens;
         exchange.Stream = request.Stream && shape == MessagesRequest.Shape.Messages;

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.Errors;
 
-/// <summary>Writes errors in Anthropic's shape: <c>{"type":"error","error":{"type","message"},"request_id"}</c>.</summary>
+/// <summary>
+/// Writes errors in Anthropic's shape: <c>{"type":"error","error":{"type","message"},"request_id"}</c> — or in the shape of
+/// the front the request came through (<see cref="IErrorShape"/>).
+/// </summary>
 public static class AnthropicErrors
 {
     public static Task WriteAsync(HttpContext context, ApiError error) => WriteAsync(context, error.Status, error.Type, error.Message);
@@ -16,6 +19,11 @@ public static class AnthropicErrors
     {
         if (context.Response.HasStarted)
         {
+            return;
+        }
+        if (context.Features.Get<IErrorShape>() is { } shape)
+        {
+            await shape.WriteAsync(context, status, type, message);
             return;
         }
         context.Response.StatusCode = status;

@@ -3,6 +3,8 @@ using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
+using Gateway.Api.Fronts.Bedrock;
+using Gateway.Api.Fronts.Vertex;
 using Gateway.Api.Health;
 using Gateway.Api.Logs;
 using Gateway.Api.Providers;
@@ -91,6 +93,8 @@ public static class GatewayApi
         app.MapHealthApi();
         app.MapMetricsApi();
         app.MapDataPlaneApi();
+        app.MapBedrockApi();
+        app.MapVertexApi();
         app.MapAdminApi();
         return app;
     }

@@ -15,7 +15,7 @@ public static class JsonBody
     public static byte[] Rewrite(ReadOnlySpan<byte> body, ReadOnlySpan<string> drop, IReadOnlyList<(string Name, byte[] RawValue)> add)
     {
         var kept = new List<Range>(16);
-        var present = new HashSet<string>(StringComparer.Ordinal);
+        var present = new bool[add.Count];
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -24,12 +24,20 @@ public static class JsonBody
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var start = (int)reader.TokenStartIndex;
-            var name = reader.GetString()!;
+            // Names are compared, never decoded: one a client escaped oddly (an unpaired surrogate) is kept as sent.
+            var dropped = false;
+            foreach (var name in drop)
+            {
+                dropped |= NameIs(ref reader, name);
+            }
+            for (var i = 0; i < present.Length; i++)
+            {
+                present[i] |= NameIs(ref reader, add[i].Name);
+            }
             reader.Read();
             reader.Skip();
             var end = (int)reader.BytesConsumed;
-            present.Add(name);
-            if (!drop.Contains(name))
+            if (!dropped)
             {
                 kept.Add(start..end);
             }
@@ -38,9 +46,10 @@ public static class JsonBody
         var output = new ArrayBufferWriter<byte>(body.Length + 128);
         output.Write("{"u8);
         var first = true;
-        foreach (var (name, raw) in add)
+        for (var i = 0; i < add.Count; i++)
         {
-            if (present.Contains(name) && !drop.Contains(name))
+            var (name, raw) = add[i];
+            if (present[i] && !drop.Contains(name))
             {
                 continue;
             }
@@ -63,6 +72,19 @@ public static class JsonBody
 
     /// <summary>A JSON array of strings.</summary>
     public static byte[] StringArray(IEnumerable<string> values) => JsonSerializer.SerializeToUtf8Bytes(values.ToArray());
+
+    private static bool NameIs(ref Utf8JsonReader reader, string name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            // An escape that decodes to no text (an unpaired surrogate) spells none of the names a provider sets.
+            return false;
+        }
+    }
 
     private static void Separate(ArrayBufferWriter<byte> output, ref bool first)
     {

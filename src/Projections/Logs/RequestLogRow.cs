@@ -12,6 +12,7 @@ namespace Gateway.Projections.Logs;
 /// <param name="RequestId">The table's key.</param>
 /// <param name="Attempts">Each try at a provider (retries, fallbacks, skipped circuits); null when none was made. Shown
 /// only in a request's detail.</param>
+/// <param name="Front">The API the client spoke: <c>anthropic</c>, <c>bedrock</c> or <c>vertex</c> (null before fronts were recorded).</param>
 public sealed record RequestLogRow(
     string RequestId,
     DateTimeOffset CreatedAt,
@@ -37,7 +38,8 @@ public sealed record RequestLogRow(
     double? TimeToFirstByteMs,
     ImmutableDictionary<string, string> Metadata,
     LogServerToolUse ServerToolUse,
-    [property: JsonIgnore] IReadOnlyList<LogAttempt>? Attempts)
+    [property: JsonIgnore] IReadOnlyList<LogAttempt>? Attempts,
+    string? Front)
 {
     /// <summary>The row a usage event makes, booked at <paramref name="cost"/> (the event's cost, or re-priced).</summary>
     public static RequestLogRow From(UsageRecorded usage, decimal? cost) => new(
@@ -67,7 +69,8 @@ public sealed record RequestLogRow(
         new LogServerToolUse(usage.WebSearchRequests, usage.WebFetchRequests, usage.CodeExecutionRequests),
         usage.Attempts.IsDefaultOrEmpty
             ? null
-            : [.. usage.Attempts.Select(a => new LogAttempt(a.Provider, a.Model, a.Status, a.Outcome, a.ErrorType, a.LatencyMs))]);
+            : [.. usage.Attempts.Select(a => new LogAttempt(a.Provider, a.Model, a.Status, a.Outcome, a.ErrorType, a.LatencyMs))],
+        usage.Front);
 
     /// <summary>The tries to show: the recorded ones, or — for a request recorded before attempts were — the row itself.</summary>
     public IReadOnlyList<LogAttempt> AttemptsOrSelf() => Attempts is { Count: > 0 } attempts

@@ -14,6 +14,9 @@ public sealed record UsageRecorded
     /// <summary><see cref="StartedAt"/> in Unix milliseconds: the instant budgets count the request at (indexed).</summary>
     public long StartedAtMs { get; init; }
     public required string Endpoint { get; init; }
+
+    /// <summary>The API the client spoke (<see cref="UsageFronts"/>); null in events recorded before fronts were.</summary>
+    public string? Front { get; init; }
     public string? KeyId { get; init; }
     public string? Workspace { get; init; }
     public string? Provider { get; init; }
@@ -88,6 +91,19 @@ public static class UsageEndpoints
 
     /// <summary>The endpoint a Messages API request shape is recorded as.</summary>
     public static string Of(bool countTokens) => countTokens ? CountTokens : Messages;
+}
+
+/// <summary>The APIs a client may speak to the gateway, as <see cref="UsageRecorded.Front"/> names them.</summary>
+public static class UsageFronts
+{
+    /// <summary>The Anthropic Messages API (<c>/v1/messages</c>).</summary>
+    public const string Anthropic = "anthropic";
+
+    /// <summary>Bedrock's InvokeModel API (<c>/bedrock/model/…</c>).</summary>
+    public const string Bedrock = "bedrock";
+
+    /// <summary>Vertex AI's Anthropic publisher endpoints (<c>/vertex/v1/…</c>).</summary>
+    public const string Vertex = "vertex";
 }
 
 /// <summary>Outcome names used in <see cref="UsageRecorded.Outcome"/>.</summary>

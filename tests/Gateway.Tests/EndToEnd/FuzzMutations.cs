@@ -27,13 +27,53 @@ internal static class FuzzMutations
         "/admin/v1/audit?actor=",
     ];
 
-    public static HttpRequestMessage Next(Random random, string secret, string keyId) => random.Next(10) switch
+    public static HttpRequestMessage Next(Random random, string secret, string keyId) => random.Next(12) switch
     {
         < 5 => Messages(random, secret),
         < 7 => Headers(random, secret),
         < 8 => Models(random, secret),
+        < 10 => CloudFronts(random, secret),
         _ => Admin(random, keyId),
     };
+
+    /// <summary>Bedrock- and Vertex-format requests: junk models in the path, mutated bodies and betas, unknown operations.</summary>
+    private static HttpRequestMessage CloudFronts(Random random, string secret)
+    {
+        var model = random.Next(4) == 0 ? Junk(random) : random.Next(2) == 0 ? "us.anthropic.claude-opus-5-5" : "claude-opus-5-5@20260922";
+        var body = Bodies[random.Next(Bodies.Length)](model);
+        if (random.Next(3) == 0)
+        {
+            body = "{\"anthropic_beta\":[\"" + Junk(random).Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"]," + body[1..];
+        }
+        body = random.Next(2) == 0 ? Mutate(random, body) : body;
+        string path;
+        if (random.Next(2) == 0)
+        {
+            var action = new[] { "invoke", "invoke-with-response-stream", "count-tokens", "converse" }[random.Next(4)];
+            if (action == "count-tokens" && random.Next(3) > 0)
+            {
+                body = new JsonObject { ["input"] = new JsonObject { ["invokeModel"] = new JsonObject { ["body"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(body)) } } }.ToJsonString();
+            }
+            path = $"/bedrock/model/{Uri.EscapeDataString(model)}/{action}";
+        }
+        else
+        {
+            var target = random.Next(5) == 0 ? "count-tokens" : Uri.EscapeDataString(model);
+            var method = new[] { "rawPredict", "streamRawPredict", "predict" }[random.Next(3)];
+            path = $"/vertex/v1/projects/{Uri.EscapeDataString(Junk(random))}/locations/us-east5/publishers/anthropic/models/{target}:{method}";
+        }
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Content(random, body) };
+        var key = random.Next(8) == 0 ? Ascii(Junk(random)) : secret;
+        if (random.Next(2) == 0)
+        {
+            request.Headers.TryAddWithoutValidation("x-api-key", key);
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation("authorization", "Bearer " + key);
+        }
+        return request;
+    }
 
     private static HttpRequestMessage Messages(Random random, string secret)
     {

@@ -11,8 +11,9 @@ using Npgsql;
 namespace Gateway.Tests.EndToEnd;
 
 /// <summary>
-/// Mutated bodies, headers, metadata and admin payloads sent to a real gateway process next to normal traffic: never a
-/// 5xx, always Anthropic's error shape, every normal request answered and recorded, and the read side keeps moving.
+/// Mutated bodies, headers, metadata and admin payloads — to the Anthropic API and to the Bedrock and Vertex fronts — sent
+/// to a real gateway process next to normal traffic: never a 5xx, errors always in the shape of the API the request
+/// spoke, event-stream frames always whole, every normal request answered and recorded, and the read side keeps moving.
 /// <c>FUZZ_SECONDS</c> (default 40) bounds the run and <c>FUZZ_SEED</c> repeats one; the seed is printed.
 /// </summary>
 public sealed class FuzzTests : IAsyncLifetime
@@ -53,7 +54,7 @@ public sealed class FuzzTests : IAsyncLifetime
                 {
                     using var response = await (request.RequestUri!.OriginalString.StartsWith("/admin", StringComparison.Ordinal) ? admin : client).SendAsync(request);
                     Interlocked.Increment(ref tried);
-                    if (await ProblemAsync(response) is { } problem)
+                    if (await ProblemAsync(request, response) is { } problem)
                     {
                         failures.Enqueue($"{described} [{request.Content?.Headers.ContentType} {request.Content?.Headers.ContentLength} bytes]: {problem}");
                     }
@@ -93,10 +94,17 @@ public sealed class FuzzTests : IAsyncLifetime
         Assert.False(gateway.HasExited);
     }
 
-    /// <summary>What is wrong with an answer to a hostile input, or null: any status below 500, in Anthropic's shape when an error.</summary>
-    private static async Task<string?> ProblemAsync(HttpResponseMessage response)
+    /// <summary>
+    /// What is wrong with an answer to a hostile input, or null: any status below 500; an event stream whose every frame
+    /// is whole and checksummed; an error in the shape of the API the request spoke (Anthropic's, Bedrock's, Vertex's).
+    /// </summary>
+    private static async Task<string?> ProblemAsync(HttpRequestMessage request, HttpResponseMessage response)
     {
         var status = (int)response.StatusCode;
+        if (response.Content.Headers.ContentType?.MediaType == "application/vnd.amazon.eventstream")
+        {
+            return await FramesProblemAsync(response);
+        }
         var text = await response.Content.ReadAsStringAsync();
         if (status >= 500)
         {
@@ -111,16 +119,43 @@ public sealed class FuzzTests : IAsyncLifetime
         {
             return null;
         }
+        var path = request.RequestUri!.IsAbsoluteUri ? request.RequestUri.AbsolutePath : request.RequestUri.OriginalString;
         try
         {
             var json = JsonNode.Parse(text)!.AsObject();
-            return json["type"]?.GetValue<string>() == "error" && json["error"]?["type"] is not null && json["error"]?["message"] is not null
-                ? null
-                : $"{status} not in Anthropic's error shape: {Shorten(text)}";
+            var shaped = path.StartsWith("/bedrock/", StringComparison.Ordinal)
+                ? response.Headers.Contains("x-amzn-ErrorType") && json["message"]?.GetValue<string>() is not null
+                : IsAnthropicError(json) || (path.StartsWith("/vertex/", StringComparison.Ordinal) && json["error"]?["status"]?.GetValue<string>() is not null
+                                             && json["error"]?["message"]?.GetValue<string>() is not null);
+            return shaped ? null : $"{status} not in the error shape of {path.Split('/')[1]}: {Shorten(text)}";
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException)
         {
             return $"{status} not JSON: {Shorten(text)}";
+        }
+    }
+
+    private static bool IsAnthropicError(JsonObject json) =>
+        json["type"]?.GetValue<string>() == "error" && json["error"]?["type"] is not null && json["error"]?["message"] is not null;
+
+    /// <summary>A Bedrock-format stream: every frame must decode (both checksums) and carry an event or an exception.</summary>
+    private static async Task<string?> FramesProblemAsync(HttpResponseMessage response)
+    {
+        using var decoder = new Gateway.Api.Providers.Bedrock.EventStreamDecoder(await response.Content.ReadAsStreamAsync());
+        try
+        {
+            while (await decoder.ReadAsync() is { } frame)
+            {
+                if (frame.EventType != "chunk" && frame.MessageType != "exception")
+                {
+                    return $"a frame that is neither a chunk nor an exception: {frame.MessageType}";
+                }
+            }
+            return null;
+        }
+        catch (Gateway.Api.Providers.Bedrock.EventStreamException e)
+        {
+            return "a broken event-stream frame: " + e.Message;
         }
     }
 

@@ -30,4 +30,14 @@ public sealed class JsonBodyTests
         Assert.Equal("""{"anthropic_version":"bedrock-2023-05-31","model":"claude-x"}""", Encoding.UTF8.GetString(kept));
         Assert.Equal("""{"model":"claude-x@2025","anthropic_version":"bedrock-2023-05-31"}""", Encoding.UTF8.GetString(replaced));
     }
+
+    [Fact]
+    public void A_field_name_with_an_unpaired_surrogate_escape_is_kept_as_sent()
+    {
+        var body = """{"\ud800x":1,"model":"claude-x","messages":[]}"""u8.ToArray();
+
+        var rewritten = JsonBody.Rewrite(body, ["model"], [("model", JsonBody.Quote("claude-y"))]);
+
+        Assert.Equal("""{"model":"claude-y","\ud800x":1,"messages":[]}""", Encoding.UTF8.GetString(rewritten));
+    }
 }
