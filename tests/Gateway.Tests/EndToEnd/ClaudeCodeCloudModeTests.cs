@@ -70,8 +70,8 @@ public sealed class ClaudeCodeCloudModeTests(GatewayFixture gateway, CloudProvid
         Assert.True(exitCode == 0, $"claude exited with {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
         Assert.Contains("You said: " + prompt, stdout);
         var front = environment.ContainsKey("CLAUDE_CODE_USE_BEDROCK") ? "bedrock" : "vertex";
-        await Reports.CatchUpAsync(gateway);
-        var rows = await Reports.AllLogsAsync(gateway.Admin, $"workspace={workspace}");
+        await AdminReads.CatchUpAsync(gateway);
+        var rows = await AdminReads.AllLogsAsync(gateway.Admin, $"workspace={workspace}");
         Assert.NotEmpty(rows);
         Assert.All(rows, row => Assert.Equal(front, row["front"]!.GetValue<string>()));
         var streamed = rows.Where(row => row["stream"]!.GetValue<bool>()).ToList();

@@ -43,8 +43,8 @@ public sealed class BedrockFrontApiTests(GatewayFixture gateway, CloudProviders 
         Assert.Equal("messages", record["endpoint"]!.GetValue<string>());
         Assert.Equal("claude-sonnet-4-5-20250929", record["model"]!.GetValue<string>());
         Assert.Equal(message["usage"]!["output_tokens"]!.GetValue<long>(), record["output_tokens"]!.GetValue<long>());
-        await Reports.CatchUpAsync(gateway);
-        var row = await Reports.GetAsync(gateway.Admin, $"/admin/v1/logs/{Requests.RequestId(response)}");
+        await AdminReads.CatchUpAsync(gateway);
+        var row = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs/{Requests.RequestId(response)}");
         Assert.Equal("bedrock", row["front"]!.GetValue<string>());
     }
 
