@@ -12,9 +12,11 @@ namespace Gateway.Api.Admin;
 /// </summary>
 public static class BudgetJson
 {
-    private sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt);
+    /// <summary>A budget as requests give it: a limit in USD per <c>daily</c>, <c>weekly</c>, <c>monthly</c> or <c>total</c> period, with alert fractions.</summary>
+    public sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt = null);
 
-    private sealed record RateLimitsRequest(int? Rpm, long? Tpm, int? Concurrency);
+    /// <summary>Requests per minute, tokens per minute and requests in flight; each left out is unlimited.</summary>
+    public sealed record RateLimitsRequest(int? Rpm = null, long? Tpm = null, int? Concurrency = null);
 
     /// <summary>A budget as reads show it.</summary>
     public sealed record BudgetView(

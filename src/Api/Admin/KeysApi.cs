@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.ComponentModel;
 using System.Text.Json;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
@@ -7,6 +8,7 @@ using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -16,32 +18,48 @@ public static class KeysApi
 {
     public static RouteGroupBuilder MapKeysApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/keys");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPatch("/{id}", UpdateAsync);
-        group.MapPost("/{id}/revoke", RevokeAsync);
+        var group = admin.MapGroup("/keys").WithTags("Keys").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create a gateway key (its secret is in this response only)").AcceptsJson<CreateKeyRequest>()
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync).WithSummary("List keys, of one workspace or all").ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a key, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPatch("/{id}", UpdateAsync).WithSummary("Change a key's name, metadata, models, expiry, budget or rate limits")
+            .AcceptsJson<UpdateKeyRequest>().ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revoke a key").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
+    /// <summary>A new key of a workspace; the name defaults to the key's id.</summary>
+    /// <param name="Config">The routing config (else the workspace's default).</param>
+    /// <param name="Models">Model ids, or prefixes ending in <c>*</c>, the key may use (every model when left out).</param>
     public sealed record CreateKeyRequest(
         string? Workspace,
-        string? Name,
-        string? Config,
-        Dictionary<string, string>? Metadata,
-        List<string>? Models,
-        DateTimeOffset? ExpiresAt,
-        JsonElement Budget,
-        JsonElement RateLimits);
+        string? Name = null,
+        string? Config = null,
+        Dictionary<string, string>? Metadata = null,
+        List<string>? Models = null,
+        DateTimeOffset? ExpiresAt = null)
+    {
+        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
+        public JsonElement Budget { get; init; }
 
+        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
+        public JsonElement RateLimits { get; init; }
+    }
+
+    /// <summary>A change to a key: fields left out stay as they are; budget or rate_limits null clears them.</summary>
     public sealed record UpdateKeyRequest(
-        string? Name,
-        Dictionary<string, string>? Metadata,
-        List<string>? Models,
-        DateTimeOffset? ExpiresAt,
-        JsonElement Budget,
-        JsonElement RateLimits);
+        string? Name = null,
+        Dictionary<string, string>? Metadata = null,
+        List<string>? Models = null,
+        DateTimeOffset? ExpiresAt = null)
+    {
+        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
+        public JsonElement Budget { get; init; }
+
+        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
+        public JsonElement RateLimits { get; init; }
+    }
 
     /// <summary>A key as the API shows it; <c>key</c> (the secret) only in the creation response.</summary>
     public sealed record KeyResponse(
@@ -69,7 +87,8 @@ public static class KeysApi
             view.RateLimits);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Created<KeyResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit,
+        TimeProvider clock)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateKeyRequest>(context.Request);
         if (error is not null)
@@ -98,30 +117,29 @@ public static class KeysApi
             budget,
             limits));
         await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}");
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret), AdminJson.Options,
-            statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created($"/admin/v1/keys/{keyId}", await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, TimeProvider clock)
+    private static async Task<Results<Ok<ListPage<KeyResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging,
+        [Description("Only this workspace's keys.")] string? workspace, IGrainFactory grains, TimeProvider clock)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
-        var workspace = context.Request.Query["workspace"].FirstOrDefault();
         var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
         var now = clock.GetUtcNow();
         var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
             async id => await grains.ApiKey(id).GetAsync() is { } view ? await KeyResponse.FromAsync(grains, view, now) : null);
-        return TypedResults.Json(page, AdminJson.Options);
+        return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
         IsKeyId(id) && await grains.ApiKey(id).GetAsync() is { } view
-            ? TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options)
+            ? TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()))
             : new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
 
-    private static async Task<IResult> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
     {
         if (!IsKeyId(id))
         {
@@ -129,10 +147,11 @@ public static class KeysApi
         }
         var view = await grains.ApiKey(id).RevokeAsync();
         await audit.RecordAsync(context, "key", id, "revoked");
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
+        return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> UpdateAsync(string id, HttpContext context, IGrainFactory grains,
+        AuditLog audit, TimeProvider clock)
     {
         if (!IsKeyId(id))
         {
@@ -152,7 +171,7 @@ public static class KeysApi
         var view = await grains.ApiKey(id).UpdateAsync(new KeyPatch(request.Name, request.Metadata?.ToImmutableDictionary(),
             request.Models?.ToImmutableArray(), request.ExpiresAt, setBudget, budget, setLimits, limits));
         await audit.RecordAsync(context, "key", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
+        return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 
     // Only ids the gateway could have issued reach a grain; anything else would activate one for nothing.

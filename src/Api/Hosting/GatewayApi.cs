@@ -64,6 +64,7 @@ public static class GatewayApi
         services.AddHostedService(sp => sp.GetRequiredService<BudgetGate>());
         services.AddSingleton<AdminAuth>();
         services.AddSingleton<AuditLog>();
+        services.AddAdminReference();
 
         var origins = configuration.GetSection(CorsSection).Get<string[]>() ?? [];
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>
