@@ -12,6 +12,23 @@ namespace Gateway.Api.Admin;
 /// </summary>
 public static class BudgetJson
 {
+    /// <summary>
+    /// What keys and workspaces — the scopes a budget applies to — take alike. <c>budget</c> and <c>rate_limits</c> are
+    /// read by hand (<see cref="ReadBudget"/>, <see cref="ReadRateLimits"/>): left out, null (cleared) and an object differ.
+    /// </summary>
+    public abstract record ScopeFields
+    {
+        public string? Name { get; init; }
+
+        public Dictionary<string, string>? Metadata { get; init; }
+
+        [DocumentedAs(typeof(BudgetRequest))]
+        public JsonElement Budget { get; init; }
+
+        [DocumentedAs(typeof(RateLimitsRequest))]
+        public JsonElement RateLimits { get; init; }
+    }
+
     /// <summary>A budget as requests give it: a limit in USD per <c>daily</c>, <c>weekly</c>, <c>monthly</c> or <c>total</c> period, with alert fractions.</summary>
     public sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt = null);
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.ComponentModel;
-using System.Text.Json;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
@@ -29,37 +28,26 @@ public static class KeysApi
         return admin;
     }
 
-    /// <summary>A new key of a workspace; the name defaults to the key's id.</summary>
-    /// <param name="Config">The routing config (else the workspace's default).</param>
-    /// <param name="Models">Model ids, or prefixes ending in <c>*</c>, the key may use (every model when left out).</param>
-    public sealed record CreateKeyRequest(
-        string? Workspace,
-        string? Name = null,
-        string? Config = null,
-        Dictionary<string, string>? Metadata = null,
-        List<string>? Models = null,
-        DateTimeOffset? ExpiresAt = null)
+    /// <summary>The fields of a key an admin sets, on creation and on change.</summary>
+    public abstract record KeyFields : BudgetJson.ScopeFields
     {
-        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
-        public JsonElement Budget { get; init; }
+        /// <summary>Model ids, or prefixes ending in <c>*</c>, the key may use (every model when left out).</summary>
+        public List<string>? Models { get; init; }
 
-        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
-        public JsonElement RateLimits { get; init; }
+        public DateTimeOffset? ExpiresAt { get; init; }
+    }
+
+    /// <summary>A new key of a workspace (required); the name defaults to the key's id.</summary>
+    public sealed record CreateKeyRequest : KeyFields
+    {
+        public string? Workspace { get; init; }
+
+        /// <summary>The routing config (else the workspace's default).</summary>
+        public string? Config { get; init; }
     }
 
     /// <summary>A change to a key: fields left out stay as they are; budget or rate_limits null clears them.</summary>
-    public sealed record UpdateKeyRequest(
-        string? Name = null,
-        Dictionary<string, string>? Metadata = null,
-        List<string>? Models = null,
-        DateTimeOffset? ExpiresAt = null)
-    {
-        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
-        public JsonElement Budget { get; init; }
-
-        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
-        public JsonElement RateLimits { get; init; }
-    }
+    public sealed record UpdateKeyRequest : KeyFields;
 
     /// <summary>A key as the API shows it; <c>key</c> (the secret) only in the creation response.</summary>
     public sealed record KeyResponse(

@@ -29,35 +29,43 @@ public static class ProvidersApi
         return admin;
     }
 
-    /// <summary>A new provider connection.</summary>
-    /// <param name="Kind"><c>anthropic</c>, <c>bedrock</c> or <c>vertex</c>.</param>
-    /// <param name="Credentials">anthropic <c>{api_key}</c>; bedrock <c>{access_key_id, secret_access_key, session_token?}</c> or
-    /// <c>{api_key}</c>; vertex <c>{service_account_json}</c>. Never shown again.</param>
-    /// <param name="BaseUrl">Overrides the provider's public endpoint (private endpoints, proxies).</param>
-    /// <param name="Workspaces">The workspaces that may use it (every workspace when left out).</param>
-    /// <param name="ModelIds">The provider's own id for a model, overriding or extending the catalog.</param>
-    public sealed record CreateProviderRequest(
-        string? Slug,
-        string? Kind,
-        Dictionary<string, string>? Credentials,
-        string? BaseUrl = null,
-        string? Region = null,
-        string? Project = null,
-        List<string>? Models = null,
-        List<string>? Workspaces = null,
-        string? TokenUrl = null,
-        Dictionary<string, string>? ModelIds = null);
+    /// <summary>The fields of a provider connection an admin sets, on creation and on change.</summary>
+    public abstract record ProviderFields
+    {
+        /// <summary>Overrides the provider's public endpoint (private endpoints, proxies).</summary>
+        public string? BaseUrl { get; init; }
 
-    /// <summary>A change to a provider connection: fields left out stay as they are; credentials given replace the old ones.</summary>
-    public sealed record UpdateProviderRequest(
-        string? BaseUrl = null,
-        Dictionary<string, string>? Credentials = null,
-        string? Region = null,
-        string? Project = null,
-        List<string>? Models = null,
-        List<string>? Workspaces = null,
-        string? TokenUrl = null,
-        Dictionary<string, string>? ModelIds = null);
+        /// <summary>
+        /// anthropic <c>{api_key}</c>; bedrock <c>{access_key_id, secret_access_key, session_token?}</c> or <c>{api_key}</c>; vertex
+        /// <c>{service_account_json}</c>. Never shown again; on a change, they replace the old ones.
+        /// </summary>
+        public Dictionary<string, string>? Credentials { get; init; }
+
+        public string? Region { get; init; }
+
+        public string? Project { get; init; }
+
+        public List<string>? Models { get; init; }
+
+        /// <summary>The workspaces that may use it (every workspace when left out).</summary>
+        public List<string>? Workspaces { get; init; }
+
+        public string? TokenUrl { get; init; }
+
+        /// <summary>The provider's own id for a model, overriding or extending the catalog.</summary>
+        public Dictionary<string, string>? ModelIds { get; init; }
+    }
+
+    /// <summary>A new provider connection: <c>slug</c>, <c>kind</c> (<c>anthropic</c>, <c>bedrock</c> or <c>vertex</c>) and <c>credentials</c> are required.</summary>
+    public sealed record CreateProviderRequest : ProviderFields
+    {
+        public string? Slug { get; init; }
+
+        public string? Kind { get; init; }
+    }
+
+    /// <summary>A change to a provider connection: fields left out stay as they are.</summary>
+    public sealed record UpdateProviderRequest : ProviderFields;
 
     private static async Task<Results<Created<ProviderView>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit,
         IOptions<DataPlaneOptions> options)

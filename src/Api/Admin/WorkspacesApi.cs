@@ -29,40 +29,27 @@ public static class WorkspacesApi
         return admin;
     }
 
-    /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
-    /// <param name="DefaultConfig">The routing config of keys that name none.</param>
-    public sealed record CreateWorkspaceRequest(
-        string? Id,
-        string? Name = null,
-        Dictionary<string, string>? Metadata = null,
-        string? DefaultConfig = null)
+    /// <summary>The fields of a workspace an admin sets, on creation and on change.</summary>
+    public abstract record WorkspaceFields : BudgetJson.ScopeFields
     {
-        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
-        public JsonElement Budget { get; init; }
-
-        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
-        public JsonElement RateLimits { get; init; }
-
         [DocumentedAs(typeof(LogPolicyJson.LogPolicyRequest))]
         public JsonElement Logging { get; init; }
     }
 
-    /// <summary>A change to a workspace: fields left out stay as they are.</summary>
-    public sealed record UpdateWorkspaceRequest(
-        string? Name = null,
-        Dictionary<string, string>? Metadata = null)
+    /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
+    public sealed record CreateWorkspaceRequest : WorkspaceFields
+    {
+        public string? Id { get; init; }
+
+        /// <summary>The routing config of keys that name none.</summary>
+        public string? DefaultConfig { get; init; }
+    }
+
+    /// <summary>A change to a workspace: fields left out stay as they are; budget, rate_limits or default_config null clears it.</summary>
+    public sealed record UpdateWorkspaceRequest : WorkspaceFields
     {
         [DocumentedAs(typeof(string))]
         public JsonElement DefaultConfig { get; init; }
-
-        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
-        public JsonElement Budget { get; init; }
-
-        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
-        public JsonElement RateLimits { get; init; }
-
-        [DocumentedAs(typeof(LogPolicyJson.LogPolicyRequest))]
-        public JsonElement Logging { get; init; }
     }
 
     /// <summary>A workspace as reads show it: its budget with the current period's spend.</summary>

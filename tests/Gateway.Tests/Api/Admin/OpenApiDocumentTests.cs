@@ -78,30 +78,28 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
         });
     }
 
+    /// <summary>Each write's body, as the document gives it; what the writes answer is checked against real answers (<see cref="OpenApiAnswersTests"/>).</summary>
     [Theory]
-    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging",
-        "id,name,metadata,default_config,budget,rate_limits,logging,created_at,updated_at")]
-    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging", "id,budget,logging")]
-    [InlineData("/admin/v1/providers", "POST", "slug,kind,base_url,credentials,region,project,models,workspaces,token_url,model_ids",
-        "slug,kind,base_url,region,project,models,workspaces,credential_fields,created_at,updated_at,token_url,model_ids")]
-    [InlineData("/admin/v1/configs", "POST", "slug,workspace,config", "slug,workspace,config,created_at,updated_at")]
-    [InlineData("/admin/v1/configs/{slug}", "PUT", "workspace,config", "slug,config")]
-    [InlineData("/admin/v1/keys", "POST", "workspace,name,config,metadata,models,expires_at,budget,rate_limits",
-        "id,key,workspace,name,config,metadata,models,expires_at,created_at,revoked_at,status,hint,budget,rate_limits")]
-    [InlineData("/admin/v1/keys/{id}", "PATCH", "name,metadata,models,expires_at,budget,rate_limits", "id,status,budget")]
-    [InlineData("/admin/v1/models", "POST", "id,alias,aliases,display_name,created_at,bedrock_id,bedrock_profile,bedrock_profiles,vertex_id,context_window,max_output_tokens,prices,provider_prices",
-        "id,aliases,display_name,created_at,bedrock_id,bedrock_profile,bedrock_profiles,vertex_id,context_window,max_output_tokens,prices,provider_prices,price_version,source,overridden")]
-    [InlineData("/admin/v1/admin-tokens", "POST", "name,role,workspaces", "id,token,name,role,workspaces,created_at")]
-    public async Task Writes_document_their_request_and_answer_in_snake_case(string path, string method, string requestFields, string answerFields)
+    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging")]
+    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging")]
+    [InlineData("/admin/v1/providers", "POST", "slug,kind,base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
+    [InlineData("/admin/v1/providers/{slug}", "PATCH", "base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
+    [InlineData("/admin/v1/configs", "POST", "slug,workspace,config")]
+    [InlineData("/admin/v1/configs/{slug}", "PUT", "workspace,config")]
+    [InlineData("/admin/v1/keys", "POST", "workspace,name,config,metadata,models,expires_at,budget,rate_limits")]
+    [InlineData("/admin/v1/keys/{id}", "PATCH", "name,metadata,models,expires_at,budget,rate_limits")]
+    [InlineData("/admin/v1/models", "POST", "id,alias,aliases,display_name,created_at,bedrock_id,bedrock_profile,bedrock_profiles,vertex_id,context_window,"
+        + "max_output_tokens,prices,provider_prices")]
+    [InlineData("/admin/v1/admin-tokens", "POST", "name,role,workspaces")]
+    public async Task Writes_document_their_body_in_snake_case(string path, string method, string fields)
     {
         var document = (await OpenApiDocuments.LoadAsync(gateway.Client)).Document!;
         var httpMethod = HttpMethod.Parse(method);
 
-        Assert.Equal(requestFields.Split(',').Order(), OpenApiDocuments.Fields(OpenApiDocuments.RequestSchema(document, path, httpMethod)).Order());
-        var status = method == "POST" ? 201 : 200;
-        var answer = OpenApiDocuments.Fields(OpenApiDocuments.ResponseSchema(document, path, httpMethod, status));
-        Assert.All(answerFields.Split(','), field => Assert.Contains(field, answer));
-        Assert.Contains("400", OpenApiDocuments.Operation(document, path, httpMethod).Responses!.Keys);
+        Assert.Equal(fields.Split(',').Order(), OpenApiDocuments.Fields(OpenApiDocuments.RequestSchema(document, path, httpMethod)).Order());
+        var answers = OpenApiDocuments.Operation(document, path, httpMethod).Responses!;
+        Assert.Contains(method == "POST" ? "201" : "200", answers.Keys);
+        Assert.Contains("400", answers.Keys);
     }
 
     [Theory]
