@@ -5,13 +5,17 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
 
-/// <summary>The admin API under <c>/admin/v1</c>, every endpoint behind <see cref="AdminAuth"/>.</summary>
+/// <summary>
+/// The admin API under <c>/admin/v1</c>, every endpoint behind <see cref="AdminAuth"/>; its OpenAPI document and
+/// reference (<see cref="AdminReference"/>) beside it.
+/// </summary>
 public static class AdminApi
 {
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/admin/v1")
             .AddEndpointFilter<AdminAuth>()
+            .ProducesErrors(StatusCodes.Status401Unauthorized)
             .MapWorkspacesApi()
             .MapProvidersApi()
             .MapConfigsApi()
@@ -23,6 +27,7 @@ public static class AdminApi
             .MapLogsApi()
             .MapSpendApi()
             .MapChargebackApi();
+        app.MapAdminReference();
         return app;
     }
 }

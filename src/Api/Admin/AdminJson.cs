@@ -10,21 +10,29 @@ namespace Gateway.Api.Admin;
 /// <summary>The admin API's JSON: snake_case, unknown fields refused (a typo must not be silently ignored).</summary>
 public static class AdminJson
 {
-    public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
+    /// <summary>How requests are read: <see cref="Configure"/>'s names and types, and unknown fields refused.</summary>
+    public static readonly JsonSerializerOptions Options =
+        Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow });
+
+    /// <summary>
+    /// The API's JSON names and types (snake_case, enums as snake_case strings, numbers as numbers). The application's
+    /// HTTP JSON options get them too, so typed results are written — and the OpenAPI document describes them — this way.
+    /// </summary>
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        NumberHandling = JsonNumberHandling.Strict,
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        return options;
+    }
 
     private const long MaxBodyBytes = 1024 * 1024;
 
     /// <summary>Reads a request body as <typeparamref name="T"/>; on failure the result is the 400 to return.</summary>
-    public static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
+    public static async Task<(T? Value, AnthropicErrorResult? Error)> ReadAsync<T>(HttpRequest request) where T : class
     {
         // Kestrel enforces the limit also for bodies that do not declare their length (a 413 through the error handler).
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)

@@ -1,22 +1,28 @@
+using System.ComponentModel;
 using Gateway.Grains.Catalog;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Api.Admin;
 
 /// <summary>List reads: <c>{"data": [...], "next_cursor": "…" | null}</c>, <c>limit</c> and <c>cursor</c> in the query.</summary>
 public sealed record ListPage<T>(IReadOnlyList<T> Data, string? NextCursor);
 
+/// <summary>The paging of a list read, from the query string (read as text: a bad value is a 400 naming it).</summary>
+public sealed record PageQuery(
+    [FromQuery(Name = "limit")][property: Description("Items per page, 1 to 1000 (default 100).")] string? Limit,
+    [FromQuery(Name = "cursor")][property: Description("The next_cursor of the previous page.")] string? Cursor);
+
 public static class AdminPaging
 {
     private const int DefaultLimit = 100;
     private const int MaxLimit = 1000;
 
-    public static bool TryRead(HttpRequest request, out int limit, out string? cursor, out IResult? error)
+    public static bool TryRead(PageQuery query, out int limit, out string? cursor, out AnthropicErrorResult? error)
     {
         limit = DefaultLimit;
-        cursor = request.Query["cursor"].FirstOrDefault();
+        cursor = query.Cursor;
         error = null;
-        if (request.Query.TryGetValue("limit", out var text) && (!int.TryParse(text, out limit) || limit < 1 || limit > MaxLimit))
+        if (query.Limit is { } text && (!int.TryParse(text, out limit) || limit < 1 || limit > MaxLimit))
         {
             error = new AnthropicErrorResult(400, $"limit: must be an integer from 1 to {MaxLimit}.");
             return false;

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using Gateway.Grains;
+using Gateway.Grains.Admin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -11,15 +13,17 @@ public static class AdminTokensApi
 {
     public static RouteGroupBuilder MapAdminTokensApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/admin-tokens");
-        group.MapPost("/", CreateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
+        var group = admin.MapGroup("/admin-tokens").WithTags("Admin tokens").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create an admin token (its value is in this response only)").AcceptsJson<CreateAdminTokenRequest>();
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete an admin token").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    public sealed record CreateAdminTokenRequest(string? Name, string? Role, List<string>? Workspaces);
+    /// <param name="Role"><c>org_admin</c>, <c>workspace_admin</c> or <c>analyst</c>.</param>
+    /// <param name="Workspaces">The workspaces a workspace admin or analyst may read the reports of.</param>
+    public sealed record CreateAdminTokenRequest(string? Name, string? Role, List<string>? Workspaces = null);
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<Created<CreatedAdminToken>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateAdminTokenRequest>(context.Request);
         if (error is not null)
@@ -30,10 +34,10 @@ public static class AdminTokensApi
             request.Workspaces?.ToImmutableArray() ?? []);
         await audit.RecordAsync(context, "admin_token", created.Id, "created",
             created.Workspaces.Length == 0 ? $"role: {created.Role}" : $"role: {created.Role}; workspaces: {string.Join(", ", created.Workspaces)}");
-        return TypedResults.Json(created, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created((string?)null, created);
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<NoContent, AnthropicErrorResult>> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         if (!await grains.AdminTokens().DeleteAsync(id))
         {

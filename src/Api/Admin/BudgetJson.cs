@@ -12,9 +12,28 @@ namespace Gateway.Api.Admin;
 /// </summary>
 public static class BudgetJson
 {
-    private sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt);
+    /// <summary>
+    /// What keys and workspaces — the scopes a budget applies to — take alike. <c>budget</c> and <c>rate_limits</c> are
+    /// read by hand (<see cref="ReadBudget"/>, <see cref="ReadRateLimits"/>): left out, null (cleared) and an object differ.
+    /// </summary>
+    public abstract record ScopeFields
+    {
+        public string? Name { get; init; }
 
-    private sealed record RateLimitsRequest(int? Rpm, long? Tpm, int? Concurrency);
+        public Dictionary<string, string>? Metadata { get; init; }
+
+        [DocumentedAs(typeof(BudgetRequest))]
+        public JsonElement Budget { get; init; }
+
+        [DocumentedAs(typeof(RateLimitsRequest))]
+        public JsonElement RateLimits { get; init; }
+    }
+
+    /// <summary>A budget as requests give it: a limit in USD per <c>daily</c>, <c>weekly</c>, <c>monthly</c> or <c>total</c> period, with alert fractions.</summary>
+    public sealed record BudgetRequest(decimal? LimitUsd, string? Period, List<decimal>? AlertAt = null);
+
+    /// <summary>Requests per minute, tokens per minute and requests in flight; each left out is unlimited.</summary>
+    public sealed record RateLimitsRequest(int? Rpm = null, long? Tpm = null, int? Concurrency = null);
 
     /// <summary>A budget as reads show it.</summary>
     public sealed record BudgetView(

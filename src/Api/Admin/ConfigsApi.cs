@@ -6,6 +6,7 @@ using Gateway.Grains.Common;
 using Gateway.Grains.Configs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -15,18 +16,25 @@ public static class ConfigsApi
 {
     public static RouteGroupBuilder MapConfigsApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/configs");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{slug}", GetAsync);
-        group.MapPut("/{slug}", ReplaceAsync);
-        group.MapDelete("/{slug}", DeleteAsync);
+        var group = admin.MapGroup("/configs").WithTags("Configs").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create a routing config (single, fallback or loadbalance targets)")
+            .AcceptsJson<CreateConfigRequest>().ProducesErrors(StatusCodes.Status409Conflict);
+        group.MapGet("/", ListAsync).WithSummary("List routing configs").ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{slug}", GetAsync).WithSummary("Get a routing config").ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPut("/{slug}", ReplaceAsync).WithSummary("Replace a routing config").AcceptsJson<ReplaceConfigRequest>()
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapDelete("/{slug}", DeleteAsync).WithSummary("Delete a routing config").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    public sealed record CreateConfigRequest(string? Slug, string? Workspace, JsonElement Config);
+    /// <summary>A new routing config.</summary>
+    /// <param name="Config">The routing config: <c>{strategy?: {mode: single|fallback|loadbalance, on_status_codes?}, targets: [{provider: "@slug",
+    /// weight?, retry?, override_params?} or a nested group], request_timeout_ms?}</c>.</param>
+    /// <param name="Workspace">The workspace it belongs to (any workspace's keys may use it when left out).</param>
+    public sealed record CreateConfigRequest(string? Slug, JsonElement Config, string? Workspace = null);
 
-    public sealed record ReplaceConfigRequest(string? Workspace, JsonElement Config);
+    /// <summary>A routing config's new content.</summary>
+    public sealed record ReplaceConfigRequest(JsonElement Config, string? Workspace = null);
 
     /// <summary>A config as the API shows it: the routing JSON as an object, as it was sent.</summary>
     public sealed record ConfigResponse(string Slug, string? Workspace, JsonNode? Config, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
@@ -35,7 +43,7 @@ public static class ConfigsApi
             new(view.Slug, view.Workspace, JsonNode.Parse(view.Json), view.CreatedAt, view.UpdatedAt);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<Created<ConfigResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateConfigRequest>(context.Request);
         if (error is not null)
@@ -46,26 +54,26 @@ public static class ConfigsApi
         var draft = await DraftAsync(request.Workspace, request.Config, grains);
         var view = await grains.Config(request.Slug!).CreateAsync(draft);
         await audit.RecordAsync(context, "config", view.Slug, "created");
-        return TypedResults.Json(ConfigResponse.From(view), AdminJson.Options, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created($"/admin/v1/configs/{view.Slug}", ConfigResponse.From(view));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Ok<ListPage<ConfigResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
         var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Configs), cursor, limit,
             async slug => await grains.Config(slug).GetAsync() is { } view ? ConfigResponse.From(view) : null);
-        return TypedResults.Json(page, AdminJson.Options);
+        return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string slug, IGrainFactory grains) =>
+    private static async Task<Results<Ok<ConfigResponse>, AnthropicErrorResult>> GetAsync(string slug, IGrainFactory grains) =>
         await grains.Config(slug).GetAsync() is { } view
-            ? TypedResults.Json(ConfigResponse.From(view), AdminJson.Options)
+            ? TypedResults.Ok(ConfigResponse.From(view))
             : new AnthropicErrorResult(404, $"Config '{slug}' does not exist.");
 
-    private static async Task<IResult> ReplaceAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<Ok<ConfigResponse>, AnthropicErrorResult>> ReplaceAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<ReplaceConfigRequest>(context.Request);
         if (error is not null)
@@ -75,10 +83,10 @@ public static class ConfigsApi
         var draft = await DraftAsync(request!.Workspace, request.Config, grains);
         var view = await grains.Config(slug).ReplaceAsync(draft);
         await audit.RecordAsync(context, "config", slug, "replaced");
-        return TypedResults.Json(ConfigResponse.From(view), AdminJson.Options);
+        return TypedResults.Ok(ConfigResponse.From(view));
     }
 
-    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<NoContent> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         await grains.Config(slug).DeleteAsync();
         await audit.RecordAsync(context, "config", slug, "deleted");

@@ -4,6 +4,7 @@ using Gateway.Grains.Catalog;
 using Gateway.Grains.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -17,13 +18,16 @@ public static class KeyRotationApi
 {
     public static RouteGroupBuilder MapKeyRotationApi(this RouteGroupBuilder admin)
     {
-        admin.MapPost("/keys/{id}/rotate", RotateAsync);
+        admin.MapPost("/keys/{id}/rotate", RotateAsync).WithTags("Keys")
+            .WithSummary("Rotate a key: a new secret (in this response only); the old one works until the grace ends")
+            .AcceptsJson<RotateKeyRequest>().ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
         return admin;
     }
 
+    /// <param name="GraceSeconds">How long the old secret keeps working: 0 (the default) to 2,592,000 (30 days).</param>
     public sealed record RotateKeyRequest(long? GraceSeconds);
 
-    private static async Task<IResult> RotateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Ok<KeysApi.KeyResponse>, AnthropicErrorResult>> RotateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
     {
         if (!KeysApi.IsKeyId(id))
         {
@@ -48,7 +52,7 @@ public static class KeyRotationApi
         var grace = TimeSpan.FromSeconds(request?.GraceSeconds ?? 0);
         var rotated = await grains.ApiKey(id).RotateAsync(grace);
         await audit.RecordAsync(context, "key", id, "rotated", $"grace_seconds: {(long)grace.TotalSeconds}");
-        return TypedResults.Json(await KeysApi.KeyResponse.FromAsync(grains, rotated.Key, clock.GetUtcNow(), rotated.Secret), AdminJson.Options);
+        return TypedResults.Ok(await KeysApi.KeyResponse.FromAsync(grains, rotated.Key, clock.GetUtcNow(), rotated.Secret));
     }
 
     /// <summary>Reads <c>expiring_within</c>: a number with a unit, <c>s</c>, <c>m</c>, <c>h</c> or <c>d</c> (e.g. <c>7d</c>).</summary>

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using System.Text.Json;
+using System.ComponentModel;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
@@ -7,6 +7,8 @@ using Gateway.Grains.Common;
 using Gateway.Grains.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -16,32 +18,37 @@ public static class KeysApi
 {
     public static RouteGroupBuilder MapKeysApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/keys");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPatch("/{id}", UpdateAsync);
-        group.MapPost("/{id}/revoke", RevokeAsync);
+        var group = admin.MapGroup("/keys").WithTags("Keys").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create a gateway key (its secret is in this response only)").AcceptsJson<CreateKeyRequest>()
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapGet("/", ListAsync).WithSummary("List keys, of one workspace or all").ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a key, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPatch("/{id}", UpdateAsync).WithSummary("Change a key's name, metadata, models, expiry, budget or rate limits")
+            .AcceptsJson<UpdateKeyRequest>().ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revoke a key").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    public sealed record CreateKeyRequest(
-        string? Workspace,
-        string? Name,
-        string? Config,
-        Dictionary<string, string>? Metadata,
-        List<string>? Models,
-        DateTimeOffset? ExpiresAt,
-        JsonElement Budget,
-        JsonElement RateLimits);
+    /// <summary>The fields of a key an admin sets, on creation and on change.</summary>
+    public abstract record KeyFields : BudgetJson.ScopeFields
+    {
+        /// <summary>Model ids, or prefixes ending in <c>*</c>, the key may use (every model when left out).</summary>
+        public List<string>? Models { get; init; }
 
-    public sealed record UpdateKeyRequest(
-        string? Name,
-        Dictionary<string, string>? Metadata,
-        List<string>? Models,
-        DateTimeOffset? ExpiresAt,
-        JsonElement Budget,
-        JsonElement RateLimits);
+        public DateTimeOffset? ExpiresAt { get; init; }
+    }
+
+    /// <summary>A new key of a workspace (required); the name defaults to the key's id.</summary>
+    public sealed record CreateKeyRequest : KeyFields
+    {
+        public string? Workspace { get; init; }
+
+        /// <summary>The routing config (else the workspace's default).</summary>
+        public string? Config { get; init; }
+    }
+
+    /// <summary>A change to a key: fields left out stay as they are; budget or rate_limits null clears them.</summary>
+    public sealed record UpdateKeyRequest : KeyFields;
 
     /// <summary>A key as the API shows it; <c>key</c> (the secret) only in the creation response.</summary>
     public sealed record KeyResponse(
@@ -73,7 +80,8 @@ public static class KeysApi
             view.PreviousKeyExpiresAt);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Created<KeyResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit,
+        TimeProvider clock)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateKeyRequest>(context.Request);
         if (error is not null)
@@ -102,36 +110,38 @@ public static class KeysApi
             budget,
             limits));
         await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}");
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret), AdminJson.Options,
-            statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created($"/admin/v1/keys/{keyId}", await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, TimeProvider clock)
+    private static async Task<Results<Ok<ListPage<KeyResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging,
+        [Description("Only this workspace's keys.")] string? workspace,
+        [Description("Only keys whose secret stops working within this time (expiry or the end of a rotation's grace): 7d, 12h, 30m, 90s.")]
+        [FromQuery(Name = "expiring_within")] string? expiringWithin,
+        IGrainFactory grains, TimeProvider clock)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
-        var workspace = context.Request.Query["workspace"].FirstOrDefault();
         var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
         var now = clock.GetUtcNow();
-        if (context.Request.Query["expiring_within"].FirstOrDefault() is { } within)
+        if (expiringWithin is not null)
         {
-            return KeyRotationApi.TryReadWindow(within, out var window)
-                ? TypedResults.Json(await KeyRotationApi.ExpiringAsync(grains, catalog, cursor, limit, window, now), AdminJson.Options)
+            return KeyRotationApi.TryReadWindow(expiringWithin, out var window)
+                ? TypedResults.Ok(await KeyRotationApi.ExpiringAsync(grains, catalog, cursor, limit, window, now))
                 : new AnthropicErrorResult(400, "expiring_within: a duration such as 7d, 12h, 30m or 90s (at most 10 years).");
         }
         var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
             async id => await grains.ApiKey(id).GetAsync() is { } view ? await KeyResponse.FromAsync(grains, view, now) : null);
-        return TypedResults.Json(page, AdminJson.Options);
+        return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> GetAsync(string id, IGrainFactory grains, TimeProvider clock) =>
         IsKeyId(id) && await grains.ApiKey(id).GetAsync() is { } view
-            ? TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options)
+            ? TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()))
             : new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
 
-    private static async Task<IResult> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> RevokeAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
     {
         if (!IsKeyId(id))
         {
@@ -139,10 +149,11 @@ public static class KeysApi
         }
         var view = await grains.ApiKey(id).RevokeAsync();
         await audit.RecordAsync(context, "key", id, "revoked");
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
+        return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit, TimeProvider clock)
+    private static async Task<Results<Ok<KeyResponse>, AnthropicErrorResult>> UpdateAsync(string id, HttpContext context, IGrainFactory grains,
+        AuditLog audit, TimeProvider clock)
     {
         if (!IsKeyId(id))
         {
@@ -162,7 +173,7 @@ public static class KeysApi
         var view = await grains.ApiKey(id).UpdateAsync(new KeyPatch(request.Name, request.Metadata?.ToImmutableDictionary(),
             request.Models?.ToImmutableArray(), request.ExpiresAt, setBudget, budget, setLimits, limits));
         await audit.RecordAsync(context, "key", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
-        return TypedResults.Json(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()), AdminJson.Options);
+        return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 
     // Only ids the gateway could have issued reach a grain; anything else would activate one for nothing.

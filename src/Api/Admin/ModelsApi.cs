@@ -7,6 +7,7 @@ using Gateway.Projections.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -22,18 +23,23 @@ public static class ModelsApi
 
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/models");
-        group.MapGet("/", ListAsync);
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/{**name}", GetAsync);
-        group.MapPatch("/{**name}", UpdateAsync);
-        group.MapDelete("/{**name}", DeleteAsync);
+        var group = admin.MapGroup("/models").WithTags("Models").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapGet("/", ListAsync).WithSummary("List the model catalog, with prices and the current price version")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapPost("/", CreateAsync).WithSummary("Add a model to the catalog").AcceptsJson<ModelDefinition>()
+            .ProducesErrors(StatusCodes.Status409Conflict);
+        group.MapGet("/{**name}", GetAsync).WithSummary("Get a model by any of its names (Anthropic id or alias, Bedrock or Vertex id)")
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPatch("/{**name}", UpdateAsync).WithSummary("Change a model (null restores a shipped model's field)").AcceptsJson<ModelDefinition>()
+            .ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapDelete("/{**name}", DeleteAsync).WithSummary("Delete a model an admin added (shipped models cannot be deleted)")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
         return admin;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, CurrentCatalog catalogs)
+    private static async Task<Results<Ok<ModelListPage>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, CurrentCatalog catalogs)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
@@ -44,24 +50,20 @@ public static class ModelsApi
             models = models.SkipWhile(m => m.Id != cursor).Skip(1);
         }
         var page = models.Take(limit + 1).ToList();
-        var data = page.Take(limit).Select(m => ModelJson.Write(m, catalog.PriceVersion)).ToList();
-        return Json(new JsonObject
-        {
-            ["data"] = new JsonArray([.. data]),
-            ["next_cursor"] = page.Count > limit ? page[limit - 1].Id : null,
-            ["price_version"] = catalog.PriceVersion,
-        });
+        return TypedResults.Ok(new ModelListPage([.. page.Take(limit).Select(m => ModelResponse.From(m, catalog.PriceVersion))],
+            page.Count > limit ? page[limit - 1].Id : null, catalog.PriceVersion));
     }
 
-    private static async Task<IResult> GetAsync(string name, CurrentCatalog catalogs)
+    private static async Task<Results<Ok<ModelResponse>, AnthropicErrorResult>> GetAsync(string name, CurrentCatalog catalogs)
     {
         var catalog = await catalogs.RefreshAsync();
         return catalog.Find(name) is { } match
-            ? Json(ModelJson.Write(match.Model, catalog.PriceVersion))
+            ? TypedResults.Ok(ModelResponse.From(match.Model, catalog.PriceVersion))
             : new AnthropicErrorResult(404, $"Model '{Printable(name)}' does not exist.");
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
+    private static async Task<Results<Created<ModelResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains,
+        CurrentCatalog catalogs, AuditLog audit)
     {
         var (body, json, error) = await ReadAsync(context.Request);
         if (error is not null)
@@ -69,10 +71,12 @@ public static class ModelsApi
             return error;
         }
         var change = await grains.ModelCatalog().CreateAsync(json!);
-        return await AnsweredAsync(context, change, "created", body!, catalogs, audit, StatusCodes.Status201Created);
+        var model = await AnsweredAsync(context, change, "created", body!, catalogs, audit);
+        return TypedResults.Created($"/admin/v1/models/{model.Id}", model);
     }
 
-    private static async Task<IResult> UpdateAsync(string name, HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
+    private static async Task<Results<Ok<ModelResponse>, AnthropicErrorResult>> UpdateAsync(string name, HttpContext context, IGrainFactory grains,
+        CurrentCatalog catalogs, AuditLog audit)
     {
         var (body, json, error) = await ReadAsync(context.Request);
         if (error is not null)
@@ -80,10 +84,10 @@ public static class ModelsApi
             return error;
         }
         var change = await grains.ModelCatalog().UpdateAsync(name, json!);
-        return await AnsweredAsync(context, change, "updated", body!, catalogs, audit, StatusCodes.Status200OK);
+        return TypedResults.Ok(await AnsweredAsync(context, change, "updated", body!, catalogs, audit));
     }
 
-    private static async Task<IResult> DeleteAsync(string name, HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
+    private static async Task<NoContent> DeleteAsync(string name, HttpContext context, IGrainFactory grains, CurrentCatalog catalogs, AuditLog audit)
     {
         var change = await grains.ModelCatalog().DeleteAsync(name);
         var catalog = catalogs.Apply(change.Revision);
@@ -91,13 +95,14 @@ public static class ModelsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<IResult> AnsweredAsync(HttpContext context, CatalogChange change, string action, JsonObject body,
-        CurrentCatalog catalogs, AuditLog audit, int status)
+    /// <summary>Applies a change here at once, audits it, and shows the model as changed.</summary>
+    private static async Task<ModelResponse> AnsweredAsync(HttpContext context, CatalogChange change, string action, JsonObject body,
+        CurrentCatalog catalogs, AuditLog audit)
     {
         var catalog = catalogs.Apply(change.Revision);
         var model = catalog.Get(change.ModelId)!;
         await audit.RecordAsync(context, "model", model.Id, action, Summary(body, catalog.PriceVersion));
-        return Json(ModelJson.Write(model, catalog.PriceVersion), status);
+        return ModelResponse.From(model, catalog.PriceVersion);
     }
 
     /// <summary>What changed, for the audit trail: the fields set, and the new prices with their version.</summary>
@@ -112,7 +117,7 @@ public static class ModelsApi
     /// The body as a JSON object (fields left out and fields set to null differ here) and its text, bounded in size. Text
     /// a string cannot hold (an unpaired surrogate escape) is refused here, where it is first read.
     /// </summary>
-    private static async Task<(JsonObject? Body, string? Json, IResult? Error)> ReadAsync(HttpRequest request)
+    private static async Task<(JsonObject? Body, string? Json, AnthropicErrorResult? Error)> ReadAsync(HttpRequest request)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -135,9 +140,6 @@ public static class ModelsApi
             return (null, null, new AnthropicErrorResult(400, "body: not valid JSON (or text with an unpaired surrogate)."));
         }
     }
-
-    private static IResult Json(JsonObject json, int status = StatusCodes.Status200OK) =>
-        TypedResults.Text(json.ToJsonString(AdminJson.Options), "application/json", statusCode: status);
 
     private static string Printable(string name) => ModelJson.IsName(name) ? name : "(an invalid name)";
 }

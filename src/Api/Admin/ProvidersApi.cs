@@ -7,6 +7,7 @@ using Gateway.Grains.Common;
 using Gateway.Grains.Providers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -17,38 +18,57 @@ public static class ProvidersApi
 {
     public static RouteGroupBuilder MapProvidersApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/providers");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{slug}", GetAsync);
-        group.MapPatch("/{slug}", UpdateAsync);
-        group.MapDelete("/{slug}", DeleteAsync);
+        var group = admin.MapGroup("/providers").WithTags("Providers").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create a provider connection (anthropic, bedrock or vertex)")
+            .AcceptsJson<CreateProviderRequest>().ProducesErrors(StatusCodes.Status409Conflict);
+        group.MapGet("/", ListAsync).WithSummary("List provider connections (credentials never shown)").ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{slug}", GetAsync).WithSummary("Get a provider connection").ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPatch("/{slug}", UpdateAsync).WithSummary("Change a provider connection (credentials given replace the old ones)")
+            .AcceptsJson<UpdateProviderRequest>().ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapDelete("/{slug}", DeleteAsync).WithSummary("Delete a provider connection").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    public sealed record CreateProviderRequest(
-        string? Slug,
-        string? Kind,
-        string? BaseUrl,
-        Dictionary<string, string>? Credentials,
-        string? Region,
-        string? Project,
-        List<string>? Models,
-        List<string>? Workspaces,
-        string? TokenUrl,
-        Dictionary<string, string>? ModelIds);
+    /// <summary>The fields of a provider connection an admin sets, on creation and on change.</summary>
+    public abstract record ProviderFields
+    {
+        /// <summary>Overrides the provider's public endpoint (private endpoints, proxies).</summary>
+        public string? BaseUrl { get; init; }
 
-    public sealed record UpdateProviderRequest(
-        string? BaseUrl,
-        Dictionary<string, string>? Credentials,
-        string? Region,
-        string? Project,
-        List<string>? Models,
-        List<string>? Workspaces,
-        string? TokenUrl,
-        Dictionary<string, string>? ModelIds);
+        /// <summary>
+        /// anthropic <c>{api_key}</c>; bedrock <c>{access_key_id, secret_access_key, session_token?}</c> or <c>{api_key}</c>; vertex
+        /// <c>{service_account_json}</c>. Never shown again; on a change, they replace the old ones.
+        /// </summary>
+        public Dictionary<string, string>? Credentials { get; init; }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit, IOptions<DataPlaneOptions> options)
+        public string? Region { get; init; }
+
+        public string? Project { get; init; }
+
+        public List<string>? Models { get; init; }
+
+        /// <summary>The workspaces that may use it (every workspace when left out).</summary>
+        public List<string>? Workspaces { get; init; }
+
+        public string? TokenUrl { get; init; }
+
+        /// <summary>The provider's own id for a model, overriding or extending the catalog.</summary>
+        public Dictionary<string, string>? ModelIds { get; init; }
+    }
+
+    /// <summary>A new provider connection: <c>slug</c>, <c>kind</c> (<c>anthropic</c>, <c>bedrock</c> or <c>vertex</c>) and <c>credentials</c> are required.</summary>
+    public sealed record CreateProviderRequest : ProviderFields
+    {
+        public string? Slug { get; init; }
+
+        public string? Kind { get; init; }
+    }
+
+    /// <summary>A change to a provider connection: fields left out stay as they are.</summary>
+    public sealed record UpdateProviderRequest : ProviderFields;
+
+    private static async Task<Results<Created<ProviderView>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit,
+        IOptions<DataPlaneOptions> options)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateProviderRequest>(context.Request);
         if (error is not null)
@@ -71,7 +91,7 @@ public static class ProvidersApi
             request.Kind, request.BaseUrl, request.Credentials.ToImmutableDictionary(), request.Region, request.Project,
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         await audit.RecordAsync(context, "provider", view.Slug, "created", $"credentials: {string.Join(", ", view.CredentialFields)}");
-        return TypedResults.Json(view, AdminJson.Options, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created($"/admin/v1/providers/{view.Slug}", view);
     }
 
     /// <summary>A provider address at a link-local or metadata host is refused now (connections to one are refused anyway).</summary>
@@ -101,22 +121,22 @@ public static class ProvidersApi
         }
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Ok<ListPage<ProviderView>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
         var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Providers), cursor, limit, slug => grains.Provider(slug).GetAsync());
-        return TypedResults.Json(page, AdminJson.Options);
+        return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string slug, IGrainFactory grains) =>
+    private static async Task<Results<Ok<ProviderView>, AnthropicErrorResult>> GetAsync(string slug, IGrainFactory grains) =>
         await grains.Provider(slug.TrimStart('@')).GetAsync() is { } view
-            ? TypedResults.Json(view, AdminJson.Options)
+            ? TypedResults.Ok(view)
             : new AnthropicErrorResult(404, $"Provider '{slug}' does not exist.");
 
-    private static async Task<IResult> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit,
+    private static async Task<Results<Ok<ProviderView>, AnthropicErrorResult>> UpdateAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit,
         IOptions<DataPlaneOptions> options)
     {
         var (request, error) = await AdminJson.ReadAsync<UpdateProviderRequest>(context.Request);
@@ -135,10 +155,10 @@ public static class ProvidersApi
             request.Models?.ToImmutableArray(), request.Workspaces?.ToImmutableArray(), request.TokenUrl, request.ModelIds?.ToImmutableDictionary()));
         connections.Invalidate(slug);
         await audit.RecordAsync(context, "provider", slug, request.Credentials is null ? "updated" : "credentials_rotated");
-        return TypedResults.Json(view, AdminJson.Options);
+        return TypedResults.Ok(view);
     }
 
-    private static async Task<IResult> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit)
+    private static async Task<NoContent> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, ProviderConnections connections, AuditLog audit)
     {
         slug = slug.TrimStart('@');
         await grains.Provider(slug).DeleteAsync();

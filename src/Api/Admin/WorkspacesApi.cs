@@ -8,6 +8,7 @@ using Gateway.Grains.Logging;
 using Gateway.Grains.Workspaces;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Admin;
@@ -17,31 +18,39 @@ public static class WorkspacesApi
 {
     public static RouteGroupBuilder MapWorkspacesApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/workspaces");
-        group.MapPost("/", CreateAsync);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapPatch("/{id}", UpdateAsync);
-        group.MapDelete("/{id}", DeleteAsync);
+        var group = admin.MapGroup("/workspaces").WithTags("Workspaces").ProducesErrors(StatusCodes.Status403Forbidden);
+        group.MapPost("/", CreateAsync).WithSummary("Create a workspace").AcceptsJson<CreateWorkspaceRequest>()
+            .ProducesErrors(StatusCodes.Status409Conflict);
+        group.MapGet("/", ListAsync).WithSummary("List workspaces").ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a workspace, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapPatch("/{id}", UpdateAsync).WithSummary("Change a workspace (fields left out stay; budget, rate_limits or default_config null clears)")
+            .AcceptsJson<UpdateWorkspaceRequest>().ProducesErrors(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workspace (its keys are revoked)").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    public sealed record CreateWorkspaceRequest(
-        string? Id,
-        string? Name,
-        Dictionary<string, string>? Metadata,
-        string? DefaultConfig,
-        JsonElement Budget,
-        JsonElement RateLimits,
-        JsonElement Logging);
+    /// <summary>The fields of a workspace an admin sets, on creation and on change.</summary>
+    public abstract record WorkspaceFields : BudgetJson.ScopeFields
+    {
+        [DocumentedAs(typeof(LogPolicyJson.LogPolicyRequest))]
+        public JsonElement Logging { get; init; }
+    }
 
-    public sealed record UpdateWorkspaceRequest(
-        string? Name,
-        Dictionary<string, string>? Metadata,
-        JsonElement DefaultConfig,
-        JsonElement Budget,
-        JsonElement RateLimits,
-        JsonElement Logging);
+    /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
+    public sealed record CreateWorkspaceRequest : WorkspaceFields
+    {
+        public string? Id { get; init; }
+
+        /// <summary>The routing config of keys that name none.</summary>
+        public string? DefaultConfig { get; init; }
+    }
+
+    /// <summary>A change to a workspace: fields left out stay as they are; budget, rate_limits or default_config null clears it.</summary>
+    public sealed record UpdateWorkspaceRequest : WorkspaceFields
+    {
+        [DocumentedAs(typeof(string))]
+        public JsonElement DefaultConfig { get; init; }
+    }
 
     /// <summary>A workspace as reads show it: its budget with the current period's spend.</summary>
     public sealed record WorkspaceResponse(
@@ -61,7 +70,7 @@ public static class WorkspacesApi
             view.RateLimits, view.Logging, view.CreatedAt, view.UpdatedAt);
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<Created<WorkspaceResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<CreateWorkspaceRequest>(context.Request);
         if (error is not null)
@@ -84,26 +93,27 @@ public static class WorkspacesApi
             limits,
             logging));
         await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}");
-        return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Created($"/admin/v1/workspaces/{view.Id}", await WorkspaceResponse.FromAsync(grains, view));
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains)
+    private static async Task<Results<Ok<ListPage<WorkspaceResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
         var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Workspaces), cursor, limit,
             async id => await grains.Workspace(id).GetAsync() is { } view ? await WorkspaceResponse.FromAsync(grains, view) : null);
-        return TypedResults.Json(page, AdminJson.Options);
+        return TypedResults.Ok(page);
     }
 
-    private static async Task<IResult> GetAsync(string id, IGrainFactory grains) =>
+    private static async Task<Results<Ok<WorkspaceResponse>, AnthropicErrorResult>> GetAsync(string id, IGrainFactory grains) =>
         await grains.Workspace(id).GetAsync() is { } view
-            ? TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options)
+            ? TypedResults.Ok(await WorkspaceResponse.FromAsync(grains, view))
             : new AnthropicErrorResult(404, $"Workspace '{id}' does not exist.");
 
-    private static async Task<IResult> UpdateAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<Results<Ok<WorkspaceResponse>, AnthropicErrorResult>> UpdateAsync(string id, HttpContext context, IGrainFactory grains,
+        AuditLog audit)
     {
         var (request, error) = await AdminJson.ReadAsync<UpdateWorkspaceRequest>(context.Request);
         if (error is not null)
@@ -141,10 +151,10 @@ public static class WorkspacesApi
             changes.Add($"logging: {JsonNamingPolicy.SnakeCaseLower.ConvertName(logging.Mode.ToString())}, retention {logging.RetentionDays?.ToString() ?? "unlimited"} days");
         }
         await audit.RecordAsync(context, "workspace", id, "updated", changes.Count == 0 ? null : string.Join("; ", changes));
-        return TypedResults.Json(await WorkspaceResponse.FromAsync(grains, view), AdminJson.Options);
+        return TypedResults.Ok(await WorkspaceResponse.FromAsync(grains, view));
     }
 
-    private static async Task<IResult> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
+    private static async Task<NoContent> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         await grains.Workspace(id).DeleteAsync();
         await audit.RecordAsync(context, "workspace", id, "deleted");

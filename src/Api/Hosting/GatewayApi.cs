@@ -69,6 +69,7 @@ public static class GatewayApi
         services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<AuditLog>();
+        services.AddAdminReference();
 
         var origins = configuration.GetSection(CorsSection).Get<string[]>() ?? [];
         services.AddCors(cors => cors.AddDefaultPolicy(policy =>

@@ -1,8 +1,11 @@
+using System.ComponentModel;
 using System.Globalization;
 using Gateway.Api.Admin;
 using Gateway.Projections.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Reports;
@@ -15,17 +18,27 @@ public static class AuditApi
 {
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/audit", ListAsync);
+        admin.MapGet("/audit", ListAsync).WithTags("Audit").WithSummary("List admin actions, newest first")
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
         return admin;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, AuditQueries audit)
+    /// <summary>The audit trail's filters; each left out matches everything.</summary>
+    public sealed record AuditFilterQuery(
+        [FromQuery(Name = "actor")][property: Description("The acting admin token's id (env for GATEWAY_ADMIN_TOKEN).")] string? Actor,
+        [FromQuery(Name = "action")][property: Description("e.g. workspace.created, key.revoked.")] string? Action,
+        [FromQuery(Name = "resource_type")] string? ResourceType,
+        [FromQuery(Name = "resource_id")] string? ResourceId,
+        [FromQuery(Name = "from")][property: Description("ISO 8601 date or time (UTC unless it says otherwise).")] string? From,
+        [FromQuery(Name = "to")][property: Description("ISO 8601 date or time (UTC unless it says otherwise).")] string? To);
+
+    private static async Task<Results<Ok<ListPage<AuditLogRow>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging,
+        [AsParameters] AuditFilterQuery query, HttpContext context, AuditQueries audit)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
-        var query = context.Request.Query;
         long? before = null;
         if (cursor is not null)
         {
@@ -35,31 +48,12 @@ public static class AuditApi
             }
             before = seq;
         }
-        DateTimeOffset? from = null, to = null;
-        foreach (var name in new[] { "from", "to" })
+        if (!LogFilterQuery.TryReadTime(query.From, "from", out var from, out var problem) || !LogFilterQuery.TryReadTime(query.To, "to", out var to, out problem))
         {
-            if (query[name].FirstOrDefault() is not { Length: > 0 } text)
-            {
-                continue;
-            }
-            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
-            {
-                return new AnthropicErrorResult(400, $"{name}: must be an ISO 8601 date or time.");
-            }
-            if (name == "from")
-            {
-                from = at;
-            }
-            else
-            {
-                to = at;
-            }
+            return new AnthropicErrorResult(400, problem!);
         }
-        var filter = new AuditFilter(Text(query, "actor"), Text(query, "action"), Text(query, "resource_type"), Text(query, "resource_id"),
-            from, to, before, limit);
+        var filter = new AuditFilter(query.Actor, query.Action, query.ResourceType, query.ResourceId, from, to, before, limit);
         var page = await audit.ListAsync(filter, context.RequestAborted);
-        return TypedResults.Json(new ListPage<AuditLogRow>(page.Rows, page.NextBefore?.ToString(CultureInfo.InvariantCulture)), AdminJson.Options);
+        return TypedResults.Ok(new ListPage<AuditLogRow>(page.Rows, page.NextBefore?.ToString(CultureInfo.InvariantCulture)));
     }
-
-    private static string? Text(IQueryCollection query, string name) => query[name].FirstOrDefault();
 }

@@ -1,20 +1,36 @@
 using System.Collections.Immutable;
+using System.ComponentModel;
 using System.Globalization;
 using Gateway.Grains.Admin;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Gateway.Api.Reports;
+
+/// <summary>
+/// The request log's filters, from the query string (read as text: a bad value is a 400 naming it). Metadata filters
+/// (<c>metadata.&lt;key&gt;=&lt;value&gt;</c>) have open names and are read from the query string itself.
+/// </summary>
+public sealed record LogsQuery(
+    [FromQuery(Name = "q")][property: Description("Full-text search in the request and response bodies.")] string? Q,
+    [FromQuery(Name = "workspace")] string? Workspace,
+    [FromQuery(Name = "key")][property: Description("A key id (key_…).")] string? Key,
+    [FromQuery(Name = "model")] string? Model,
+    [FromQuery(Name = "provider")][property: Description("A provider connection's slug.")] string? Provider,
+    [FromQuery(Name = "status")][property: Description("An HTTP status code.")] string? Status,
+    [FromQuery(Name = "from")][property: Description("ISO 8601 date or time (UTC unless it says otherwise).")] string? From,
+    [FromQuery(Name = "to")][property: Description("ISO 8601 date or time (UTC unless it says otherwise).")] string? To);
 
 /// <summary>The logs API's query string as a <see cref="LogFilter"/>.</summary>
 public static class LogFilterQuery
 {
-    /// <summary>Reads the query string; on a bad value, <paramref name="error"/> says which (an Anthropic 400 message).</summary>
-    public static LogFilter? TryRead(IQueryCollection query, AdminPrincipal principal, int limit, string? cursor, out string? error)
+    /// <summary>Reads the filters; on a bad value, <paramref name="error"/> says which (an Anthropic 400 message).</summary>
+    public static LogFilter? TryRead(LogsQuery filters, IQueryCollection query, AdminPrincipal principal, int limit, string? cursor, out string? error)
     {
         error = null;
         int? status = null;
-        if (query["status"].FirstOrDefault() is { Length: > 0 } statusText)
+        if (filters.Status is { Length: > 0 } statusText)
         {
             if (!int.TryParse(statusText, NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code is < 100 or > 599)
             {
@@ -23,7 +39,7 @@ public static class LogFilterQuery
             }
             status = code;
         }
-        if (!TryReadTime(query, "from", out var from, out error) || !TryReadTime(query, "to", out var to, out error))
+        if (!TryReadTime(filters.From, "from", out var from, out error) || !TryReadTime(filters.To, "to", out var to, out error))
         {
             return null;
         }
@@ -43,11 +59,11 @@ public static class LogFilterQuery
         }
         return new LogFilter
         {
-            Search = Value(query, "q"),
-            Workspace = Value(query, "workspace"),
-            KeyId = Value(query, "key"),
-            Model = Value(query, "model"),
-            Provider = Value(query, "provider"),
+            Search = Value(filters.Q),
+            Workspace = Value(filters.Workspace),
+            KeyId = Value(filters.Key),
+            Model = Value(filters.Model),
+            Provider = Value(filters.Provider),
             Status = status,
             From = from,
             To = to,
@@ -58,13 +74,14 @@ public static class LogFilterQuery
         };
     }
 
-    private static string? Value(IQueryCollection query, string name) => query[name].FirstOrDefault() is { Length: > 0 } value ? value : null;
+    private static string? Value(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static bool TryReadTime(IQueryCollection query, string name, out DateTimeOffset? value, out string? error)
+    /// <summary>An ISO 8601 date or time, UTC unless it says otherwise; absent or empty is null.</summary>
+    public static bool TryReadTime(string? text, string name, out DateTimeOffset? value, out string? error)
     {
         value = null;
         error = null;
-        if (Value(query, name) is not { } text)
+        if (string.IsNullOrEmpty(text))
         {
             return true;
         }

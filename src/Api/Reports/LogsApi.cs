@@ -1,10 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Gateway.Api.Admin;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Gateway.Api.Reports;
 
@@ -16,43 +20,57 @@ public static class LogsApi
 {
     public static RouteGroupBuilder MapLogsApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/logs").WithMetadata(WorkspaceReports.Instance);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{requestId}", GetAsync);
+        var group = admin.MapGroup("/logs").WithMetadata(WorkspaceReports.Instance).WithTags("Logs");
+        group.MapGet("/", ListAsync).WithSummary("List logged requests, newest first")
+            .WithDescription("Also filters by metadata: `metadata.<key>=<value>` (any number). Workspace admins and analysts see their workspaces' requests only.")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
+        group.MapGet("/{request_id}", GetAsync).WithSummary("Get a logged request: its row, the request and response bodies, and each attempt")
+            .ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
 
-    private static async Task<IResult> ListAsync(HttpContext context, RequestLogQueries logs)
+    /// <summary>A logged request in full: its row's fields, and the bodies and tries.</summary>
+    /// <param name="Request">The request body as received (null when not kept).</param>
+    /// <param name="Response">The final message, assembled when streamed (null when not kept).</param>
+    /// <param name="BodiesOmitted">Why the bodies are not kept, when they are not.</param>
+    public sealed record RequestLogDetail(JsonNode? Request, JsonNode? Response, bool Redacted, string? BodiesOmitted, DateTimeOffset? BodiesExpireAt,
+        IReadOnlyList<LogAttempt> Attempts)
     {
-        if (!AdminPaging.TryRead(context.Request, out var limit, out var cursor, out var error))
+        /// <summary>The row's fields, written beside the others (the SPEC's detail is the row plus the bodies and the attempts).</summary>
+        [JsonExtensionData]
+        [DocumentedAs(typeof(RequestLogRow))]
+        public Dictionary<string, JsonElement> Row { get; init; } = [];
+    }
+
+    private static async Task<Results<Ok<ListPage<RequestLogRow>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging,
+        [AsParameters] LogsQuery filters, HttpContext context, RequestLogQueries logs)
+    {
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
-        var filter = LogFilterQuery.TryRead(context.Request.Query, AdminAuth.Principal(context), limit, cursor, out var message);
+        var filter = LogFilterQuery.TryRead(filters, context.Request.Query, AdminAuth.Principal(context), limit, cursor, out var message);
         if (filter is null)
         {
             return new AnthropicErrorResult(400, message!);
         }
         var page = await logs.ListAsync(filter, context.RequestAborted);
-        return TypedResults.Json(new ListPage<RequestLogRow>(page.Rows, page.NextCursor), AdminJson.Options);
+        return TypedResults.Ok(new ListPage<RequestLogRow>(page.Rows, page.NextCursor));
     }
 
-    private static async Task<IResult> GetAsync(string requestId, HttpContext context, RequestLogQueries logs)
+    private static async Task<Results<Ok<RequestLogDetail>, AnthropicErrorResult>> GetAsync([FromRoute(Name = "request_id")] string requestId, HttpContext context,
+        RequestLogQueries logs, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         // Another workspace's request is answered like a missing one: its existence is not this admin's to know.
         if (await logs.FindAsync(requestId, context.RequestAborted) is not { } found || !AdminAuth.Principal(context).Sees(found.Row.Workspace))
         {
             return new AnthropicErrorResult(404, $"No logged request '{requestId}' (logs appear within seconds of the request).");
         }
-        // The SPEC's detail is the row plus the bodies and the attempts.
-        var detail = JsonSerializer.SerializeToNode(found.Row, AdminJson.Options)!.AsObject();
-        detail["request"] = Json(found.RequestJson);
-        detail["response"] = Json(found.ResponseJson);
-        detail["redacted"] = found.Redacted;
-        detail["bodies_omitted"] = found.BodiesOmitted;
-        detail["bodies_expire_at"] = found.BodiesExpireAt;
-        detail["attempts"] = JsonSerializer.SerializeToNode(found.Row.AttemptsOrSelf(), AdminJson.Options);
-        return TypedResults.Json(detail, AdminJson.Options);
+        return TypedResults.Ok(new RequestLogDetail(Json(found.RequestJson), Json(found.ResponseJson), found.Redacted, found.BodiesOmitted,
+            found.BodiesExpireAt, found.Row.AttemptsOrSelf())
+        {
+            Row = JsonSerializer.SerializeToElement(found.Row, json.Value.SerializerOptions).EnumerateObject().ToDictionary(p => p.Name, p => p.Value),
+        });
     }
 
     private static JsonNode? Json(string? text) => text is null ? null : JsonNode.Parse(text);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.Reports;
 
@@ -13,17 +12,17 @@ public static class ReportPaging
     public const int DefaultLimit = 1_000;
     public const int MaxLimit = 10_000;
 
-    public static bool TryRead(IQueryCollection query, out int limit, out long offset, out string? error)
+    public static bool TryRead(string? text, string? cursor, out int limit, out long offset, out string? error)
     {
         limit = DefaultLimit;
         offset = 0;
         error = null;
-        if (query.TryGetValue("limit", out var text) && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        if (text is not null && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
         {
             error = $"limit: must be an integer from 1 to {MaxLimit}.";
             return false;
         }
-        if (query["cursor"].FirstOrDefault() is { Length: > 0 } cursor)
+        if (!string.IsNullOrEmpty(cursor))
         {
             try
             {

@@ -1,9 +1,12 @@
+using System.ComponentModel;
 using System.Globalization;
 using Gateway.Api.Admin;
 using Gateway.Grains.Admin;
 using Gateway.Projections.Spend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Gateway.Api.Reports;
@@ -16,18 +19,28 @@ public static class SpendApi
 {
     public static RouteGroupBuilder MapSpendApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/spend", GetAsync).WithMetadata(WorkspaceReports.Instance);
+        admin.MapGet("/spend", GetAsync).WithMetadata(WorkspaceReports.Instance).WithTags("Spend")
+            .WithSummary("Cost, requests and tokens per group and UTC day or month").ProducesErrors(StatusCodes.Status400BadRequest);
         return admin;
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, SpendQueries spend)
+    /// <summary>A spend report's grouping, interval and days (query string, read as text: a bad value is a 400 naming it).</summary>
+    public sealed record SpendQuery(
+        [FromQuery(Name = "group_by")][property: Description("key, workspace, model, provider or metadata.<key> (default workspace).")] string? GroupBy,
+        [FromQuery(Name = "interval")][property: Description("day or month (default day).")] string? Interval,
+        [FromQuery(Name = "from")][property: Description("First UTC day, YYYY-MM-DD (included).")] string? From,
+        [FromQuery(Name = "to")][property: Description("Last UTC day, YYYY-MM-DD (included).")] string? To,
+        [FromQuery(Name = "limit")][property: Description("Rows per page, 1 to 10000 (default 1000).")] string? Limit,
+        [FromQuery(Name = "cursor")][property: Description("The next_cursor of the previous page.")] string? Cursor);
+
+    private static async Task<Results<Ok<ListPage<SpendRow>>, AnthropicErrorResult>> GetAsync([AsParameters] SpendQuery query, HttpContext context,
+        SpendQueries spend)
     {
-        var query = context.Request.Query;
-        if (!SpendGrouping.TryRead(query["group_by"].FirstOrDefault() ?? "workspace", "group_by", out var group, out var error))
+        if (!SpendGrouping.TryRead(query.GroupBy ?? "workspace", "group_by", out var group, out var error))
         {
             return Invalid(error!);
         }
-        var interval = (query["interval"].FirstOrDefault() ?? "day") switch
+        var interval = (query.Interval ?? "day") switch
         {
             "day" => SpendInterval.Day,
             "month" => SpendInterval.Month,
@@ -37,17 +50,17 @@ public static class SpendApi
         {
             return Invalid("interval: must be day or month.");
         }
-        if (!TryReadDay(query, "from", out var from, out error) || !TryReadDay(query, "to", out var to, out error))
+        if (!TryReadDay(query.From, "from", out var from, out error) || !TryReadDay(query.To, "to", out var to, out error))
         {
             return Invalid(error!);
         }
-        if (!ReportPaging.TryRead(query, out var limit, out var offset, out error))
+        if (!ReportPaging.TryRead(query.Limit, query.Cursor, out var limit, out var offset, out error))
         {
             return Invalid(error!);
         }
         var page = await spend.SpendAsync(group!, interval.Value, from, to, VisibleWorkspaces(AdminAuth.Principal(context)), limit, offset,
             context.RequestAborted);
-        return TypedResults.Json(new ListPage<SpendRow>(page.Rows, ReportPaging.Cursor(page.NextOffset)), AdminJson.Options);
+        return TypedResults.Ok(new ListPage<SpendRow>(page.Rows, ReportPaging.Cursor(page.NextOffset)));
     }
 
     /// <summary>The workspaces an admin's reports cover: null (all) for an org admin.</summary>
@@ -55,11 +68,11 @@ public static class SpendApi
 
     internal static AnthropicErrorResult Invalid(string message) => new(400, message);
 
-    private static bool TryReadDay(IQueryCollection query, string name, out DateOnly? day, out string? error)
+    private static bool TryReadDay(string? text, string name, out DateOnly? day, out string? error)
     {
         day = null;
         error = null;
-        if (query[name].FirstOrDefault() is not { Length: > 0 } text)
+        if (string.IsNullOrEmpty(text))
         {
             return true;
         }

@@ -1,3 +1,4 @@
+using JasperFx.Events;
 using Marten;
 
 namespace Gateway.Projections.Audit;
@@ -5,13 +6,28 @@ namespace Gateway.Projections.Audit;
 /// <summary>Appends admin actions to the event store, one stream per resource (<c>{type}:{id}</c>).</summary>
 public sealed class AuditJournal(IDocumentStore store, TimeProvider clock)
 {
+    // Two admins changing one resource at once append to its stream at the same version: the later append is
+    // refused by the stream's version check and simply goes again (the stream is only ever appended to).
+    private const int Attempts = 5;
+
     /// <param name="actor">The admin token that acted.</param>
     /// <param name="action">The verb; recorded as <c>{resourceType}.{action}</c>.</param>
     public async Task RecordAsync(string actor, string resourceType, string resourceId, string action, string? details)
     {
-        await using var session = store.LightweightSession();
-        session.Events.Append($"{resourceType}:{resourceId}",
-            new AdminActionRecorded(actor, $"{resourceType}.{action}", resourceType, resourceId, clock.GetUtcNow(), details));
-        await session.SaveChangesAsync(CancellationToken.None);
+        var recorded = new AdminActionRecorded(actor, $"{resourceType}.{action}", resourceType, resourceId, clock.GetUtcNow(), details);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var session = store.LightweightSession();
+                session.Events.Append($"{resourceType}:{resourceId}", recorded);
+                await session.SaveChangesAsync(CancellationToken.None);
+                return;
+            }
+            catch (EventStreamUnexpectedMaxEventIdException) when (attempt < Attempts)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10 * attempt));
+            }
+        }
     }
 }

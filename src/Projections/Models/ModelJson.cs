@@ -98,26 +98,6 @@ public static class ModelJson
             prices, providerPrices.ToImmutable(), source, overridden);
     }
 
-    /// <summary>The model as the admin API shows it.</summary>
-    public static JsonObject Write(ModelEntry model, string priceVersion) => new()
-    {
-        ["id"] = model.Id,
-        ["aliases"] = new JsonArray([.. model.Aliases.Select(a => (JsonNode)a)]),
-        ["display_name"] = model.DisplayName,
-        ["created_at"] = FormatTimestamp(model.CreatedAt),
-        ["bedrock_id"] = model.BedrockId,
-        ["bedrock_profile"] = model.BedrockProfile,
-        ["bedrock_profiles"] = new JsonArray([.. model.BedrockPrefixes.Select(p => (JsonNode)p)]),
-        ["vertex_id"] = model.VertexId,
-        ["context_window"] = model.ContextWindow,
-        ["max_output_tokens"] = model.MaxOutputTokens,
-        ["prices"] = model.Price is null ? null : ModelPriceJson.WritePrice(model.Price),
-        ["provider_prices"] = new JsonObject(model.ProviderPrices.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)ModelPriceJson.WritePrice(p.Value)))),
-        ["price_version"] = model.Price is null && model.ProviderPrices.IsEmpty ? null : priceVersion,
-        ["source"] = model.Source,
-        ["overridden"] = new JsonArray([.. model.Overridden.Select(f => (JsonNode)f)]),
-    };
-
     public static string FormatTimestamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Whether a string could name a model: printable ASCII from a small set, bounded.</summary>

@@ -71,33 +71,6 @@ public static class ModelPriceJson
             output);
     }
 
-    public static JsonObject WritePrice(ModelPrice price)
-    {
-        var json = WriteRates(price.Base);
-        if (!price.Tiers.IsEmpty)
-        {
-            json["tiers"] = new JsonArray([.. price.Tiers.Select(t =>
-            {
-                var tier = new JsonObject { ["above_input_tokens"] = t.AboveInputTokens };
-                foreach (var (name, value) in WriteRates(t.Rates))
-                {
-                    tier[name] = value?.DeepClone();
-                }
-                return (JsonNode)tier;
-            })]);
-        }
-        return json;
-    }
-
-    private static JsonObject WriteRates(TokenRates rates) => new()
-    {
-        ["input"] = rates.Input,
-        ["cache_write_5m"] = rates.CacheWrite5m,
-        ["cache_write_1h"] = rates.CacheWrite1h,
-        ["cache_read"] = rates.CacheRead,
-        ["output"] = rates.Output,
-    };
-
     private static decimal? Rate(JsonNode? node, string field)
     {
         if (node is null)

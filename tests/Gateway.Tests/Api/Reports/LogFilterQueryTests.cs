@@ -55,7 +55,7 @@ public sealed class LogFilterQueryTests
     [InlineData("OTk5OTk5OTk5OTk5OTk5OTk5OXx4")]
     public void A_cursor_the_api_did_not_give_is_refused(string cursor)
     {
-        var filter = LogFilterQuery.TryRead(new QueryCollection(), OrgAdmin, 10, cursor, out var error);
+        var filter = LogFilterQuery.TryRead(NoFilters, new QueryCollection(), OrgAdmin, 10, cursor, out var error);
 
         Assert.Null(filter);
         Assert.Equal("cursor: not a cursor this API returned.", error);
@@ -68,14 +68,22 @@ public sealed class LogFilterQueryTests
             200, "completed", false, null, null, null, null, null, false, 0, 0, 0, 0, 1, null, ImmutableDictionary<string, string>.Empty,
             new LogServerToolUse(0, 0, 0), null, "anthropic");
 
-        var filter = LogFilterQuery.TryRead(new QueryCollection(), OrgAdmin, 10, LogCursor.Encode(row), out _);
+        var filter = LogFilterQuery.TryRead(NoFilters, new QueryCollection(), OrgAdmin, 10, LogCursor.Encode(row), out _);
 
         Assert.Equal(new LogCursor(row.CreatedAt.UtcDateTime, "req_1"), filter!.After);
         Assert.Equal(10, filter.Limit);
     }
 
-    private static LogFilter? Read(string query, AdminPrincipal principal, out string? error) =>
-        LogFilterQuery.TryRead(new QueryCollection(QueryHelpers.ParseQuery(query)), principal, 100, null, out error);
+    private static readonly LogsQuery NoFilters = new(null, null, null, null, null, null, null, null);
+
+    /// <summary>Reads a query string as the endpoint does: the named filters bound as text, metadata filters from the string itself.</summary>
+    private static LogFilter? Read(string query, AdminPrincipal principal, out string? error)
+    {
+        var values = new QueryCollection(QueryHelpers.ParseQuery(query));
+        string? Text(string name) => values.TryGetValue(name, out var value) ? value.ToString() : null;
+        var filters = new LogsQuery(Text("q"), Text("workspace"), Text("key"), Text("model"), Text("provider"), Text("status"), Text("from"), Text("to"));
+        return LogFilterQuery.TryRead(filters, values, principal, 100, null, out error);
+    }
 
     private sealed class MetadataComparer : IEqualityComparer<ImmutableDictionary<string, string>>
     {
