@@ -16,9 +16,6 @@ public static class CloudRequestBody
     /// <summary>The Messages API version asked of an Anthropic provider when the client names none it could use.</summary>
     public const string DefaultAnthropicVersion = "2023-06-01";
 
-    /// <summary>Most betas a body may name (Anthropic's own lists are far shorter).</summary>
-    public const int MaxBetas = 64;
-
     /// <param name="model">The path's model, which replaces any in the body; null keeps the body's (Vertex's count-tokens).</param>
     /// <param name="stream">Whether the endpoint streams; null for a token count, which has no <c>stream</c>.</param>
     /// <param name="alsoDrop">More top-level fields the Anthropic API would refuse (Bedrock's <c>max_tokens</c> when counting).</param>
@@ -96,6 +93,9 @@ public static class CloudRequestBody
         }
         return problem is null;
     }
+
+    /// <summary>Most betas a body may name (Anthropic's own lists are far shorter).</summary>
+    public const int MaxBetas = 64;
 
     /// <summary>
     /// Betas become header values sent on to providers: short printable ASCII, no commas (which separate them). Null

@@ -9,6 +9,10 @@ namespace Gateway.Tests.Api.Fronts;
 [Trait("Category", "Unit")]
 public sealed class CloudRequestBodyTests
 {
+    /// <summary>Translates a text body with no extra fields dropped; the Anthropic body as text, or null.</summary>
+    private static string? Translate(string body, HttpRequest request, string model, bool stream, out string? problem) =>
+        CloudRequestBody.Translate(Encoding.UTF8.GetBytes(body), request, model, stream, [], out problem) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+
     [Fact]
     public void Model_and_stream_come_from_the_path_and_the_rest_stays_byte_for_byte()
     {
@@ -122,7 +126,4 @@ public sealed class CloudRequestBodyTests
         Assert.Null(problem);
         Assert.Equal("""{"model":"claude-opus-4-5@20251101","messages":[]}""", Encoding.UTF8.GetString(translated!));
     }
-
-    private static string? Translate(string body, HttpRequest request, string model, bool stream, out string? problem) =>
-        CloudRequestBody.Translate(Encoding.UTF8.GetBytes(body), request, model, stream, [], out problem) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
 }

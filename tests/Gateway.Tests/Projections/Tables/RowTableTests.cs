@@ -23,13 +23,14 @@ public sealed class RowTableTests
         var columns = RequestLogTable.Table.Columns.ToDictionary(c => c.Name);
 
         Assert.Equal("request_id", RequestLogTable.Table.Key.Name);
-        Assert.Equal(27, columns.Count);
+        Assert.Equal(28, columns.Count);
         Assert.Equal(("timestamptz", false), (columns["created_at"].SqlType, columns["created_at"].Nullable));
         Assert.Equal(("numeric", true), (columns["cost_usd"].SqlType, columns["cost_usd"].Nullable));
         Assert.Equal(("text", true), (columns["workspace"].SqlType, columns["workspace"].Nullable));
         Assert.Equal(("double precision", true), (columns["time_to_first_byte_ms"].SqlType, columns["time_to_first_byte_ms"].Nullable));
         Assert.Equal(("jsonb", false), (columns["metadata"].SqlType, columns["metadata"].Nullable));
         Assert.Equal(("jsonb", true), (columns["attempts"].SqlType, columns["attempts"].Nullable));
+        Assert.Equal(("text", true), (columns["front"].SqlType, columns["front"].Nullable));
         // A nested record is spread into its own columns.
         Assert.Equal(("bigint", false), (columns["web_search_requests"].SqlType, columns["web_search_requests"].Nullable));
         Assert.DoesNotContain("server_tool_use", columns.Keys);
