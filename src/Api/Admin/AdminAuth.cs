@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Gateway.Api.Admin.Access;
 using Gateway.Api.Errors;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
@@ -9,19 +10,6 @@ using Microsoft.Extensions.Configuration;
 namespace Gateway.Api.Admin;
 
 /// <summary>
-/// Endpoint metadata: workspace admins and analysts may use the endpoint too, seeing only their workspaces' data
-/// (<see cref="AdminPrincipal.Sees"/>). Every other admin endpoint is for org admins only.
-/// </summary>
-public sealed class WorkspaceReports
-{
-    public static readonly WorkspaceReports Instance = new();
-
-    private WorkspaceReports()
-    {
-    }
-}
-
-/// <summary>
 /// Admin API authentication (<c>Authorization: Bearer</c>): the org-admin token from <c>GATEWAY_ADMIN_TOKEN</c>,
 /// or a token held by the admin-tokens grain. Also turns grain refusals into Anthropic-shaped errors.
 /// </summary>
@@ -29,6 +17,7 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
 {
     public const string ConfiguredTokenKey = "GATEWAY_ADMIN_TOKEN";
     private static readonly object PrincipalKey = new();
+    private static readonly AdminRequirement OrgAdminsOnly = new(AdminAccess.OrgAdmin);
 
     private readonly byte[]? _configuredHash = configuration[ConfiguredTokenKey] is { Length: > 0 } token ? SecretHash.Of(token) : null;
 
@@ -51,9 +40,9 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         {
             return new AnthropicErrorResult(401, "Invalid admin token.");
         }
-        if (!principal.IsOrgAdmin && http.GetEndpoint()?.Metadata.GetMetadata<WorkspaceReports>() is null)
+        if (await AuthorizeAsync(http, principal) is { } refused)
         {
-            return new AnthropicErrorResult(403, "This admin token may not use this endpoint.");
+            return refused;
         }
         http.Items[PrincipalKey] = principal;
         // PostgreSQL text cannot hold NUL: refused here rather than failing a query later.
@@ -70,6 +59,30 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
         {
             return new AnthropicErrorResult(ApiError.For(e));
         }
+    }
+
+    /// <summary>
+    /// Applies the endpoint's <see cref="AdminRequirement"/> (none: org admins only) through <see cref="AdminPolicy"/>,
+    /// finding the workspace of the resource its route names; null when allowed, else the refusal.
+    /// </summary>
+    private async Task<AnthropicErrorResult?> AuthorizeAsync(HttpContext http, AdminPrincipal principal)
+    {
+        var requirement = http.GetEndpoint()?.Metadata.GetMetadata<AdminRequirement>() ?? OrgAdminsOnly;
+        if (!AdminPolicy.MayUse(principal, requirement.Access))
+        {
+            return new AnthropicErrorResult(403, "This admin token may not use this endpoint.");
+        }
+        if (principal.IsOrgAdmin || requirement.Resource is not { } resource)
+        {
+            return null;
+        }
+        var id = http.Request.RouteValues[resource.RouteValue] as string ?? "";
+        return AdminPolicy.Decide(principal, requirement.Access, await resource.FindOwnerAsync(grains, id)) switch
+        {
+            AdminDecision.Allowed => null,
+            AdminDecision.NotFound => new AnthropicErrorResult(404, resource.NotFound(id)),
+            _ => new AnthropicErrorResult(403, $"This admin token may read {resource.Label.ToLowerInvariant()} '{id}' but not change it."),
+        };
     }
 
     /// <summary>The authenticated admin of this request.</summary>

@@ -30,12 +30,34 @@ public static class AdminPaging
         return true;
     }
 
-    /// <summary>Reads one page of a catalog and loads each resource; resources deleted meanwhile are skipped.</summary>
+    /// <summary>
+    /// Loads up to <paramref name="limit"/> resources of a catalog after the cursor, reading on while
+    /// <paramref name="load"/> skips ids (null: deleted meanwhile, or not this page's — another workspace's, not matching a filter).
+    /// </summary>
     public static async Task<ListPage<T>> LoadAsync<T>(ICatalogGrain catalog, string? cursor, int limit, Func<string, Task<T?>> load)
         where T : class
     {
-        var page = await catalog.ListAsync(cursor, limit);
-        var items = await Task.WhenAll(page.Ids.Select(load));
-        return new ListPage<T>([.. items.OfType<T>()], page.HasMore ? page.Ids[^1] : null);
+        var found = new List<T>();
+        for (var after = cursor; ;)
+        {
+            var page = await catalog.ListAsync(after, limit);
+            var items = await Task.WhenAll(page.Ids.Select(load));
+            for (var i = 0; i < items.Length; i++)
+            {
+                if (items[i] is { } item)
+                {
+                    found.Add(item);
+                    if (found.Count == limit)
+                    {
+                        return new ListPage<T>(found, page.HasMore || i < items.Length - 1 ? page.Ids[i] : null);
+                    }
+                }
+            }
+            if (!page.HasMore || page.Ids.Count == 0)
+            {
+                return new ListPage<T>(found, null);
+            }
+            after = page.Ids[^1];
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,7 @@ public static class AdminTokensApi
 {
     public static RouteGroupBuilder MapAdminTokensApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/admin-tokens").WithTags("Admin tokens").ProducesErrors(StatusCodes.Status403Forbidden);
+        var group = admin.MapGroup("/admin-tokens").WithTags("Admin tokens").ProducesErrors(StatusCodes.Status403Forbidden).Requires(AdminAccess.OrgAdmin);
         group.MapPost("/", CreateAsync).WithSummary("Create an admin token (its value is in this response only)").AcceptsJson<CreateAdminTokenRequest>();
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete an admin token").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
@@ -18,12 +19,15 @@ public static class ConfigsApi
     {
         var group = admin.MapGroup("/configs").WithTags("Configs").ProducesErrors(StatusCodes.Status403Forbidden);
         group.MapPost("/", CreateAsync).WithSummary("Create a routing config (single, fallback or loadbalance targets)")
-            .AcceptsJson<CreateConfigRequest>().ProducesErrors(StatusCodes.Status409Conflict);
-        group.MapGet("/", ListAsync).WithSummary("List routing configs").ProducesErrors(StatusCodes.Status400BadRequest);
-        group.MapGet("/{slug}", GetAsync).WithSummary("Get a routing config").ProducesErrors(StatusCodes.Status404NotFound);
+            .AcceptsJson<CreateConfigRequest>().ProducesErrors(StatusCodes.Status409Conflict).Requires(AdminAccess.WorkspaceManage);
+        group.MapGet("/", ListAsync).WithSummary("List routing configs (a workspace admin's or analyst's own, and the org-wide ones)")
+            .ProducesErrors(StatusCodes.Status400BadRequest).Requires(AdminAccess.WorkspaceRead);
+        group.MapGet("/{slug}", GetAsync).WithSummary("Get a routing config").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceRead, AdminResource.Config);
         group.MapPut("/{slug}", ReplaceAsync).WithSummary("Replace a routing config").AcceptsJson<ReplaceConfigRequest>()
-            .ProducesErrors(StatusCodes.Status404NotFound);
-        group.MapDelete("/{slug}", DeleteAsync).WithSummary("Delete a routing config").ProducesErrors(StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status404NotFound).Requires(AdminAccess.WorkspaceManage, AdminResource.Config);
+        group.MapDelete("/{slug}", DeleteAsync).WithSummary("Delete a routing config").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceManage, AdminResource.Config);
         return admin;
     }
 
@@ -51,20 +55,22 @@ public static class ConfigsApi
             return error;
         }
         Slugs.Require(request!.Slug, "slug");
-        var draft = await DraftAsync(request.Workspace, request.Config, grains);
+        var draft = await DraftAsync(context, request.Workspace, request.Config, grains);
         var view = await grains.Config(request.Slug!).CreateAsync(draft);
-        await audit.RecordAsync(context, "config", view.Slug, "created");
+        await audit.RecordAsync(context, "config", view.Slug, "created", workspace: view.Workspace);
         return TypedResults.Created($"/admin/v1/configs/{view.Slug}", ConfigResponse.From(view));
     }
 
-    private static async Task<Results<Ok<ListPage<ConfigResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
+    private static async Task<Results<Ok<ListPage<ConfigResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, HttpContext context,
+        IGrainFactory grains)
     {
         if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
+        var admin = AdminAuth.Principal(context);
         var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Configs), cursor, limit,
-            async slug => await grains.Config(slug).GetAsync() is { } view ? ConfigResponse.From(view) : null);
+            async slug => await grains.Config(slug).GetAsync() is { } view && AdminPolicy.MayRead(admin, view.Workspace) ? ConfigResponse.From(view) : null);
         return TypedResults.Ok(page);
     }
 
@@ -80,25 +86,28 @@ public static class ConfigsApi
         {
             return error;
         }
-        var draft = await DraftAsync(request!.Workspace, request.Config, grains);
+        var draft = await DraftAsync(context, request!.Workspace, request.Config, grains);
         var view = await grains.Config(slug).ReplaceAsync(draft);
-        await audit.RecordAsync(context, "config", slug, "replaced");
+        await audit.RecordAsync(context, "config", slug, "replaced", workspace: view.Workspace);
         return TypedResults.Ok(ConfigResponse.From(view));
     }
 
     private static async Task<NoContent> DeleteAsync(string slug, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
+        var workspace = (await grains.Config(slug).GetAsync())?.Workspace;
         await grains.Config(slug).DeleteAsync();
-        await audit.RecordAsync(context, "config", slug, "deleted");
+        await audit.RecordAsync(context, "config", slug, "deleted", workspace: workspace);
         return TypedResults.NoContent();
     }
 
-    private static async Task<ConfigDraft> DraftAsync(string? workspace, JsonElement config, IGrainFactory grains)
+    private static async Task<ConfigDraft> DraftAsync(HttpContext context, string? workspace, JsonElement config, IGrainFactory grains)
     {
         if (config.ValueKind == JsonValueKind.Undefined)
         {
             throw AdminException.Invalid("config: required.");
         }
+        // A workspace admin's configs stay in its workspaces: none may be made org-wide or moved to another's.
+        AdminPolicy.RequireManaged(AdminAuth.Principal(context), workspace, "workspace");
         if (workspace is not null && await grains.Workspace(workspace).GetAsync() is null)
         {
             throw AdminException.Invalid($"workspace: '{workspace}' does not exist.");

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains;
-using Gateway.Grains.Catalog;
 using Gateway.Grains.Keys;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +20,8 @@ public static class KeyRotationApi
     {
         admin.MapPost("/keys/{id}/rotate", RotateAsync).WithTags("Keys")
             .WithSummary("Rotate a key: a new secret (in this response only); the old one works until the grace ends")
-            .AcceptsJson<RotateKeyRequest>().ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound);
+            .AcceptsJson<RotateKeyRequest>().ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden, StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceManage, AdminResource.Key);
         return admin;
     }
 
@@ -51,7 +52,7 @@ public static class KeyRotationApi
         }
         var grace = TimeSpan.FromSeconds(request?.GraceSeconds ?? 0);
         var rotated = await grains.ApiKey(id).RotateAsync(grace);
-        await audit.RecordAsync(context, "key", id, "rotated", $"grace_seconds: {(long)grace.TotalSeconds}");
+        await audit.RecordAsync(context, "key", id, "rotated", $"grace_seconds: {(long)grace.TotalSeconds}", rotated.Key.Workspace);
         return TypedResults.Ok(await KeysApi.KeyResponse.FromAsync(grains, rotated.Key, clock.GetUtcNow(), rotated.Secret));
     }
 
@@ -80,39 +81,11 @@ public static class KeyRotationApi
         return true;
     }
 
-    /// <summary>
-    /// Keys (not revoked) whose secret stops working within <paramref name="window"/>, paged over the key catalog: a
-    /// page holds up to <paramref name="limit"/> matches; the cursor continues the scan.
-    /// </summary>
-    public static async Task<ListPage<KeysApi.KeyResponse>> ExpiringAsync(IGrainFactory grains, ICatalogGrain catalog, string? cursor,
-        int limit, TimeSpan window, DateTimeOffset now)
+    /// <summary>Whether a key (not revoked) has a secret that stops working within <paramref name="window"/>: its expiry, or a rotation's grace ending.</summary>
+    public static bool StopsWithin(KeyView key, DateTimeOffset now, TimeSpan window)
     {
         var horizon = now + window;
-        var found = new List<KeysApi.KeyResponse>();
-        var after = cursor;
-        while (true)
-        {
-            var page = await catalog.ListAsync(after, Math.Max(limit, 100));
-            foreach (var id in page.Ids)
-            {
-                after = id;
-                if (await grains.ApiKey(id).GetAsync() is { RevokedAt: null } view && StopsBy(view, now, horizon))
-                {
-                    found.Add(await KeysApi.KeyResponse.FromAsync(grains, view, now));
-                    if (found.Count == limit)
-                    {
-                        return new ListPage<KeysApi.KeyResponse>(found, page.HasMore || id != page.Ids[^1] ? id : null);
-                    }
-                }
-            }
-            if (!page.HasMore)
-            {
-                return new ListPage<KeysApi.KeyResponse>(found, null);
-            }
-        }
+        return key.RevokedAt is null
+            && (key.ExpiresAt is { } expires && expires > now && expires <= horizon || key.PreviousKeyExpiresAt is { } graceEnds && graceEnds <= horizon);
     }
-
-    private static bool StopsBy(KeyView key, DateTimeOffset now, DateTimeOffset horizon) =>
-        key.ExpiresAt is { } expires && expires > now && expires <= horizon
-        || key.PreviousKeyExpiresAt is { } graceEnds && graceEnds <= horizon;
 }

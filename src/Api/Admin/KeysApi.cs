@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.ComponentModel;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
@@ -20,12 +21,15 @@ public static class KeysApi
     {
         var group = admin.MapGroup("/keys").WithTags("Keys").ProducesErrors(StatusCodes.Status403Forbidden);
         group.MapPost("/", CreateAsync).WithSummary("Create a gateway key (its secret is in this response only)").AcceptsJson<CreateKeyRequest>()
-            .ProducesErrors(StatusCodes.Status404NotFound);
-        group.MapGet("/", ListAsync).WithSummary("List keys, of one workspace or all").ProducesErrors(StatusCodes.Status400BadRequest);
-        group.MapGet("/{id}", GetAsync).WithSummary("Get a key, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status404NotFound).Requires(AdminAccess.WorkspaceManage);
+        group.MapGet("/", ListAsync).WithSummary("List keys, of one workspace or all (a workspace admin's or analyst's own)")
+            .ProducesErrors(StatusCodes.Status400BadRequest).Requires(AdminAccess.WorkspaceRead);
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a key, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceRead, AdminResource.Key);
         group.MapPatch("/{id}", UpdateAsync).WithSummary("Change a key's name, metadata, models, expiry, budget or rate limits")
-            .AcceptsJson<UpdateKeyRequest>().ProducesErrors(StatusCodes.Status404NotFound);
-        group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revoke a key").ProducesErrors(StatusCodes.Status404NotFound);
+            .AcceptsJson<UpdateKeyRequest>().ProducesErrors(StatusCodes.Status404NotFound).Requires(AdminAccess.WorkspaceManage, AdminResource.Key);
+        group.MapPost("/{id}/revoke", RevokeAsync).WithSummary("Revoke a key").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceManage, AdminResource.Key);
         return admin;
     }
 
@@ -89,6 +93,7 @@ public static class KeysApi
             return error;
         }
         Slugs.Require(request!.Workspace, "workspace");
+        AdminPolicy.RequireManaged(AdminAuth.Principal(context), request.Workspace, "workspace");
         var (_, budget) = BudgetJson.ReadBudget(request.Budget);
         var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         if (request.Config is { } config)
@@ -109,7 +114,7 @@ public static class KeysApi
             request.ExpiresAt,
             budget,
             limits));
-        await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}");
+        await audit.RecordAsync(context, "key", keyId, "created", $"workspace: {created.Key.Workspace}", created.Key.Workspace);
         return TypedResults.Created($"/admin/v1/keys/{keyId}", await KeyResponse.FromAsync(grains, created.Key, clock.GetUtcNow(), created.Secret));
     }
 
@@ -117,22 +122,32 @@ public static class KeysApi
         [Description("Only this workspace's keys.")] string? workspace,
         [Description("Only keys whose secret stops working within this time (expiry or the end of a rotation's grace): 7d, 12h, 30m, 90s.")]
         [FromQuery(Name = "expiring_within")] string? expiringWithin,
-        IGrainFactory grains, TimeProvider clock)
+        HttpContext context, IGrainFactory grains, TimeProvider clock)
     {
         if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
-        var catalog = grains.Catalog(workspace is null ? Catalogs.Keys : Catalogs.KeysOf(workspace));
-        var now = clock.GetUtcNow();
-        if (expiringWithin is not null)
+        var window = TimeSpan.MaxValue;
+        if (expiringWithin is not null && !KeyRotationApi.TryReadWindow(expiringWithin, out window))
         {
-            return KeyRotationApi.TryReadWindow(expiringWithin, out var window)
-                ? TypedResults.Ok(await KeyRotationApi.ExpiringAsync(grains, catalog, cursor, limit, window, now))
-                : new AnthropicErrorResult(400, "expiring_within: a duration such as 7d, 12h, 30m or 90s (at most 10 years).");
+            return new AnthropicErrorResult(400, "expiring_within: a duration such as 7d, 12h, 30m or 90s (at most 10 years).");
         }
-        var page = await AdminPaging.LoadAsync(catalog, cursor, limit,
-            async id => await grains.ApiKey(id).GetAsync() is { } view ? await KeyResponse.FromAsync(grains, view, now) : null);
+        var admin = AdminAuth.Principal(context);
+        // Another workspace's keys are an empty list, as a workspace without keys would be.
+        if (workspace is not null && !AdminPolicy.MayRead(admin, workspace))
+        {
+            return TypedResults.Ok(new ListPage<KeyResponse>([], null));
+        }
+        // An admin of one workspace reads its catalog; of several, the whole one filtered.
+        var only = workspace ?? (AdminPolicy.ReadableWorkspaces(admin) is [var single] ? single : null);
+        var catalog = grains.Catalog(only is null ? Catalogs.Keys : Catalogs.KeysOf(only));
+        var now = clock.GetUtcNow();
+        var page = await AdminPaging.LoadAsync(catalog, cursor, limit, async id =>
+            await grains.ApiKey(id).GetAsync() is { } view && AdminPolicy.MayRead(admin, view.Workspace)
+            && (expiringWithin is null || KeyRotationApi.StopsWithin(view, now, window))
+                ? await KeyResponse.FromAsync(grains, view, now)
+                : null);
         return TypedResults.Ok(page);
     }
 
@@ -148,7 +163,7 @@ public static class KeysApi
             return new AnthropicErrorResult(404, $"Key '{id}' does not exist.");
         }
         var view = await grains.ApiKey(id).RevokeAsync();
-        await audit.RecordAsync(context, "key", id, "revoked");
+        await audit.RecordAsync(context, "key", id, "revoked", workspace: view.Workspace);
         return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 
@@ -172,7 +187,7 @@ public static class KeysApi
         }
         var view = await grains.ApiKey(id).UpdateAsync(new KeyPatch(request.Name, request.Metadata?.ToImmutableDictionary(),
             request.Models?.ToImmutableArray(), request.ExpiresAt, setBudget, budget, setLimits, limits));
-        await audit.RecordAsync(context, "key", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null);
+        await audit.RecordAsync(context, "key", id, "updated", setBudget ? $"budget: {budget?.LimitUsd.ToString() ?? "none"}" : null, view.Workspace);
         return TypedResults.Ok(await KeyResponse.FromAsync(grains, view, clock.GetUtcNow()));
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Gateway.Api.Admin.Access;
 using Gateway.Api.Catalog;
 using Gateway.Grains;
 using Gateway.Grains.Models;
@@ -25,15 +26,15 @@ public static class ModelsApi
     {
         var group = admin.MapGroup("/models").WithTags("Models").ProducesErrors(StatusCodes.Status403Forbidden);
         group.MapGet("/", ListAsync).WithSummary("List the model catalog, with prices and the current price version")
-            .ProducesErrors(StatusCodes.Status400BadRequest);
+            .ProducesErrors(StatusCodes.Status400BadRequest).Requires(AdminAccess.AnyAdmin);
         group.MapPost("/", CreateAsync).WithSummary("Add a model to the catalog").AcceptsJson<ModelDefinition>()
-            .ProducesErrors(StatusCodes.Status409Conflict);
+            .ProducesErrors(StatusCodes.Status409Conflict).Requires(AdminAccess.OrgAdmin);
         group.MapGet("/{**name}", GetAsync).WithSummary("Get a model by any of its names (Anthropic id or alias, Bedrock or Vertex id)")
-            .ProducesErrors(StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status404NotFound).Requires(AdminAccess.AnyAdmin);
         group.MapPatch("/{**name}", UpdateAsync).WithSummary("Change a model (null restores a shipped model's field)").AcceptsJson<ModelDefinition>()
-            .ProducesErrors(StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status404NotFound).Requires(AdminAccess.OrgAdmin);
         group.MapDelete("/{**name}", DeleteAsync).WithSummary("Delete a model an admin added (shipped models cannot be deleted)")
-            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound).Requires(AdminAccess.OrgAdmin);
         return admin;
     }
 

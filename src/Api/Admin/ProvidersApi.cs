@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Gateway.Api.Admin.Access;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Providers;
 using Gateway.Grains;
@@ -18,7 +19,7 @@ public static class ProvidersApi
 {
     public static RouteGroupBuilder MapProvidersApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/providers").WithTags("Providers").ProducesErrors(StatusCodes.Status403Forbidden);
+        var group = admin.MapGroup("/providers").WithTags("Providers").ProducesErrors(StatusCodes.Status403Forbidden).Requires(AdminAccess.OrgAdmin);
         group.MapPost("/", CreateAsync).WithSummary("Create a provider connection (anthropic, bedrock or vertex)")
             .AcceptsJson<CreateProviderRequest>().ProducesErrors(StatusCodes.Status409Conflict);
         group.MapGet("/", ListAsync).WithSummary("List provider connections (credentials never shown)").ProducesErrors(StatusCodes.Status400BadRequest);

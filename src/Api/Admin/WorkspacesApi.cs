@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
@@ -20,12 +21,17 @@ public static class WorkspacesApi
     {
         var group = admin.MapGroup("/workspaces").WithTags("Workspaces").ProducesErrors(StatusCodes.Status403Forbidden);
         group.MapPost("/", CreateAsync).WithSummary("Create a workspace").AcceptsJson<CreateWorkspaceRequest>()
-            .ProducesErrors(StatusCodes.Status409Conflict);
-        group.MapGet("/", ListAsync).WithSummary("List workspaces").ProducesErrors(StatusCodes.Status400BadRequest);
-        group.MapGet("/{id}", GetAsync).WithSummary("Get a workspace, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound);
+            .ProducesErrors(StatusCodes.Status409Conflict).Requires(AdminAccess.OrgAdmin);
+        group.MapGet("/", ListAsync).WithSummary("List workspaces (a workspace admin's or analyst's own)").ProducesErrors(StatusCodes.Status400BadRequest)
+            .Requires(AdminAccess.WorkspaceRead);
+        group.MapGet("/{id}", GetAsync).WithSummary("Get a workspace, with its budget's current spend").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceRead, AdminResource.Workspace);
         group.MapPatch("/{id}", UpdateAsync).WithSummary("Change a workspace (fields left out stay; budget, rate_limits or default_config null clears)")
-            .AcceptsJson<UpdateWorkspaceRequest>().ProducesErrors(StatusCodes.Status404NotFound);
-        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workspace (its keys are revoked)").ProducesErrors(StatusCodes.Status404NotFound);
+            .WithDescription("Workspace admins may change their own workspaces' name, metadata, default_config, budget, rate_limits and logging.")
+            .AcceptsJson<UpdateWorkspaceRequest>().ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.WorkspaceManage, AdminResource.Workspace);
+        group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete a workspace (its keys are revoked)").ProducesErrors(StatusCodes.Status404NotFound)
+            .Requires(AdminAccess.OrgAdmin);
         return admin;
     }
 
@@ -92,18 +98,20 @@ public static class WorkspacesApi
             budget,
             limits,
             logging));
-        await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}");
+        await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}", view.Id);
         return TypedResults.Created($"/admin/v1/workspaces/{view.Id}", await WorkspaceResponse.FromAsync(grains, view));
     }
 
-    private static async Task<Results<Ok<ListPage<WorkspaceResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
+    private static async Task<Results<Ok<ListPage<WorkspaceResponse>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, HttpContext context,
+        IGrainFactory grains)
     {
         if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
         {
             return error!;
         }
+        var admin = AdminAuth.Principal(context);
         var page = await AdminPaging.LoadAsync(grains.Catalog(Catalogs.Workspaces), cursor, limit,
-            async id => await grains.Workspace(id).GetAsync() is { } view ? await WorkspaceResponse.FromAsync(grains, view) : null);
+            async id => AdminPolicy.MayRead(admin, id) && await grains.Workspace(id).GetAsync() is { } view ? await WorkspaceResponse.FromAsync(grains, view) : null);
         return TypedResults.Ok(page);
     }
 
@@ -120,6 +128,7 @@ public static class WorkspacesApi
         {
             return error;
         }
+        AdminPolicy.RequireChangeableWorkspaceFields(AdminAuth.Principal(context), request!);
         var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
         var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         var logging = LogPolicyJson.Read(request.Logging);
@@ -135,6 +144,11 @@ public static class WorkspacesApi
             case JsonValueKind.String:
                 defaultConfig = request.DefaultConfig.GetString();
                 Slugs.Require(defaultConfig, "default_config");
+                // The workspace's keys route by it: it must be this workspace's or org-wide (so also one its admin may read).
+                if (await grains.Config(defaultConfig!).GetRouteAsync(id) is null)
+                {
+                    return new AnthropicErrorResult(400, $"default_config: '{defaultConfig}' does not exist or belongs to another workspace.");
+                }
                 break;
             default:
                 return new AnthropicErrorResult(400, "default_config: must be a config slug or null.");
@@ -150,14 +164,14 @@ public static class WorkspacesApi
         {
             changes.Add($"logging: {JsonNamingPolicy.SnakeCaseLower.ConvertName(logging.Mode.ToString())}, retention {logging.RetentionDays?.ToString() ?? "unlimited"} days");
         }
-        await audit.RecordAsync(context, "workspace", id, "updated", changes.Count == 0 ? null : string.Join("; ", changes));
+        await audit.RecordAsync(context, "workspace", id, "updated", changes.Count == 0 ? null : string.Join("; ", changes), id);
         return TypedResults.Ok(await WorkspaceResponse.FromAsync(grains, view));
     }
 
     private static async Task<NoContent> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)
     {
         await grains.Workspace(id).DeleteAsync();
-        await audit.RecordAsync(context, "workspace", id, "deleted");
+        await audit.RecordAsync(context, "workspace", id, "deleted", workspace: id);
         return TypedResults.NoContent();
     }
 }

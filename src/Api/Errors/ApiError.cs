@@ -31,12 +31,13 @@ public readonly record struct ApiError(int Status, string Type, string Message)
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
     }, message);
 
-    /// <summary>An admin operation's refusal: 400, 404 or 409.</summary>
+    /// <summary>An admin operation's refusal: 400, 403, 404 or 409.</summary>
     public static ApiError For(AdminException refused) => Of(refused.Problem switch
     {
         AdminProblem.Invalid => 400,
         AdminProblem.NotFound => 404,
         AdminProblem.Conflict => 409,
+        AdminProblem.Forbidden => 403,
         _ => throw new ArgumentOutOfRangeException(nameof(refused), refused.Problem, null),
     }, refused.Message);
 

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Gateway.Api.Admin;
+using Gateway.Api.Admin.Access;
 using Gateway.Projections.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,14 +13,15 @@ namespace Gateway.Api.Reports;
 
 /// <summary>
 /// <c>/admin/v1/audit</c>: who changed what and when (the <c>audit</c> projection of <c>AdminActionRecorded</c> events),
-/// newest first, filtered by actor, action, resource and time. Org admins only.
+/// newest first, filtered by actor, action, resource and time. Workspace admins and analysts read the actions on their
+/// workspaces' resources only (not org-wide ones: providers, admin tokens, the catalog, org-wide configs).
 /// </summary>
 public static class AuditApi
 {
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder admin)
     {
         admin.MapGet("/audit", ListAsync).WithTags("Audit").WithSummary("List admin actions, newest first")
-            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden);
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status403Forbidden).Requires(AdminAccess.WorkspaceRead);
         return admin;
     }
 
@@ -52,7 +54,8 @@ public static class AuditApi
         {
             return new AnthropicErrorResult(400, problem!);
         }
-        var filter = new AuditFilter(query.Actor, query.Action, query.ResourceType, query.ResourceId, from, to, before, limit);
+        var filter = new AuditFilter(query.Actor, query.Action, query.ResourceType, query.ResourceId, from, to, before, limit,
+            AdminPolicy.ReadableWorkspaces(AdminAuth.Principal(context)));
         var page = await audit.ListAsync(filter, context.RequestAborted);
         return TypedResults.Ok(new ListPage<AuditLogRow>(page.Rows, page.NextBefore?.ToString(CultureInfo.InvariantCulture)));
     }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using CsvHelper;
 using Gateway.Api.Admin;
+using Gateway.Api.Admin.Access;
 using Gateway.Projections.Spend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ public static class ChargebackApi
 {
     public static RouteGroupBuilder MapChargebackApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/chargeback", GetAsync).WithMetadata(WorkspaceReports.Instance).WithTags("Chargeback")
+        admin.MapGet("/chargeback", GetAsync).Requires(AdminAccess.WorkspaceRead).WithTags("Chargeback")
             .WithSummary("One month's cost per workspace or metadata value, as JSON or CSV")
             .ProducesErrors(StatusCodes.Status400BadRequest)
             .AddOpenApiOperationTransformer((operation, _, _) =>
@@ -73,7 +74,7 @@ public static class ChargebackApi
             }
             limit = pageSize;
         }
-        var page = await spend.ChargebackAsync(month, dimension!, SpendApi.VisibleWorkspaces(AdminAuth.Principal(context)), limit, offset,
+        var page = await spend.ChargebackAsync(month, dimension!, AdminPolicy.ReadableWorkspaces(AdminAuth.Principal(context)), limit, offset,
             context.RequestAborted);
         var report = new ChargebackReport(month.ToString("yyyy-MM", CultureInfo.InvariantCulture), dimensionText, page.Rows, page.Total,
             ReportPaging.Cursor(page.NextOffset));

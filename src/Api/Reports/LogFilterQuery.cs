@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.ComponentModel;
 using System.Globalization;
+using Gateway.Api.Admin.Access;
 using Gateway.Grains.Admin;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Http;
@@ -68,7 +69,7 @@ public static class LogFilterQuery
             From = from,
             To = to,
             Metadata = metadata.ToImmutable(),
-            VisibleWorkspaces = principal.IsOrgAdmin ? null : [.. principal.Workspaces],
+            VisibleWorkspaces = AdminPolicy.ReadableWorkspaces(principal),
             After = after,
             Limit = limit,
         };

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Gateway.Api.Admin;
+using Gateway.Api.Admin.Access;
 using Gateway.Projections.Logs;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,7 +21,7 @@ public static class LogsApi
 {
     public static RouteGroupBuilder MapLogsApi(this RouteGroupBuilder admin)
     {
-        var group = admin.MapGroup("/logs").WithMetadata(WorkspaceReports.Instance).WithTags("Logs");
+        var group = admin.MapGroup("/logs").Requires(AdminAccess.WorkspaceRead).WithTags("Logs");
         group.MapGet("/", ListAsync).WithSummary("List logged requests, newest first")
             .WithDescription("Also filters by metadata: `metadata.<key>=<value>` (any number). Workspace admins and analysts see their workspaces' requests only.")
             .ProducesErrors(StatusCodes.Status400BadRequest);
@@ -62,7 +63,7 @@ public static class LogsApi
         RequestLogQueries logs, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
     {
         // Another workspace's request is answered like a missing one: its existence is not this admin's to know.
-        if (await logs.FindAsync(requestId, context.RequestAborted) is not { } found || !AdminAuth.Principal(context).Sees(found.Row.Workspace))
+        if (await logs.FindAsync(requestId, context.RequestAborted) is not { } found || !AdminPolicy.MayRead(AdminAuth.Principal(context), found.Row.Workspace))
         {
             return new AnthropicErrorResult(404, $"No logged request '{requestId}' (logs appear within seconds of the request).");
         }

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
 using Gateway.Api.Admin;
-using Gateway.Grains.Admin;
+using Gateway.Api.Admin.Access;
 using Gateway.Projections.Spend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -19,7 +19,7 @@ public static class SpendApi
 {
     public static RouteGroupBuilder MapSpendApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/spend", GetAsync).WithMetadata(WorkspaceReports.Instance).WithTags("Spend")
+        admin.MapGet("/spend", GetAsync).Requires(AdminAccess.WorkspaceRead).WithTags("Spend")
             .WithSummary("Cost, requests and tokens per group and UTC day or month").ProducesErrors(StatusCodes.Status400BadRequest);
         return admin;
     }
@@ -58,13 +58,10 @@ public static class SpendApi
         {
             return Invalid(error!);
         }
-        var page = await spend.SpendAsync(group!, interval.Value, from, to, VisibleWorkspaces(AdminAuth.Principal(context)), limit, offset,
+        var page = await spend.SpendAsync(group!, interval.Value, from, to, AdminPolicy.ReadableWorkspaces(AdminAuth.Principal(context)), limit, offset,
             context.RequestAborted);
         return TypedResults.Ok(new ListPage<SpendRow>(page.Rows, ReportPaging.Cursor(page.NextOffset)));
     }
-
-    /// <summary>The workspaces an admin's reports cover: null (all) for an org admin.</summary>
-    internal static IReadOnlyList<string>? VisibleWorkspaces(AdminPrincipal principal) => principal.IsOrgAdmin ? null : [.. principal.Workspaces];
 
     internal static AnthropicErrorResult Invalid(string message) => new(400, message);
 

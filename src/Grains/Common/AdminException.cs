@@ -27,4 +27,7 @@ public enum AdminProblem
 
     /// <summary>The resource exists already, or the change conflicts with its state.</summary>
     Conflict,
+
+    /// <summary>The admin may see the resource but not make this change.</summary>
+    Forbidden,
 }

@@ -6,10 +6,12 @@ namespace Gateway.Projections.Audit;
 /// </summary>
 /// <param name="Actor">The admin token's id (or <c>env</c> for the configured bootstrap token).</param>
 /// <param name="Action">e.g. <c>workspace.created</c>, <c>key.revoked</c>.</param>
+/// <param name="Workspace">The workspace the resource belongs to; null for an org-wide one (and in events older than the field).</param>
 public sealed record AdminActionRecorded(
     string Actor,
     string Action,
     string ResourceType,
     string ResourceId,
     DateTimeOffset At,
-    string? Details);
+    string? Details,
+    string? Workspace = null);

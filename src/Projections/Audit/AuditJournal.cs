@@ -12,9 +12,10 @@ public sealed class AuditJournal(IDocumentStore store, TimeProvider clock)
 
     /// <param name="actor">The admin token that acted.</param>
     /// <param name="action">The verb; recorded as <c>{resourceType}.{action}</c>.</param>
-    public async Task RecordAsync(string actor, string resourceType, string resourceId, string action, string? details)
+    /// <param name="workspace">The resource's workspace (null: org-wide), whose admins and analysts may read the entry.</param>
+    public async Task RecordAsync(string actor, string resourceType, string resourceId, string action, string? details, string? workspace = null)
     {
-        var recorded = new AdminActionRecorded(actor, $"{resourceType}.{action}", resourceType, resourceId, clock.GetUtcNow(), details);
+        var recorded = new AdminActionRecorded(actor, $"{resourceType}.{action}", resourceType, resourceId, clock.GetUtcNow(), details, workspace);
         for (var attempt = 1; ; attempt++)
         {
             try

@@ -14,10 +14,12 @@ public sealed record AuditLogRow(
     string Action,
     string ResourceType,
     string ResourceId,
-    string? Details)
+    string? Details,
+    string? Workspace)
 {
     public static AuditLogRow From(long sequence, AdminActionRecorded action) =>
-        new(sequence, action.At.ToUniversalTime(), action.Actor, action.Action, action.ResourceType, action.ResourceId, action.Details);
+        new(sequence, action.At.ToUniversalTime(), action.Actor, action.Action, action.ResourceType, action.ResourceId, action.Details,
+            action.Workspace);
 }
 
 /// <summary>The <c>audit_log</c> table: its columns are <see cref="AuditLogRow"/>'s.</summary>

@@ -39,6 +39,7 @@ public sealed partial class ApiErrorTests
     [InlineData(AdminProblem.Invalid, 400, "invalid_request_error")]
     [InlineData(AdminProblem.NotFound, 404, "not_found_error")]
     [InlineData(AdminProblem.Conflict, 409, "invalid_request_error")]
+    [InlineData(AdminProblem.Forbidden, 403, "permission_error")]
     public void An_admin_refusal_is_answered_as_anthropic_answers_it(AdminProblem problem, int status, string type)
     {
         Assert.Equal(new ApiError(status, type, "why"), ApiError.For(new AdminException(problem, "why")));

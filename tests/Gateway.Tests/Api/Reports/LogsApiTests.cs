@@ -101,10 +101,15 @@ public sealed class LogsApiTests(GatewayFixture gateway)
         var chargeback = await AdminReads.GetAsync(analyst, $"/admin/v1/chargeback?month={AdminReads.CurrentMonth()}");
         Assert.Equal([a.Workspace], chargeback["rows"]!.AsArray().Select(r => r!["value"]!.GetValue<string>()));
 
-        // An analyst reads reports; it administers nothing.
+        // An analyst reads its workspaces' resources and their audit trail, never another's; it administers nothing.
         foreach (var path in new[] { "/admin/v1/keys", "/admin/v1/workspaces", "/admin/v1/audit" })
         {
-            using var refused = await analyst.GetAsync(path);
+            var list = await AdminReads.GetAsync(analyst, path);
+            Assert.Contains(a.Workspace, list.ToJsonString());
+            Assert.DoesNotContain(b.Workspace, list.ToJsonString());
+        }
+        using (var refused = await analyst.PostAsync($"/admin/v1/keys/{a.KeyId}/revoke", null))
+        {
             await AnthropicError.ReadAsync(refused, HttpStatusCode.Forbidden, "permission_error");
         }
         // The org admin sees both.
