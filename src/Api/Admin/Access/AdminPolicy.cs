@@ -99,7 +99,7 @@ public static class AdminPolicy
     }
 
     /// <summary>The JSON names of a request record's fields that were sent (not null, not left out).</summary>
-    internal static IEnumerable<string> FieldsSet(object request) =>
+    public static IEnumerable<string> FieldsSet(object request) =>
         request.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(property => property.GetValue(request) is not (null or JsonElement { ValueKind: JsonValueKind.Undefined }))
             .Select(property => JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
