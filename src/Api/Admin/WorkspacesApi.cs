@@ -38,7 +38,10 @@ public static class WorkspacesApi
         /// <summary>Metadata keys every request must carry (from its key, config, workspace or headers), else 400; <c>[]</c> clears.</summary>
         public List<string>? RequiredMetadata { get; init; }
 
-        /// <summary>Request header name → the metadata key its value is recorded under, e.g. <c>{"x-claude-code-session-id": "session"}</c>; <c>{}</c> clears.</summary>
+        /// <summary>
+        /// Request header name → the metadata key its value is recorded under, e.g. <c>{"x-claude-code-session-id": "session"}</c>;
+        /// <c>{}</c> clears.
+        /// </summary>
         public Dictionary<string, string>? MetadataHeaders { get; init; }
     }
 
@@ -160,6 +163,10 @@ public static class WorkspacesApi
         if (request.RequiredMetadata is not null)
         {
             changes.Add($"required_metadata: [{string.Join(", ", view.MetadataPolicy.Required)}]");
+        }
+        if (request.MetadataHeaders is not null)
+        {
+            changes.Add($"metadata_headers: {{{string.Join(", ", view.MetadataPolicy.Headers.Select(h => $"{h.Key}: {h.Value}"))}}}");
         }
         if (logging is not null)
         {

@@ -39,7 +39,8 @@ public sealed class MetadataHeadersTests(GatewayFixture gateway)
         var logs = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs?workspace={tenant.Workspace}&metadata.session={session}");
         Assert.Equal(ids.Order(), logs["data"]!.AsArray().Select(row => row!["request_id"]!.GetValue<string>()).Order());
         Assert.All(logs["data"]!.AsArray(), row => Assert.Equal(session, row!["metadata"]!["session"]!.GetValue<string>()));
-        var chargeback = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/chargeback?month={AdminReads.CurrentMonth()}&dimension=metadata.session&limit=1000");
+        var chargeback = await AdminReads.GetAsync(gateway.Admin,
+            $"/admin/v1/chargeback?month={AdminReads.CurrentMonth()}&dimension=metadata.session&limit=1000");
         var row = chargeback["rows"]!.AsArray().Single(r => r!["value"]!.GetValue<string>() == session)!;
         Assert.Equal(2, row["requests"]!.GetValue<long>());
         Assert.True(row["cost_usd"]!.GetValue<decimal>() > 0);
