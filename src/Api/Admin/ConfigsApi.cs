@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gateway.Api.Admin.Access;
@@ -35,16 +36,23 @@ public static class ConfigsApi
     /// <param name="Config">The routing config: <c>{strategy?: {mode: single|fallback|loadbalance, on_status_codes?}, targets: [{provider: "@slug",
     /// weight?, retry?, override_params?} or a nested group], request_timeout_ms?}</c>.</param>
     /// <param name="Workspace">The workspace it belongs to (any workspace's keys may use it when left out).</param>
-    public sealed record CreateConfigRequest(string? Slug, JsonElement Config, string? Workspace = null);
+    /// <param name="Metadata">Chargeback metadata of the requests it routes: over the workspace's, under the key's.</param>
+    public sealed record CreateConfigRequest(string? Slug, JsonElement Config, string? Workspace = null, Dictionary<string, string>? Metadata = null);
 
-    /// <summary>A routing config's new content.</summary>
-    public sealed record ReplaceConfigRequest(JsonElement Config, string? Workspace = null);
+    /// <summary>A routing config's new content: <c>config</c>, <c>workspace</c> and <c>metadata</c> all replaced (one left out is cleared).</summary>
+    public sealed record ReplaceConfigRequest(JsonElement Config, string? Workspace = null, Dictionary<string, string>? Metadata = null);
 
-    /// <summary>A config as the API shows it: the routing JSON as an object, as it was sent.</summary>
-    public sealed record ConfigResponse(string Slug, string? Workspace, JsonNode? Config, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+    /// <summary>A config as the API shows it: the routing JSON as an object, as it was sent, and its metadata.</summary>
+    public sealed record ConfigResponse(
+        string Slug,
+        string? Workspace,
+        JsonNode? Config,
+        ImmutableDictionary<string, string> Metadata,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt)
     {
         public static ConfigResponse From(ConfigView view) =>
-            new(view.Slug, view.Workspace, JsonNode.Parse(view.Json), view.CreatedAt, view.UpdatedAt);
+            new(view.Slug, view.Workspace, JsonNode.Parse(view.Json), view.Metadata, view.CreatedAt, view.UpdatedAt);
     }
 
     private static async Task<Results<Created<ConfigResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -55,7 +63,7 @@ public static class ConfigsApi
             return error;
         }
         Slugs.Require(request!.Slug, "slug");
-        var draft = await DraftAsync(context, request.Workspace, request.Config, grains);
+        var draft = await DraftAsync(context, request.Workspace, request.Config, request.Metadata, grains);
         var view = await grains.Config(request.Slug!).CreateAsync(draft);
         await audit.RecordAsync(context, "config", view.Slug, "created", workspace: view.Workspace);
         return TypedResults.Created($"/admin/v1/configs/{view.Slug}", ConfigResponse.From(view));
@@ -86,7 +94,7 @@ public static class ConfigsApi
         {
             return error;
         }
-        var draft = await DraftAsync(context, request!.Workspace, request.Config, grains);
+        var draft = await DraftAsync(context, request!.Workspace, request.Config, request.Metadata, grains);
         var view = await grains.Config(slug).ReplaceAsync(draft);
         await audit.RecordAsync(context, "config", slug, "replaced", workspace: view.Workspace);
         return TypedResults.Ok(ConfigResponse.From(view));
@@ -100,7 +108,8 @@ public static class ConfigsApi
         return TypedResults.NoContent();
     }
 
-    private static async Task<ConfigDraft> DraftAsync(HttpContext context, string? workspace, JsonElement config, IGrainFactory grains)
+    private static async Task<ConfigDraft> DraftAsync(HttpContext context, string? workspace, JsonElement config,
+        Dictionary<string, string>? metadata, IGrainFactory grains)
     {
         if (config.ValueKind == JsonValueKind.Undefined)
         {
@@ -121,6 +130,6 @@ public static class ConfigsApi
                 throw AdminException.Invalid($"config.targets: provider '@{provider}' does not exist.");
             }
         }
-        return new ConfigDraft(workspace, json);
+        return new ConfigDraft(workspace, json, metadata?.ToImmutableDictionary());
     }
 }

@@ -40,6 +40,15 @@ public static class WorkspacesApi
     {
         [DocumentedAs(typeof(LogPolicyJson.LogPolicyRequest))]
         public JsonElement Logging { get; init; }
+
+        /// <summary>Metadata keys every request must carry (from its key, config, workspace or headers), else 400; <c>[]</c> clears.</summary>
+        public List<string>? RequiredMetadata { get; init; }
+
+        /// <summary>
+        /// Request header name → the metadata key its value is recorded under, e.g. <c>{"x-claude-code-session-id": "session"}</c>;
+        /// <c>{}</c> clears.
+        /// </summary>
+        public Dictionary<string, string>? MetadataHeaders { get; init; }
     }
 
     /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
@@ -67,13 +76,15 @@ public static class WorkspacesApi
         BudgetJson.BudgetView? Budget,
         RateLimits? RateLimits,
         LogPolicy Logging,
+        ImmutableArray<string> RequiredMetadata,
+        ImmutableDictionary<string, string> MetadataHeaders,
         DateTimeOffset CreatedAt,
         DateTimeOffset UpdatedAt)
     {
         public static async Task<WorkspaceResponse> FromAsync(IGrainFactory grains, WorkspaceView view) => new(
             view.Id, view.Name, view.Metadata, view.DefaultConfig,
             await BudgetJson.ShowAsync(grains, BudgetScopes.Workspace(view.Id), view.Budget, view.RateLimits),
-            view.RateLimits, view.Logging, view.CreatedAt, view.UpdatedAt);
+            view.RateLimits, view.Logging, view.MetadataPolicy.Required, view.MetadataPolicy.Headers, view.CreatedAt, view.UpdatedAt);
     }
 
     private static async Task<Results<Created<WorkspaceResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -97,7 +108,9 @@ public static class WorkspacesApi
             request.DefaultConfig,
             budget,
             limits,
-            logging));
+            logging,
+            request.RequiredMetadata?.ToImmutableArray(),
+            request.MetadataHeaders?.ToImmutableDictionary()));
         await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}", view.Id);
         return TypedResults.Created($"/admin/v1/workspaces/{view.Id}", await WorkspaceResponse.FromAsync(grains, view));
     }
@@ -154,11 +167,20 @@ public static class WorkspacesApi
                 return new AnthropicErrorResult(400, "default_config: must be a config slug or null.");
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
-            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging));
+            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging,
+            request.RequiredMetadata?.ToImmutableArray(), request.MetadataHeaders?.ToImmutableDictionary()));
         var changes = new List<string>();
         if (setBudget)
         {
             changes.Add($"budget: {budget?.LimitUsd.ToString() ?? "none"}");
+        }
+        if (request.RequiredMetadata is not null)
+        {
+            changes.Add($"required_metadata: [{string.Join(", ", view.MetadataPolicy.Required)}]");
+        }
+        if (request.MetadataHeaders is not null)
+        {
+            changes.Add($"metadata_headers: {{{string.Join(", ", view.MetadataPolicy.Headers.Select(h => $"{h.Key}: {h.Value}"))}}}");
         }
         if (logging is not null)
         {

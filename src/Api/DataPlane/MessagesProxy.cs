@@ -145,17 +145,12 @@ public sealed partial class MessagesProxy(
         }
         exchange.KeyId = admitted.KeyId;
         exchange.Workspace = admitted.Workspace;
-        exchange.Metadata = admitted.Metadata;
-        if (!requestMetadata.IsEmpty)
+        var governed = GovernedMetadata.TryLayer(context.Request, requestMetadata, admitted, out var metadata, out problem);
+        exchange.Metadata = metadata;
+        if (!governed)
         {
-            var merged = requestMetadata.SetItems(admitted.Metadata);
-            if (InputLimits.CheckMetadata(merged) is { } invalid)
-            {
-                // Each part is within the limits; together they are not. The refusal records the key's own metadata.
-                await RefuseAsync(exchange, 400, $"{RequestMetadata.Header}: together with the key's metadata, {invalid}.");
-                return;
-            }
-            exchange.Metadata = merged;
+            await RefuseAsync(exchange, 400, problem!);
+            return;
         }
 
         if (shape == MessagesRequest.Shape.Messages)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
 
@@ -8,6 +9,7 @@ public sealed class ConfigGrain(
     TimeProvider clock) : Grain, IConfigGrain
 {
     private RouteConfig? _route;
+    private ConfigAdmission? _admission;
 
     private string Slug => this.ResourceId();
 
@@ -20,10 +22,18 @@ public sealed class ConfigGrain(
             throw AdminException.Conflict($"Config '{Slug}'");
         }
         var route = RouteConfigParser.Parse(draft.Json);
+        AdminInput.RequireRecordable(draft.Metadata);
         var now = clock.GetUtcNow();
-        state.State = new ConfigState { Workspace = draft.Workspace, Json = draft.Json, CreatedAt = now, UpdatedAt = now };
+        state.State = new ConfigState
+        {
+            Workspace = draft.Workspace,
+            Json = draft.Json,
+            Metadata = draft.Metadata?.ToDictionary(),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
         await state.WriteStateAsync();
-        _route = route;
+        (_route, _admission) = (route, null);
         await GrainFactory.Catalog(Catalogs.Configs).AddAsync(Slug);
         return View();
     }
@@ -35,11 +45,13 @@ public sealed class ConfigGrain(
             throw AdminException.NotFound($"Config '{Slug}'");
         }
         var route = RouteConfigParser.Parse(draft.Json);
+        AdminInput.RequireRecordable(draft.Metadata);
         state.State.Workspace = draft.Workspace;
         state.State.Json = draft.Json;
+        state.State.Metadata = draft.Metadata?.ToDictionary();
         state.State.UpdatedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
-        _route = route;
+        (_route, _admission) = (route, null);
         return View();
     }
 
@@ -53,7 +65,7 @@ public sealed class ConfigGrain(
         }
         state.State.DeletedAt = clock.GetUtcNow();
         await state.WriteStateAsync();
-        _route = null;
+        (_route, _admission) = (null, null);
         await GrainFactory.Catalog(Catalogs.Configs).RemoveAsync(Slug);
     }
 
@@ -67,13 +79,22 @@ public sealed class ConfigGrain(
         return Task.FromResult<RouteConfig?>(_route);
     }
 
-    private ConfigView View() => new(Slug, state.State.Workspace, state.State.Json, state.State.CreatedAt, state.State.UpdatedAt);
+    public async Task<ConfigAdmission?> AdmitAsync(string workspace) => await GetRouteAsync(workspace) is { } route
+        ? _admission ??= new ConfigAdmission(route, Metadata())
+        : null;
+
+    private ImmutableDictionary<string, string> Metadata() => state.State.Metadata?.ToImmutableDictionary() ?? ImmutableDictionary<string, string>.Empty;
+
+    private ConfigView View() => new(Slug, state.State.Workspace, state.State.Json, state.State.CreatedAt, state.State.UpdatedAt, Metadata());
 }
 
 public sealed class ConfigState
 {
     public string? Workspace { get; set; }
     public string Json { get; set; } = "{}";
+
+    /// <summary>Chargeback metadata of the requests it routes (absent in state written before configs had any).</summary>
+    public Dictionary<string, string>? Metadata { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+
 namespace Gateway.Grains.Configs;
 
 /// <summary>A named routing config that keys and workspaces refer to by slug.</summary>
@@ -19,13 +21,18 @@ public interface IConfigGrain : IGrainWithStringKey
     /// <summary>The parsed route for a request of <paramref name="workspace"/>; null when missing or not the workspace's.</summary>
     [ReadOnly]
     Task<RouteConfig?> GetRouteAsync(string workspace);
+
+    /// <summary>The route and metadata of a request of <paramref name="workspace"/>; null when missing or not the workspace's.</summary>
+    [ReadOnly]
+    Task<ConfigAdmission?> AdmitAsync(string workspace);
 }
 
 /// <summary>A config as an admin sends it: the raw JSON is kept so GET returns what was PUT.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ConfigDraft(
     [property: Id(0)] string? Workspace,
-    [property: Id(1)] string Json);
+    [property: Id(1)] string Json,
+    [property: Id(2)] ImmutableDictionary<string, string>? Metadata = null);
 
 [GenerateSerializer, Immutable]
 public sealed record ConfigView(
@@ -33,4 +40,11 @@ public sealed record ConfigView(
     [property: Id(1)] string? Workspace,
     [property: Id(2)] string Json,
     [property: Id(3)] DateTimeOffset CreatedAt,
-    [property: Id(4)] DateTimeOffset UpdatedAt);
+    [property: Id(4)] DateTimeOffset UpdatedAt,
+    [property: Id(5)] ImmutableDictionary<string, string> Metadata);
+
+/// <summary>What a config gives a request it routes: the route, and the metadata layered under the key's (<see cref="Common.MetadataLayers"/>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConfigAdmission(
+    [property: Id(0)] RouteConfig Route,
+    [property: Id(1)] ImmutableDictionary<string, string> Metadata);

@@ -211,14 +211,15 @@ public sealed class ApiKeyGrain(
         }
 
         RouteConfig route;
+        var configMetadata = ImmutableDictionary<string, string>.Empty;
         if ((key.Config ?? workspace.DefaultConfig) is { } configSlug)
         {
-            var configured = await GrainFactory.Config(configSlug).GetRouteAsync(key.Workspace);
+            var configured = await GrainFactory.Config(configSlug).AdmitAsync(key.Workspace);
             if (configured is null)
             {
                 return Admission.Refused(AdmissionRefusal.ConfigNotFound, $"Routing config '{configSlug}' does not exist.");
             }
-            route = configured;
+            (route, configMetadata) = (configured.Route, configured.Metadata);
         }
         else
         {
@@ -230,8 +231,8 @@ public sealed class ApiKeyGrain(
             route = implicitRoute;
         }
 
-        // Key metadata wins over the workspace's; the request's own metadata is merged in by the front.
-        var metadata = workspace.Metadata.IsEmpty ? key.ImmutableMetadata : workspace.Metadata.SetItems(key.ImmutableMetadata);
+        // The request's own metadata is layered under these by the front.
+        var metadata = new MetadataLayers(workspace.Metadata, configMetadata, key.ImmutableMetadata);
         var scopes = ImmutableArray.CreateBuilder<ScopedPolicy>(2);
         if (new ScopePolicy(key.Budget, key.RateLimits) is { IsEmpty: false } own)
         {
@@ -241,8 +242,8 @@ public sealed class ApiKeyGrain(
         {
             scopes.Add(new ScopedPolicy(BudgetScopes.Workspace(key.Workspace), workspace.Policy));
         }
-        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata, route, key.ImmutableModels, scopes.ToImmutable(),
-            workspace.Logging));
+        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata.Over(ImmutableDictionary<string, string>.Empty), route,
+            key.ImmutableModels, scopes.ToImmutable(), workspace.Logging, metadata, workspace.MetadataPolicy));
     }
 
     private async Task<(RouteConfig?, string?)> FindImplicitRouteAsync(string workspace)

@@ -1,7 +1,9 @@
 using System.Collections.Immutable;
 using Gateway.Grains.Budgets;
+using Gateway.Grains.Common;
 using Gateway.Grains.Configs;
 using Gateway.Grains.Logging;
+using Gateway.Grains.Workspaces;
 
 namespace Gateway.Grains.Keys;
 
@@ -122,6 +124,9 @@ public enum AdmissionRefusal
 }
 
 /// <summary>Who is asking and where the request goes.</summary>
+/// <param name="Metadata">The admins' metadata alone (<see cref="MetadataLayers"/> over nothing): what a request that sends none carries.</param>
+/// <param name="MetadataLayers">The admins' metadata by scope, for the front to layer the request's own under.</param>
+/// <param name="MetadataPolicy">The workspace's required metadata and the request headers it records as metadata.</param>
 [GenerateSerializer, Immutable]
 public sealed record AdmittedRequest(
     [property: Id(0)] string KeyId,
@@ -130,4 +135,6 @@ public sealed record AdmittedRequest(
     [property: Id(3)] RouteConfig Route,
     [property: Id(4)] ImmutableArray<string>? Models,
     [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes,
-    [property: Id(6)] LogPolicy Logging);
+    [property: Id(6)] LogPolicy Logging,
+    [property: Id(7)] MetadataLayers MetadataLayers,
+    [property: Id(8)] MetadataPolicy MetadataPolicy);

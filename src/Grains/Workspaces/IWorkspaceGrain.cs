@@ -39,7 +39,9 @@ public sealed record WorkspaceDraft(
     [property: Id(2)] string? DefaultConfig,
     [property: Id(3)] Budget? Budget = null,
     [property: Id(4)] RateLimits? RateLimits = null,
-    [property: Id(5)] LogPolicy? Logging = null);
+    [property: Id(5)] LogPolicy? Logging = null,
+    [property: Id(6)] ImmutableArray<string>? RequiredMetadata = null,
+    [property: Id(7)] ImmutableDictionary<string, string>? MetadataHeaders = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -52,7 +54,9 @@ public sealed record WorkspacePatch(
     [property: Id(5)] Budget? Budget = null,
     [property: Id(6)] bool SetRateLimits = false,
     [property: Id(7)] RateLimits? RateLimits = null,
-    [property: Id(8)] LogPolicy? Logging = null);
+    [property: Id(8)] LogPolicy? Logging = null,
+    [property: Id(9)] ImmutableArray<string>? RequiredMetadata = null,
+    [property: Id(10)] ImmutableDictionary<string, string>? MetadataHeaders = null);
 
 /// <summary>A workspace as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -65,7 +69,8 @@ public sealed record WorkspaceView(
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] Budget? Budget,
     [property: Id(7)] RateLimits? RateLimits,
-    [property: Id(8)] LogPolicy Logging);
+    [property: Id(8)] LogPolicy Logging,
+    [property: Id(9)] MetadataPolicy MetadataPolicy);
 
 /// <summary>The workspace's answer for one request.</summary>
 [GenerateSerializer, Immutable]
@@ -74,4 +79,5 @@ public sealed record WorkspaceAdmission(
     [property: Id(1)] string? DefaultConfig,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] ScopePolicy Policy,
-    [property: Id(4)] LogPolicy Logging);
+    [property: Id(4)] LogPolicy Logging,
+    [property: Id(5)] MetadataPolicy MetadataPolicy);

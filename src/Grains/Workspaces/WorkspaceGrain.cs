@@ -11,7 +11,8 @@ public sealed class WorkspaceGrain(
     [PersistentState("workspace", GatewayStorage.Name)] IPersistentState<WorkspaceState> state,
     TimeProvider clock) : Grain, IWorkspaceGrain
 {
-    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty, ScopePolicy.None, LogPolicy.Default);
+    private static readonly WorkspaceAdmission Inactive = new(false, null, ImmutableDictionary<string, string>.Empty, ScopePolicy.None, LogPolicy.Default,
+        MetadataPolicy.None);
 
     private WorkspaceAdmission? _admission;
 
@@ -26,6 +27,8 @@ public sealed class WorkspaceGrain(
             throw AdminException.Conflict($"Workspace '{Id}'");
         }
         AdminInput.RequireRecordable(draft.Metadata);
+        MetadataPolicy.RequireValidKeys(draft.RequiredMetadata);
+        var headers = MetadataPolicy.RequireValidHeaders(draft.MetadataHeaders);
         var now = clock.GetUtcNow();
         state.State = new WorkspaceState
         {
@@ -35,6 +38,8 @@ public sealed class WorkspaceGrain(
             Budget = draft.Budget,
             RateLimits = draft.RateLimits,
             Logging = draft.Logging,
+            RequiredMetadata = draft.RequiredMetadata?.ToList(),
+            MetadataHeaders = headers?.ToDictionary(),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -53,6 +58,8 @@ public sealed class WorkspaceGrain(
             throw AdminException.NotFound($"Workspace '{Id}'");
         }
         AdminInput.RequireRecordable(patch.Metadata);
+        MetadataPolicy.RequireValidKeys(patch.RequiredMetadata);
+        var headers = MetadataPolicy.RequireValidHeaders(patch.MetadataHeaders);
         var current = state.State;
         current.Name = patch.Name ?? current.Name;
         current.Metadata = patch.Metadata is null ? current.Metadata : new Dictionary<string, string>(patch.Metadata);
@@ -60,6 +67,8 @@ public sealed class WorkspaceGrain(
         current.Budget = patch.SetBudget ? patch.Budget : current.Budget;
         current.RateLimits = patch.SetRateLimits ? patch.RateLimits : current.RateLimits;
         current.Logging = patch.Logging ?? current.Logging;
+        current.RequiredMetadata = patch.RequiredMetadata?.ToList() ?? current.RequiredMetadata;
+        current.MetadataHeaders = headers?.ToDictionary() ?? current.MetadataHeaders;
         current.UpdatedAt = clock.GetUtcNow();
         _admission = null;
         await state.WriteStateAsync();
@@ -99,10 +108,14 @@ public sealed class WorkspaceGrain(
 
     public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
         !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary(),
-            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default));
+            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default, Policy()));
 
     private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
-        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default);
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default, Policy());
+
+    private MetadataPolicy Policy() => state.State is { RequiredMetadata: null or [], MetadataHeaders: null or { Count: 0 } }
+        ? MetadataPolicy.None
+        : new MetadataPolicy([.. state.State.RequiredMetadata ?? []], (state.State.MetadataHeaders ?? []).ToImmutableDictionary());
 }
 
 public sealed class WorkspaceState
@@ -113,6 +126,12 @@ public sealed class WorkspaceState
     public Budget? Budget { get; set; }
     public RateLimits? RateLimits { get; set; }
     public LogPolicy? Logging { get; set; }
+
+    /// <summary>Keys every request's metadata must hold (absent in state written before governance existed).</summary>
+    public List<string>? RequiredMetadata { get; set; }
+
+    /// <summary>Lower-case request header name → the metadata key its value is recorded under.</summary>
+    public Dictionary<string, string>? MetadataHeaders { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

@@ -49,9 +49,14 @@ public static class InputLimits
         var bytes = 0;
         foreach (var (key, value) in metadata)
         {
-            if (!IsMetadataKey(key))
+            if (CheckMetadataKey(key) is { } badKey)
             {
-                return $"key '{Echo(key)}': 1 to {MetadataKeyMaxLength} letters, digits or _ . : - (starting with a letter or digit)";
+                return badKey;
+            }
+            if (value is null)
+            {
+                // An admin's JSON may hold null where a string belongs.
+                return $"value of '{key}': must be a string";
             }
             if (value.Length > MetadataValueMaxLength)
             {
@@ -147,6 +152,11 @@ public static class InputLimits
 
     /// <summary>A short, safe echo of a rejected value for an error message.</summary>
     public static string Echo(string value) => Recordable(value, 40)!;
+
+    /// <summary>Why a metadata key cannot be used (null when it can): 1 to 64 letters, digits or <c>_ . : -</c>, starting with a letter or digit.</summary>
+    public static string? CheckMetadataKey(string key) => IsMetadataKey(key)
+        ? null
+        : $"key '{Echo(key)}': 1 to {MetadataKeyMaxLength} letters, digits or _ . : - (starting with a letter or digit)";
 
     private static bool IsMetadataKey(string key)
     {

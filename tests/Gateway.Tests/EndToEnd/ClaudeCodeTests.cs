@@ -102,7 +102,27 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
         Assert.Empty(gateway.Fake.Requests);
     }
 
-    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string keyVariable, string key, string prompt, string? model = Requests.Model)
+    [Fact]
+    public async Task Claude_codes_session_id_lands_in_the_request_log_through_the_workspaces_metadata_headers()
+    {
+        var tenant = await gateway.CreateTenantAsync(workspaceFields: new JsonObject
+        {
+            ["metadata_headers"] = new JsonObject { ["x-claude-code-session-id"] = "session" },
+        });
+        var session = Guid.NewGuid().ToString();
+
+        var (exitCode, stdout, stderr) = await RunAsync("ANTHROPIC_API_KEY", tenant.Secret, "Say pong in a session", arguments: ["--session-id", session]);
+
+        Assert.True(exitCode == 0, $"claude exited with {exitCode}\nstdout: {stdout}\nstderr: {stderr}");
+        await AdminReads.CatchUpAsync(gateway);
+        var logs = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/logs?key={tenant.KeyId}");
+        var rows = logs["data"]!.AsArray();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, row => Assert.Equal(session, row!["metadata"]!["session"]?.GetValue<string>()));
+    }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string keyVariable, string key, string prompt, string? model = Requests.Model,
+        string[]? arguments = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -114,6 +134,6 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
             environment["ANTHROPIC_MODEL"] = model;
             environment["ANTHROPIC_SMALL_FAST_MODEL"] = "claude-haiku-4-5";
         }
-        return ClaudeCode.RunAsync(prompt, environment);
+        return ClaudeCode.RunAsync(prompt, environment, arguments ?? []);
     }
 }

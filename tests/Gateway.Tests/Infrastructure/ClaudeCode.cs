@@ -20,14 +20,22 @@ public static class ClaudeCode
         return Binary(prefix);
     }
 
-    /// <summary>Runs <c>claude -p <paramref name="prompt"/></c> with <paramref name="environment"/>; none of this process's Claude, Anthropic or cloud settings.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string prompt, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Runs <c>claude -p <paramref name="prompt"/></c> (then <paramref name="arguments"/>) with <paramref name="environment"/>;
+    /// none of this process's Claude, Anthropic or cloud settings.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string prompt, IReadOnlyDictionary<string, string> environment,
+        params string[] arguments)
     {
         var claude = await LocateOrInstallAsync();
         var home = Directory.CreateTempSubdirectory("claude-home-").FullName;
         var start = new ProcessStartInfo(claude) { WorkingDirectory = home };
         start.ArgumentList.Add("-p");
         start.ArgumentList.Add(prompt);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
         string[] inheritedPrefixes = ["ANTHROPIC_", "CLAUDE", "AWS_", "CLOUD_ML_", "GOOGLE_", "VERTEX_"];
         foreach (var inherited in start.Environment.Keys.Where(k => inheritedPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
         {

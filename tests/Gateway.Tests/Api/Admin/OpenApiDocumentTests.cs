@@ -81,12 +81,12 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
 
     /// <summary>Each write's body, as the document gives it; what the writes answer is checked against real answers (<see cref="OpenApiAnswersTests"/>).</summary>
     [Theory]
-    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging")]
-    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging")]
+    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers")]
+    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers")]
     [InlineData("/admin/v1/providers", "POST", "slug,kind,base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
     [InlineData("/admin/v1/providers/{slug}", "PATCH", "base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
-    [InlineData("/admin/v1/configs", "POST", "slug,workspace,config")]
-    [InlineData("/admin/v1/configs/{slug}", "PUT", "workspace,config")]
+    [InlineData("/admin/v1/configs", "POST", "slug,workspace,config,metadata")]
+    [InlineData("/admin/v1/configs/{slug}", "PUT", "workspace,config,metadata")]
     [InlineData("/admin/v1/keys", "POST", "workspace,name,config,metadata,models,expires_at,budget,rate_limits")]
     [InlineData("/admin/v1/keys/{id}", "PATCH", "name,metadata,models,expires_at,budget,rate_limits")]
     [InlineData("/admin/v1/keys/{id}/rotate", "POST", "grace_seconds", "200")]

@@ -65,15 +65,10 @@ public sealed class AdminPolicyTests
         Assert.Equal(AdminPolicy.WorkspaceAdminWorkspaceFields.Order(), AdminPolicy.FieldsSet(listed).Order());
         AdminPolicy.RequireChangeableWorkspaceFields(WorkspaceAdmin, listed);
 
-        var unlisted = new WorkspaceChangeWithAFieldAddedLater { Name = "n", RequiredMetadata = ["team"] };
+        var unlisted = new WorkspacesApi.UpdateWorkspaceRequest { Name = "n", RequiredMetadata = ["team"] };
         var refused = Assert.Throws<AdminException>(() => AdminPolicy.RequireChangeableWorkspaceFields(WorkspaceAdmin, unlisted));
         Assert.Equal(AdminProblem.Forbidden, refused.Problem);
         Assert.StartsWith("required_metadata: ", refused.Message);
         AdminPolicy.RequireChangeableWorkspaceFields(OrgAdmin, unlisted);
-    }
-
-    private sealed record WorkspaceChangeWithAFieldAddedLater : WorkspacesApi.WorkspaceFields
-    {
-        public List<string>? RequiredMetadata { get; init; }
     }
 }
