@@ -52,6 +52,8 @@ public sealed class ConsolePage : IAsyncDisposable
         {
             BaseURL = baseUrl.ToString(),
             ViewportSize = new ViewportSize { Width = 1400, Height = 900 },
+            // The Copy buttons write the clipboard; tests read it back.
+            Permissions = ["clipboard-read", "clipboard-write"],
         });
         // CI shares two cores: generous waits, each still bounded.
         context.SetDefaultTimeout(30_000);
