@@ -4,6 +4,7 @@ import { el, errorSlot, field, fill, showError } from './dom.js';
 import { renderKeys } from './keys.js';
 import { renderLogs } from './logs.js';
 import { renderLogDetail } from './logdetail.js';
+import { renderSpend } from './spend.js';
 
 const main = document.getElementById('main');
 
@@ -11,6 +12,7 @@ const main = document.getElementById('main');
 const screens = [
   { path: /^\/logs\/([^/?]+)$/, render: (m, params) => renderLogDetail(main, decodeURIComponent(m[1]), params) },
   { path: /^\/logs$/, nav: 'Logs', href: '#/logs', render: (m, params) => renderLogs(main, params) },
+  { path: /^\/spend$/, nav: 'Spend', href: '#/spend', render: (m, params) => renderSpend(main, params) },
   { path: /^\/keys$/, nav: 'Keys', href: '#/keys', orgAdmin: true, render: (m, params) => renderKeys(main, params) },
 ];
 

@@ -86,7 +86,7 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         await console.SignInAsync(analyst);
         var page = console.Page;
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs"]);
+        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend"]);
         var rows = page.Locator("#log-results tbody tr");
         await Assertions.Expect(rows.First).ToBeVisibleAsync();
         Assert.Contains(inA, await RowIdsAsync(rows));
@@ -99,6 +99,11 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         Assert.DoesNotContain("analyst must not see this", await page.ContentAsync());
         await console.GoAsync("#/keys");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
+        // Spend and chargeback hold A alone.
+        await console.GoAsync("#/spend");
+        await Assertions.Expect(page.Locator($"#chargeback tr[data-value='{a.Workspace}']")).ToBeVisibleAsync();
+        Assert.Equal([a.Workspace], await page.Locator("#chargeback tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.value)"));
+        Assert.Equal([a.Workspace], await page.Locator("#spend-totals tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.group)"));
 
         // The only refusal any screen met was the direct address to B's request.
         // (The page's first look for a session, before sign-in, is the console's own 401, not an admin API read.)
