@@ -1,11 +1,13 @@
 using System.Security.Cryptography;
 using Gateway.Api.Admin.Access;
+using Gateway.Api.Console;
 using Gateway.Api.Errors;
 using Gateway.Grains;
 using Gateway.Grains.Admin;
 using Gateway.Grains.Common;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Gateway.Api.Admin;
 
@@ -25,11 +27,17 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
     {
         var http = context.HttpContext;
         string? authorization = http.Request.Headers.Authorization;
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        // Without the header, a console session cookie may stand for the admin token it was opened with.
+        var session = authorization is null ? await http.RequestServices.GetRequiredService<ConsoleSessions>().CheckAsync(http) : null;
+        if (session?.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+        if (session is null && (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)))
         {
             return new AnthropicErrorResult(401, "Authorization: Bearer <admin token> is required.");
         }
-        var hash = SecretHash.Of(authorization["Bearer ".Length..].Trim());
+        var hash = session?.TokenHash ?? SecretHash.Of(authorization!["Bearer ".Length..].Trim());
         AdminPrincipal? principal = null;
         if (_configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
         {

@@ -1,6 +1,7 @@
 using Gateway.Api.Admin;
 using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
+using Gateway.Api.Console;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Errors;
 using Gateway.Api.Fronts.Bedrock;
@@ -66,6 +67,8 @@ public static class GatewayApi
         services.AddSingleton<BudgetGate>();
         services.AddHostedService(sp => sp.GetRequiredService<BudgetGate>());
         services.AddSingleton<AdminAuth>();
+        services.Configure<ConsoleOptions>(configuration.GetSection(ConsoleOptions.Section));
+        services.AddSingleton<ConsoleSessions>();
         services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<AuditLog>();
@@ -97,6 +100,7 @@ public static class GatewayApi
         app.MapBedrockApi();
         app.MapVertexApi();
         app.MapAdminApi();
+        app.MapConsole();
         return app;
     }
 

@@ -1,4 +1,5 @@
 using Gateway.Api.Budgets;
+using Gateway.Api.Console;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Logs;
 using Gateway.Api.Routing;
@@ -60,6 +61,7 @@ internal static class OptionsChecks
         ]);
         // Only whether they can be read: any value of these flags makes sense.
         Check<TelemetryOptions>(services, TelemetryOptions.Section, _ => []);
+        Check<ConsoleOptions>(services, ConsoleOptions.Section, o => [Positive(o.SessionLifetime, nameof(o.SessionLifetime))]);
         Check<ShutdownOptions>(services, ShutdownOptions.Section, o => [NotNegative(o.DrainDelay, nameof(o.DrainDelay))]);
         return services;
     }

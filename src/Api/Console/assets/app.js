@@ -1,0 +1,100 @@
+// The console's shell: who is signed in, the navigation, and which screen the address (#/…) shows.
+import { currentSession, isOrgAdmin, loadSession, signIn, signOut } from './api.js';
+import { el, errorSlot, field, fill, showError } from './dom.js';
+import { renderKeys } from './keys.js';
+import { renderLogs } from './logs.js';
+import { renderLogDetail } from './logdetail.js';
+import { renderSpend } from './spend.js';
+
+const main = document.getElementById('main');
+
+// Each screen: who may open it (as the API would allow its reads) and how it is drawn.
+const screens = [
+  { path: /^\/logs\/([^/?]+)$/, render: (m, params) => renderLogDetail(main, decodeURIComponent(m[1]), params) },
+  { path: /^\/logs$/, nav: 'Logs', href: '#/logs', render: (m, params) => renderLogs(main, params) },
+  { path: /^\/spend$/, nav: 'Spend', href: '#/spend', render: (m, params) => renderSpend(main, params) },
+  { path: /^\/keys$/, nav: 'Keys', href: '#/keys', orgAdmin: true, render: (m, params) => renderKeys(main, params) },
+];
+
+function parseHash() {
+  const [path, search = ''] = location.hash.replace(/^#/, '').split('?');
+  return { path: path || '/', params: new URLSearchParams(search) };
+}
+
+async function route() {
+  if (!currentSession()) return renderSignIn();
+  const { path, params } = parseHash();
+  for (const screen of screens) {
+    const match = screen.path.exec(path);
+    if (!match) continue;
+    if (screen.orgAdmin && !isOrgAdmin()) break;
+    markCurrent(screen.href);
+    main.focus();
+    return screen.render(match, params);
+  }
+  location.hash = isOrgAdmin() ? '#/keys' : '#/logs';
+}
+
+function markCurrent(href) {
+  for (const link of document.querySelectorAll('#nav a')) {
+    if (link.getAttribute('href') === href) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+}
+
+function showShell() {
+  const session = currentSession();
+  document.getElementById('top').hidden = !session;
+  if (!session) return;
+  fill(document.getElementById('nav'),
+    screens.filter(s => s.nav && (!s.orgAdmin || isOrgAdmin())).map(s => el('a', { href: s.href }, s.nav)));
+  const scope = session.workspaces.length ? ` · ${session.workspaces.join(', ')}` : '';
+  fill(document.getElementById('who'), `${session.name} (${session.role}${scope})`);
+}
+
+function renderSignIn() {
+  showShell();
+  const error = errorSlot();
+  const form = el('form', { id: 'sign-in', class: 'card narrow' },
+    el('h1', {}, 'Sign in'),
+    el('p', {}, 'Sign in with an admin token. It is sent once to open a session and is not kept in this page.'),
+    field('Admin token', 'token', { type: 'password', required: true, autocomplete: 'off' }),
+    error,
+    el('button', { type: 'submit' }, 'Sign in'));
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const input = form.elements.token;
+    try {
+      await signIn(input.value.trim());
+      input.value = '';
+      showShell();
+      if (!location.hash || location.hash === '#/') location.hash = isOrgAdmin() ? '#/keys' : '#/logs';
+      else await route();
+    } catch (failure) {
+      showError(error, failure);
+    }
+  });
+  fill(main, form);
+  form.elements.token.focus();
+}
+
+document.getElementById('sign-out').addEventListener('click', async () => {
+  try {
+    await signOut();
+  } finally {
+    location.hash = '';
+    showShell();
+    renderSignIn();
+  }
+});
+window.addEventListener('console:signed-out', () => renderSignIn());
+window.addEventListener('hashchange', () => route().catch(showFailure));
+
+function showFailure(failure) {
+  fill(main, el('p', { class: 'error', role: 'alert' }, failure.message));
+}
+
+loadSession().then(() => {
+  showShell();
+  return route();
+}).catch(showFailure);
