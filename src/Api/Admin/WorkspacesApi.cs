@@ -34,6 +34,14 @@ public static class WorkspacesApi
     {
         [DocumentedAs(typeof(LogPolicyJson.LogPolicyRequest))]
         public JsonElement Logging { get; init; }
+
+        /// <summary>The budget each signed-on user of the workspace gets (a user's own budget overrides it).</summary>
+        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
+        public JsonElement UserBudget { get; init; }
+
+        /// <summary>The rate limits each signed-on user of the workspace gets (a user's own override them).</summary>
+        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
+        public JsonElement UserRateLimits { get; init; }
     }
 
     /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
@@ -62,12 +70,14 @@ public static class WorkspacesApi
         RateLimits? RateLimits,
         LogPolicy Logging,
         DateTimeOffset CreatedAt,
-        DateTimeOffset UpdatedAt)
+        DateTimeOffset UpdatedAt,
+        Budget? UserBudget,
+        RateLimits? UserRateLimits)
     {
         public static async Task<WorkspaceResponse> FromAsync(IGrainFactory grains, WorkspaceView view) => new(
             view.Id, view.Name, view.Metadata, view.DefaultConfig,
             await BudgetJson.ShowAsync(grains, BudgetScopes.Workspace(view.Id), view.Budget, view.RateLimits),
-            view.RateLimits, view.Logging, view.CreatedAt, view.UpdatedAt);
+            view.RateLimits, view.Logging, view.CreatedAt, view.UpdatedAt, view.UserPolicy?.Budget, view.UserPolicy?.RateLimits);
     }
 
     private static async Task<Results<Created<WorkspaceResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -81,6 +91,8 @@ public static class WorkspacesApi
         var (_, budget) = BudgetJson.ReadBudget(request.Budget);
         var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         var logging = LogPolicyJson.Read(request.Logging);
+        var (_, userBudget) = BudgetJson.ReadBudget(request.UserBudget, "user_budget");
+        var (_, userLimits) = BudgetJson.ReadRateLimits(request.UserRateLimits, "user_rate_limits");
         if (request.DefaultConfig is { } config)
         {
             Slugs.Require(config, "default_config");
@@ -91,7 +103,8 @@ public static class WorkspacesApi
             request.DefaultConfig,
             budget,
             limits,
-            logging));
+            logging,
+            new ScopePolicy(userBudget, userLimits)));
         await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}");
         return TypedResults.Created($"/admin/v1/workspaces/{view.Id}", await WorkspaceResponse.FromAsync(grains, view));
     }
@@ -123,6 +136,8 @@ public static class WorkspacesApi
         var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
         var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         var logging = LogPolicyJson.Read(request.Logging);
+        var (setUserBudget, userBudget) = BudgetJson.ReadBudget(request.UserBudget, "user_budget");
+        var (setUserLimits, userLimits) = BudgetJson.ReadRateLimits(request.UserRateLimits, "user_rate_limits");
         string? defaultConfig = null;
         var clear = false;
         switch (request.DefaultConfig.ValueKind)
@@ -140,11 +155,16 @@ public static class WorkspacesApi
                 return new AnthropicErrorResult(400, "default_config: must be a config slug or null.");
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
-            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging));
+            request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging,
+            setUserBudget, userBudget, setUserLimits, userLimits));
         var changes = new List<string>();
         if (setBudget)
         {
             changes.Add($"budget: {budget?.LimitUsd.ToString() ?? "none"}");
+        }
+        if (setUserBudget)
+        {
+            changes.Add($"user_budget: {userBudget?.LimitUsd.ToString() ?? "none"}");
         }
         if (logging is not null)
         {

@@ -119,15 +119,22 @@ public enum AdmissionRefusal
 
     /// <summary>The routing config the request names (or the key's) does not exist or cannot serve.</summary>
     ConfigNotFound,
+
+    /// <summary>A signed-in user an admin blocked.</summary>
+    UserBlocked,
+
+    /// <summary>A signed-in user whom no rule of the identity provider places in a workspace.</summary>
+    NoWorkspace,
 }
 
-/// <summary>Who is asking and where the request goes.</summary>
+/// <summary>Who is asking (a key, or a signed-in user) and where the request goes.</summary>
 [GenerateSerializer, Immutable]
 public sealed record AdmittedRequest(
-    [property: Id(0)] string KeyId,
+    [property: Id(0)] string? KeyId,
     [property: Id(1)] string Workspace,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] RouteConfig Route,
     [property: Id(4)] ImmutableArray<string>? Models,
     [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes,
-    [property: Id(6)] LogPolicy Logging);
+    [property: Id(6)] LogPolicy Logging,
+    [property: Id(7)] string? UserId = null);

@@ -39,7 +39,8 @@ public sealed record WorkspaceDraft(
     [property: Id(2)] string? DefaultConfig,
     [property: Id(3)] Budget? Budget = null,
     [property: Id(4)] RateLimits? RateLimits = null,
-    [property: Id(5)] LogPolicy? Logging = null);
+    [property: Id(5)] LogPolicy? Logging = null,
+    [property: Id(6)] ScopePolicy? UserPolicy = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -52,7 +53,11 @@ public sealed record WorkspacePatch(
     [property: Id(5)] Budget? Budget = null,
     [property: Id(6)] bool SetRateLimits = false,
     [property: Id(7)] RateLimits? RateLimits = null,
-    [property: Id(8)] LogPolicy? Logging = null);
+    [property: Id(8)] LogPolicy? Logging = null,
+    [property: Id(9)] bool SetUserBudget = false,
+    [property: Id(10)] Budget? UserBudget = null,
+    [property: Id(11)] bool SetUserRateLimits = false,
+    [property: Id(12)] RateLimits? UserRateLimits = null);
 
 /// <summary>A workspace as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -65,13 +70,15 @@ public sealed record WorkspaceView(
     [property: Id(5)] DateTimeOffset UpdatedAt,
     [property: Id(6)] Budget? Budget,
     [property: Id(7)] RateLimits? RateLimits,
-    [property: Id(8)] LogPolicy Logging);
+    [property: Id(8)] LogPolicy Logging,
+    [property: Id(9)] ScopePolicy? UserPolicy = null);
 
-/// <summary>The workspace's answer for one request.</summary>
+/// <summary>The workspace's answer for one request; <c>UserPolicy</c> is the default budget and rate limits of each signed-in user.</summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkspaceAdmission(
     [property: Id(0)] bool Active,
     [property: Id(1)] string? DefaultConfig,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] ScopePolicy Policy,
-    [property: Id(4)] LogPolicy Logging);
+    [property: Id(4)] LogPolicy Logging,
+    [property: Id(5)] ScopePolicy? UserPolicy = null);

@@ -35,6 +35,8 @@ public sealed class WorkspaceGrain(
             Budget = draft.Budget,
             RateLimits = draft.RateLimits,
             Logging = draft.Logging,
+            UserBudget = draft.UserPolicy?.Budget,
+            UserRateLimits = draft.UserPolicy?.RateLimits,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -60,6 +62,8 @@ public sealed class WorkspaceGrain(
         current.Budget = patch.SetBudget ? patch.Budget : current.Budget;
         current.RateLimits = patch.SetRateLimits ? patch.RateLimits : current.RateLimits;
         current.Logging = patch.Logging ?? current.Logging;
+        current.UserBudget = patch.SetUserBudget ? patch.UserBudget : current.UserBudget;
+        current.UserRateLimits = patch.SetUserRateLimits ? patch.UserRateLimits : current.UserRateLimits;
         current.UpdatedAt = clock.GetUtcNow();
         _admission = null;
         await state.WriteStateAsync();
@@ -99,10 +103,14 @@ public sealed class WorkspaceGrain(
 
     public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
         !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary(),
-            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default));
+            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default, UserPolicy()));
+
+    /// <summary>The default budget and rate limits of each signed-in user of the workspace; null when none.</summary>
+    private ScopePolicy? UserPolicy() =>
+        new ScopePolicy(state.State.UserBudget, state.State.UserRateLimits) is { IsEmpty: false } policy ? policy : null;
 
     private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
-        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default);
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default, UserPolicy());
 }
 
 public sealed class WorkspaceState
@@ -113,6 +121,8 @@ public sealed class WorkspaceState
     public Budget? Budget { get; set; }
     public RateLimits? RateLimits { get; set; }
     public LogPolicy? Logging { get; set; }
+    public Budget? UserBudget { get; set; }
+    public RateLimits? UserRateLimits { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
