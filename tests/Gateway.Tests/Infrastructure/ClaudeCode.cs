@@ -20,8 +20,12 @@ public static class ClaudeCode
         return Binary(prefix);
     }
 
-    /// <summary>Runs <c>claude -p <paramref name="prompt"/></c> with <paramref name="environment"/>; none of this process's Claude, Anthropic or cloud settings.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string prompt, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Runs <c>claude -p <paramref name="prompt"/></c> with <paramref name="environment"/> and, when given, <paramref name="settings"/> as the
+    /// user's <c>settings.json</c>; none of this process's Claude, Anthropic or cloud settings.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string prompt, IReadOnlyDictionary<string, string> environment,
+        System.Text.Json.Nodes.JsonObject? settings = null)
     {
         var claude = await LocateOrInstallAsync();
         var home = Directory.CreateTempSubdirectory("claude-home-").FullName;
@@ -35,6 +39,11 @@ public static class ClaudeCode
         }
         start.Environment["HOME"] = home;
         start.Environment["CLAUDE_CONFIG_DIR"] = Path.Combine(home, ".claude");
+        if (settings is not null)
+        {
+            Directory.CreateDirectory(Path.Combine(home, ".claude"));
+            await File.WriteAllTextAsync(Path.Combine(home, ".claude", "settings.json"), settings.ToJsonString());
+        }
         start.Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
         start.Environment["DISABLE_AUTOUPDATER"] = "1";
         start.Environment["DISABLE_TELEMETRY"] = "1";
