@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using Gateway.Fakes;
 using Gateway.Tests.Infrastructure;
 
@@ -19,23 +17,10 @@ public sealed class UserBlockProcessesTests : IAsyncLifetime
     [Fact]
     public async Task A_user_blocked_on_one_process_is_refused_on_the_other_at_their_next_request()
     {
-        var environment = GatewayProcess.Environment(await TestPostgres.CreateDatabaseAsync("userblock"), AdminToken, "userblock");
-        environment["Gateway__Identity__AllowHttpIssuers"] = "true";
-        await using var a = GatewayProcess.Start(environment);
-        await using var b = GatewayProcess.Start(environment);
-        await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
-        using var admin = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        using var clientA = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        using var clientB = new HttpClient { BaseAddress = b.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        await GatewayFixture.PostAsync(admin, "/admin/v1/workspaces", new JsonObject { ["id"] = "team" });
-        await GatewayFixture.PostAsync(admin, "/admin/v1/providers", new JsonObject
-        {
-            ["slug"] = "direct",
-            ["kind"] = "anthropic",
-            ["base_url"] = _anthropic.BaseUrl.ToString(),
-            ["credentials"] = new JsonObject { ["api_key"] = _anthropic.ApiKey },
-        });
+        await using var gateways = await GatewayPair.StartAsync("userblock", AdminToken,
+            new Dictionary<string, string> { ["Gateway__Identity__AllowHttpIssuers"] = "true" });
+        var (admin, clientA, clientB) = (gateways.Admin, gateways.ClientA, gateways.ClientB);
+        await gateways.CreateTeamAsync(_anthropic);
         await using var signOn = await SignOnSetup.RegisterAsync(admin, [SignOnSetup.Rule("team", "team")]);
         var token = signOn.Token("ivy@corp.example", ["team"]);
         var colleague = signOn.Token("jon@corp.example", ["team"]);
