@@ -21,6 +21,13 @@ public static class GatewayGrains
 
     public static IApiKeyGrain ApiKey(this IGrainFactory grains, string keyId) => grains.GetGrain<IApiKeyGrain>("k/" + keyId);
 
+    /// <summary>A registered OpenID Connect identity provider.</summary>
+    public static Identity.IIdentityProviderGrain IdentityProvider(this IGrainFactory grains, string slug) =>
+        grains.GetGrain<Identity.IIdentityProviderGrain>("i/" + slug);
+
+    /// <summary>A signed-in user (<see cref="Users.UserIds"/>).</summary>
+    public static Users.IUserGrain User(this IGrainFactory grains, string userId) => grains.GetGrain<Users.IUserGrain>("u/" + userId);
+
     public static Admin.IAdminTokensGrain AdminTokens(this IGrainFactory grains) => grains.GetGrain<Admin.IAdminTokensGrain>("a/org");
 
     public static ICatalogGrain Catalog(this IGrainFactory grains, string name) => grains.GetGrain<ICatalogGrain>("l/" + name);

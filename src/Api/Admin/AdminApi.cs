@@ -21,6 +21,8 @@ public static class AdminApi
             .MapConfigsApi()
             .MapKeysApi()
             .MapKeyRotationApi()
+            .MapIdentityProvidersApi()
+            .MapUsersApi()
             .MapModelsApi()
             .MapAdminTokensApi()
             .MapAuditApi()

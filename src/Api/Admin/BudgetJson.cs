@@ -47,15 +47,15 @@ public static class BudgetJson
         DateTimeOffset? ResetsAt);
 
     /// <summary>Absent: not set; null: cleared; an object: the new budget.</summary>
-    public static (bool Set, Budget? Budget) ReadBudget(JsonElement element)
+    public static (bool Set, Budget? Budget) ReadBudget(JsonElement element, string field = "budget")
     {
-        if (ReadOptional<BudgetRequest>(element, "budget", "{limit_usd, period, alert_at?}") is not { } request)
+        if (ReadOptional<BudgetRequest>(element, field, "{limit_usd, period, alert_at?}") is not { } request)
         {
             return (element.ValueKind == JsonValueKind.Null, null);
         }
         if (request.LimitUsd is not { } limit || limit < 0)
         {
-            throw AdminException.Invalid("budget.limit_usd: required, a non-negative amount in USD.");
+            throw AdminException.Invalid($"{field}.limit_usd: required, a non-negative amount in USD.");
         }
         BudgetPeriod period = request.Period switch
         {
@@ -63,25 +63,25 @@ public static class BudgetJson
             "weekly" => BudgetPeriod.Weekly,
             "monthly" => BudgetPeriod.Monthly,
             "total" => BudgetPeriod.Total,
-            _ => throw AdminException.Invalid("budget.period: required, one of daily, weekly, monthly, total."),
+            _ => throw AdminException.Invalid($"{field}.period: required, one of daily, weekly, monthly, total."),
         };
         var alerts = request.AlertAt ?? [];
         if (alerts.Any(a => a is <= 0 or > 1))
         {
-            throw AdminException.Invalid("budget.alert_at: fractions of the limit, each above 0 and at most 1.");
+            throw AdminException.Invalid($"{field}.alert_at: fractions of the limit, each above 0 and at most 1.");
         }
         return (true, new Budget(limit, period, [.. alerts.Distinct().Order()]));
     }
 
-    public static (bool Set, RateLimits? Limits) ReadRateLimits(JsonElement element)
+    public static (bool Set, RateLimits? Limits) ReadRateLimits(JsonElement element, string field = "rate_limits")
     {
-        if (ReadOptional<RateLimitsRequest>(element, "rate_limits", "{rpm?, tpm?, concurrency?}") is not { } request)
+        if (ReadOptional<RateLimitsRequest>(element, field, "{rpm?, tpm?, concurrency?}") is not { } request)
         {
             return (element.ValueKind == JsonValueKind.Null, null);
         }
         if (request.Rpm is <= 0 || request.Tpm is <= 0 || request.Concurrency is <= 0)
         {
-            throw AdminException.Invalid("rate_limits: rpm, tpm and concurrency must be positive when set.");
+            throw AdminException.Invalid($"{field}: rpm, tpm and concurrency must be positive when set.");
         }
         var limits = new RateLimits(request.Rpm, request.Tpm, request.Concurrency);
         return (true, limits.IsEmpty ? null : limits);

@@ -49,6 +49,13 @@ public static class WorkspacesApi
         /// <c>{}</c> clears.
         /// </summary>
         public Dictionary<string, string>? MetadataHeaders { get; init; }
+        /// <summary>The budget each signed-on user of the workspace gets (a user's own budget overrides it).</summary>
+        [DocumentedAs(typeof(BudgetJson.BudgetRequest))]
+        public JsonElement UserBudget { get; init; }
+
+        /// <summary>The rate limits each signed-on user of the workspace gets (a user's own override them).</summary>
+        [DocumentedAs(typeof(BudgetJson.RateLimitsRequest))]
+        public JsonElement UserRateLimits { get; init; }
     }
 
     /// <summary>A new workspace; only <c>id</c> is required (the name defaults to it).</summary>
@@ -79,12 +86,15 @@ public static class WorkspacesApi
         ImmutableArray<string> RequiredMetadata,
         ImmutableDictionary<string, string> MetadataHeaders,
         DateTimeOffset CreatedAt,
-        DateTimeOffset UpdatedAt)
+        DateTimeOffset UpdatedAt,
+        Budget? UserBudget,
+        RateLimits? UserRateLimits)
     {
         public static async Task<WorkspaceResponse> FromAsync(IGrainFactory grains, WorkspaceView view) => new(
             view.Id, view.Name, view.Metadata, view.DefaultConfig,
             await BudgetJson.ShowAsync(grains, BudgetScopes.Workspace(view.Id), view.Budget, view.RateLimits),
-            view.RateLimits, view.Logging, view.MetadataPolicy.Required, view.MetadataPolicy.Headers, view.CreatedAt, view.UpdatedAt);
+            view.RateLimits, view.Logging, view.MetadataPolicy.Required, view.MetadataPolicy.Headers, view.CreatedAt, view.UpdatedAt,
+            view.UserPolicy?.Budget, view.UserPolicy?.RateLimits);
     }
 
     private static async Task<Results<Created<WorkspaceResponse>, AnthropicErrorResult>> CreateAsync(HttpContext context, IGrainFactory grains, AuditLog audit)
@@ -98,6 +108,8 @@ public static class WorkspacesApi
         var (_, budget) = BudgetJson.ReadBudget(request.Budget);
         var (_, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         var logging = LogPolicyJson.Read(request.Logging);
+        var (_, userBudget) = BudgetJson.ReadBudget(request.UserBudget, "user_budget");
+        var (_, userLimits) = BudgetJson.ReadRateLimits(request.UserRateLimits, "user_rate_limits");
         if (request.DefaultConfig is { } config)
         {
             Slugs.Require(config, "default_config");
@@ -110,7 +122,8 @@ public static class WorkspacesApi
             limits,
             logging,
             request.RequiredMetadata?.ToImmutableArray(),
-            request.MetadataHeaders?.ToImmutableDictionary()));
+            request.MetadataHeaders?.ToImmutableDictionary(),
+            new ScopePolicy(userBudget, userLimits)));
         await audit.RecordAsync(context, "workspace", view.Id, "created", budget is null ? null : $"budget: {budget.LimitUsd} USD {budget.Period}", view.Id);
         return TypedResults.Created($"/admin/v1/workspaces/{view.Id}", await WorkspaceResponse.FromAsync(grains, view));
     }
@@ -145,6 +158,8 @@ public static class WorkspacesApi
         var (setBudget, budget) = BudgetJson.ReadBudget(request!.Budget);
         var (setLimits, limits) = BudgetJson.ReadRateLimits(request.RateLimits);
         var logging = LogPolicyJson.Read(request.Logging);
+        var (setUserBudget, userBudget) = BudgetJson.ReadBudget(request.UserBudget, "user_budget");
+        var (setUserLimits, userLimits) = BudgetJson.ReadRateLimits(request.UserRateLimits, "user_rate_limits");
         string? defaultConfig = null;
         var clear = false;
         switch (request.DefaultConfig.ValueKind)
@@ -168,7 +183,8 @@ public static class WorkspacesApi
         }
         var view = await grains.Workspace(id).UpdateAsync(new WorkspacePatch(
             request.Name, request.Metadata?.ToImmutableDictionary(), defaultConfig, clear, setBudget, budget, setLimits, limits, logging,
-            request.RequiredMetadata?.ToImmutableArray(), request.MetadataHeaders?.ToImmutableDictionary()));
+            request.RequiredMetadata?.ToImmutableArray(), request.MetadataHeaders?.ToImmutableDictionary(),
+            setUserBudget, userBudget, setUserLimits, userLimits));
         var changes = new List<string>();
         if (setBudget)
         {
@@ -181,6 +197,10 @@ public static class WorkspacesApi
         if (request.MetadataHeaders is not null)
         {
             changes.Add($"metadata_headers: {{{string.Join(", ", view.MetadataPolicy.Headers.Select(h => $"{h.Key}: {h.Value}"))}}}");
+        }
+        if (setUserBudget)
+        {
+            changes.Add($"user_budget: {userBudget?.LimitUsd.ToString() ?? "none"}");
         }
         if (logging is not null)
         {

@@ -24,6 +24,9 @@ internal sealed class Exchange(HttpContext context, string endpoint)
     /// <summary>The front of another API the request came through (Bedrock's, Vertex's); null for the Anthropic API.</summary>
     public ClientFront? Front { get; init; }
     public string? KeyId { get; set; }
+
+    /// <summary>The signed-on user the request was admitted for (null for a gateway key).</summary>
+    public string? UserId { get; set; }
     public string? Workspace { get; set; }
     public string? Provider { get; set; }
     public string? Model { get; set; }
@@ -125,6 +128,7 @@ internal sealed class Exchange(HttpContext context, string endpoint)
             Endpoint = Endpoint,
             Front = Front?.Name ?? UsageFronts.Anthropic,
             KeyId = KeyId,
+            UserId = UserId,
             Workspace = Workspace,
             Provider = Provider,
             Model = Model,

@@ -1,15 +1,13 @@
-using Gateway.Grains.Keys;
 using Microsoft.AspNetCore.Http;
 
 namespace Gateway.Api.DataPlane;
 
-/// <summary>Finds the gateway key a client presents: <c>x-api-key</c>, or <c>Authorization: Bearer</c>.</summary>
+/// <summary>Finds the credential a client presents: <c>x-api-key</c>, or <c>Authorization: Bearer</c>.</summary>
 public static class GatewayKeys
 {
-    public static bool TryRead(HttpRequest request, out string presented, out string keyId, out string problem)
+    /// <summary>The presented credential (a gateway key or a JWT), or null with the problem to answer.</summary>
+    public static string? Presented(HttpRequest request, out string problem)
     {
-        presented = "";
-        keyId = "";
         problem = "";
         string? value = request.Headers["x-api-key"];
         if (string.IsNullOrEmpty(value))
@@ -23,14 +21,8 @@ public static class GatewayKeys
         if (string.IsNullOrEmpty(value))
         {
             problem = "x-api-key header (or Authorization: Bearer) is required";
-            return false;
+            return null;
         }
-        if (!ApiKeySecret.TryParse(value, out keyId))
-        {
-            problem = "invalid x-api-key";
-            return false;
-        }
-        presented = value;
-        return true;
+        return value;
     }
 }

@@ -2,7 +2,6 @@ using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.Errors;
 using Gateway.Api.Telemetry;
-using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
 using Gateway.Projections.Models;
@@ -15,7 +14,7 @@ namespace Gateway.Api.DataPlane;
 
 /// <summary>
 /// <c>POST /v1/messages</c> and <c>POST /v1/messages/count_tokens</c>: authenticate, read the few fields the
-/// gateway needs and admit through the key's grain, reserve its budgets (<see cref="BudgetHolds"/>), route it to a
+/// gateway needs and admit through the key's (or signed-on user's) grain, reserve its budgets (<see cref="BudgetHolds"/>), route it to a
 /// provider (<see cref="MessageRouting"/>), answer a failure (<see cref="AnswerRelay"/>), then settle and record.
 /// </summary>
 public sealed partial class MessagesProxy(
@@ -23,6 +22,7 @@ public sealed partial class MessagesProxy(
     CurrentCatalog catalogs,
     ExchangeRecorder recorder,
     BudgetHolds holds,
+    Callers callers,
     MessageRouting routing,
     AnswerRelay relay,
     IOptions<DataPlaneOptions> options,
@@ -43,9 +43,10 @@ public sealed partial class MessagesProxy(
     {
         var exchange = new Exchange(context, UsageEndpoints.Of(shape == MessagesRequest.Shape.CountTokens)) { Front = front };
         using var span = exchange.Span = RequestSpans.StartRequest(exchange.Endpoint, exchange.RequestId);
-        if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var keyProblem))
+        var (caller, callerProblem) = await callers.IdentifyAsync(context.Request);
+        if (caller is null)
         {
-            await RefuseAsync(exchange, 401, keyProblem);
+            await RefuseAsync(exchange, callerProblem);
             return;
         }
         if (!recorder.Available)
@@ -57,15 +58,13 @@ public sealed partial class MessagesProxy(
             await AnthropicErrors.WriteAsync(context, 503, "The gateway cannot record usage right now; try again shortly.");
             return;
         }
-        var key = grains.ApiKey(keyId);
-        var secretHash = ApiKeySecret.Hash(presented);
         if (context.Request.ContentLength is not (<= ReadBeforeAuthenticationBytes))
         {
             Admission early;
             try
             {
                 using var admitting = RequestSpans.StartStep(RequestSpans.Admission);
-                early = await key.AdmitAsync(secretHash, model: null, modelNames: null);
+                early = await caller.AdmitAsync(grains, model: null, modelNames: null);
             }
             catch (Exception e) when (IsClusterFault(e, context))
             {
@@ -131,7 +130,7 @@ public sealed partial class MessagesProxy(
         try
         {
             using var admitting = RequestSpans.StartStep(RequestSpans.Admission);
-            admission = await key.AdmitAsync(secretHash, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
+            admission = await caller.AdmitAsync(grains, request.Model, named is { } known ? [known.Model.Id, .. known.Model.Aliases] : null);
         }
         catch (Exception e) when (IsClusterFault(e, context))
         {
@@ -144,6 +143,7 @@ public sealed partial class MessagesProxy(
             return;
         }
         exchange.KeyId = admitted.KeyId;
+        exchange.UserId = admitted.UserId;
         exchange.Workspace = admitted.Workspace;
         var governed = GovernedMetadata.TryLayer(context.Request, requestMetadata, admitted, out var metadata, out problem);
         exchange.Metadata = metadata;

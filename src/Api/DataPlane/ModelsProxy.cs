@@ -4,7 +4,6 @@ using Gateway.Api.Budgets;
 using Gateway.Api.Catalog;
 using Gateway.Api.Errors;
 using Gateway.Api.Providers;
-using Gateway.Grains;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Keys;
 using Gateway.Grains.Providers;
@@ -17,7 +16,7 @@ namespace Gateway.Api.DataPlane;
 /// providers serve, narrowed by the key's allow-list — in Anthropic's list shape and paging.
 /// </summary>
 public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connections, UpstreamHttp upstream, ProviderModelLists lists,
-    CurrentCatalog catalogs, BudgetGate budgets, TimeProvider clock)
+    CurrentCatalog catalogs, BudgetGate budgets, Callers callers, TimeProvider clock)
 {
     private const int DefaultLimit = 20;
     private const int MaxLimit = 1000;
@@ -248,16 +247,17 @@ public sealed class ModelsProxy(IGrainFactory grains, ProviderConnections connec
 
     private async Task<(AdmittedRequest?, IReadOnlyList<ProviderConnection>)> AdmitAsync(HttpContext context, string? model)
     {
-        if (!GatewayKeys.TryRead(context.Request, out var presented, out var keyId, out var problem))
+        var (caller, problem) = await callers.IdentifyAsync(context.Request);
+        if (caller is null)
         {
-            await AnthropicErrors.WriteAsync(context, 401, problem);
+            await AnthropicErrors.WriteAsync(context, problem);
             return (null, []);
         }
         Admission admission;
         try
         {
             var names = model is null ? null : (await catalogs.GetAsync()).Find(model) is { } known ? [known.Model.Id, .. known.Model.Aliases] : (string[]?)null;
-            admission = await grains.ApiKey(keyId).AdmitAsync(ApiKeySecret.Hash(presented), model, names);
+            admission = await caller.AdmitAsync(grains, model, names);
         }
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {

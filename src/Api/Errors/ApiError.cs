@@ -13,11 +13,14 @@ public readonly record struct ApiError(int Status, string Type, string Message)
     /// <summary>An error whose type is Anthropic's for <paramref name="status"/>.</summary>
     public static ApiError Of(int status, string message) => new(status, AnthropicErrors.TypeFor(status), message);
 
-    /// <summary>A key's refusal: unknown, revoked or expired keys are 401; a key that may not do this, 403; a missing config, 404.</summary>
+    /// <summary>
+    /// A key's or user's refusal: unknown, revoked or expired keys are 401; a key that may not do this, a blocked user or one
+    /// no rule places, 403; a missing config, 404.
+    /// </summary>
     public static ApiError For(AdmissionRefusal refusal, string message) => Of(refusal switch
     {
         AdmissionRefusal.UnknownKey or AdmissionRefusal.KeyRevoked or AdmissionRefusal.KeyExpired => 401,
-        AdmissionRefusal.ModelNotAllowed or AdmissionRefusal.WorkspaceGone => 403,
+        AdmissionRefusal.ModelNotAllowed or AdmissionRefusal.WorkspaceGone or AdmissionRefusal.UserBlocked or AdmissionRefusal.NoWorkspace => 403,
         AdmissionRefusal.ConfigNotFound => 404,
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
     }, message);

@@ -12,6 +12,7 @@ using Gateway.Api.Providers;
 using Gateway.Api.Providers.Bedrock;
 using Gateway.Api.Providers.Vertex;
 using Gateway.Api.Routing;
+using Gateway.Api.SignOn;
 using Gateway.Api.Telemetry;
 using Gateway.Api.Usage;
 using Gateway.Projections.Ledger;
@@ -41,6 +42,13 @@ public static class GatewayApi
         services.AddHostedService(sp => sp.GetRequiredService<CurrentCatalog>());
         services.AddSingleton<ProviderConnections>();
         services.AddSingleton<MessagesProxy>();
+        services.Configure<SignOnOptions>(configuration.GetSection(SignOnOptions.Section));
+        // A token naming a key the cached set lacks waits for the issuer's keys to be fetched again, instead of being
+        // refused while they are fetched in the background.
+        AppContext.SetSwitch("Switch.Microsoft.IdentityModel.UpdateConfigAsBlocking", true);
+        services.AddSingleton<IdentityProviderDirectory>();
+        services.AddSingleton<SignOnTokens>();
+        services.AddSingleton<Callers>();
         services.AddSingleton<ExchangeRecorder>();
         services.AddSingleton<BudgetHolds>();
         services.AddSingleton<MessageRouting>();

@@ -45,11 +45,15 @@ public sealed record ScopedPolicy(
     [property: Id(0)] string Scope,
     [property: Id(1)] ScopePolicy Policy);
 
-/// <summary>Budget scopes are named <c>key:{id}</c> and <c>workspace:{id}</c>, as the ledger is filtered.</summary>
+/// <summary>Budget scopes are named <c>key:{id}</c>, <c>workspace:{id}</c> and <c>user:{id}</c>, as the ledger is filtered.</summary>
 public static class BudgetScopes
 {
     public const string KeyPrefix = "key:";
     public const string WorkspacePrefix = "workspace:";
+    public const string UserPrefix = "user:";
+
+    /// <summary>A signed-in user's scope.</summary>
+    public static string User(string userId) => UserPrefix + userId;
 
     public static string Key(string keyId) => KeyPrefix + keyId;
 
@@ -59,6 +63,7 @@ public static class BudgetScopes
     public static string Describe(string scope) =>
         scope.StartsWith(KeyPrefix, StringComparison.Ordinal) ? $"key '{scope[KeyPrefix.Length..]}'"
         : scope.StartsWith(WorkspacePrefix, StringComparison.Ordinal) ? $"workspace '{scope[WorkspacePrefix.Length..]}'"
+        : scope.StartsWith(UserPrefix, StringComparison.Ordinal) ? $"user '{scope[UserPrefix.Length..]}'"
         : scope;
 }
 

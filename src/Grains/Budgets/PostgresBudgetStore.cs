@@ -87,5 +87,6 @@ public sealed class PostgresBudgetStore(LedgerDatabase database, IDocumentStore 
     private static (string Field, string Id) Filter(string scope) =>
         scope.StartsWith(BudgetScopes.KeyPrefix, StringComparison.Ordinal) ? ("key_id", scope[BudgetScopes.KeyPrefix.Length..])
         : scope.StartsWith(BudgetScopes.WorkspacePrefix, StringComparison.Ordinal) ? ("workspace", scope[BudgetScopes.WorkspacePrefix.Length..])
+        : scope.StartsWith(BudgetScopes.UserPrefix, StringComparison.Ordinal) ? ("user_id", scope[BudgetScopes.UserPrefix.Length..])
         : throw new ArgumentException($"Unknown budget scope '{scope}'.", nameof(scope));
 }

@@ -2,7 +2,7 @@ namespace Gateway.Grains.Catalog;
 
 /// <summary>
 /// The ids of one kind of resource (<c>workspaces</c>, <c>providers</c>, <c>configs</c>, <c>keys</c>,
-/// <c>keys@{workspace}</c>), so the admin API can list what the single-resource grains hold.
+/// <c>keys@{workspace}</c>, <c>identity-providers</c>, <c>users</c>, <c>users@{workspace}</c>), so the admin API can list what the single-resource grains hold.
 /// </summary>
 public interface ICatalogGrain : IGrainWithStringKey
 {
@@ -28,6 +28,11 @@ public static class Catalogs
     public const string Providers = "providers";
     public const string Configs = "configs";
     public const string Keys = "keys";
+    public const string IdentityProviders = "identity-providers";
+    public const string Users = "users";
 
     public static string KeysOf(string workspace) => $"keys@{workspace}";
+
+    /// <summary>The signed-in users placed in a workspace.</summary>
+    public static string UsersOf(string workspace) => $"users@{workspace}";
 }

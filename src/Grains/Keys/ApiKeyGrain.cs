@@ -1,9 +1,8 @@
-using System.Collections.Immutable;
 using System.Security.Cryptography;
 using Gateway.Grains.Budgets;
 using Gateway.Grains.Catalog;
 using Gateway.Grains.Common;
-using Gateway.Grains.Configs;
+using Gateway.Grains.Workspaces;
 
 namespace Gateway.Grains.Keys;
 
@@ -202,84 +201,10 @@ public sealed class ApiKeyGrain(
     }
 
     /// <summary>The key's workspace, route and metadata: the part of admission that does not depend on the request.</summary>
-    private async Task<Admission> ResolveAsync(ApiKeyState key, DateTimeOffset now)
-    {
-        var workspace = await GrainFactory.Workspace(key.Workspace).AdmitAsync(Id);
-        if (!workspace.Active)
-        {
-            return Admission.Refused(AdmissionRefusal.WorkspaceGone, $"The key's workspace '{key.Workspace}' no longer exists.");
-        }
-
-        RouteConfig route;
-        var configMetadata = ImmutableDictionary<string, string>.Empty;
-        if ((key.Config ?? workspace.DefaultConfig) is { } configSlug)
-        {
-            var configured = await GrainFactory.Config(configSlug).AdmitAsync(key.Workspace);
-            if (configured is null)
-            {
-                return Admission.Refused(AdmissionRefusal.ConfigNotFound, $"Routing config '{configSlug}' does not exist.");
-            }
-            (route, configMetadata) = (configured.Route, configured.Metadata);
-        }
-        else
-        {
-            var (implicitRoute, problem) = await FindImplicitRouteAsync(key.Workspace);
-            if (implicitRoute is null)
-            {
-                return Admission.Refused(AdmissionRefusal.ConfigNotFound, problem!);
-            }
-            route = implicitRoute;
-        }
-
-        // The request's own metadata is layered under these by the front.
-        var metadata = new MetadataLayers(workspace.Metadata, configMetadata, key.ImmutableMetadata);
-        var scopes = ImmutableArray.CreateBuilder<ScopedPolicy>(2);
-        if (new ScopePolicy(key.Budget, key.RateLimits) is { IsEmpty: false } own)
-        {
-            scopes.Add(new ScopedPolicy(BudgetScopes.Key(Id), own));
-        }
-        if (!workspace.Policy.IsEmpty)
-        {
-            scopes.Add(new ScopedPolicy(BudgetScopes.Workspace(key.Workspace), workspace.Policy));
-        }
-        return Admission.Allowed(new AdmittedRequest(Id, key.Workspace, metadata.Over(ImmutableDictionary<string, string>.Empty), route,
-            key.ImmutableModels, scopes.ToImmutable(), workspace.Logging, metadata, workspace.MetadataPolicy));
-    }
-
-    private async Task<(RouteConfig?, string?)> FindImplicitRouteAsync(string workspace)
-    {
-        // A provider dedicated to the workspace (it lists the workspace) wins over providers open to every workspace.
-        var dedicated = new List<string>();
-        var shared = new List<string>();
-        var catalog = GrainFactory.Catalog(Catalogs.Providers);
-        for (string? after = null; ;)
-        {
-            var page = await catalog.ListAsync(after, 200);
-            foreach (var connection in await Task.WhenAll(page.Ids.Select(p => GrainFactory.Provider(p).GetConnectionAsync())))
-            {
-                if (connection is { Workspaces: { } listed } && listed.Contains(workspace))
-                {
-                    dedicated.Add(connection.Slug);
-                }
-                else if (connection is { Workspaces: null })
-                {
-                    shared.Add(connection.Slug);
-                }
-            }
-            if (!page.HasMore)
-            {
-                break;
-            }
-            after = page.Ids[^1];
-        }
-        var candidates = dedicated.Count > 0 ? dedicated : shared;
-        return candidates.Count switch
-        {
-            1 => (RouteConfig.SingleProvider(candidates[0]), null),
-            0 => (null, "No provider is configured for this key's workspace."),
-            _ => (null, "Several providers are available; set a routing config on the key or a default_config on its workspace."),
-        };
-    }
+    private Task<Admission> ResolveAsync(ApiKeyState key, DateTimeOffset now) =>
+        WorkspaceResolution.ResolveAsync(GrainFactory, new AdmissionCaller(Id, Id, null, "key"), key.Workspace, key.Config, key.ImmutableMetadata,
+            _ => new ScopePolicy(key.Budget, key.RateLimits) is { IsEmpty: false } own ? new ScopedPolicy(BudgetScopes.Key(Id), own) : null,
+            key.ImmutableModels);
 
     private KeyView View() => new(Id, state.State.Workspace, state.State.Name, state.State.Config, state.State.ImmutableMetadata,
         state.State.ImmutableModels, state.State.ExpiresAt, state.State.CreatedAt, state.State.RevokedAt, state.State.Hint,

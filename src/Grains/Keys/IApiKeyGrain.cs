@@ -121,15 +121,21 @@ public enum AdmissionRefusal
 
     /// <summary>The routing config the request names (or the key's) does not exist or cannot serve.</summary>
     ConfigNotFound,
+
+    /// <summary>A signed-in user an admin blocked.</summary>
+    UserBlocked,
+
+    /// <summary>A signed-in user whom no rule of the identity provider places in a workspace.</summary>
+    NoWorkspace,
 }
 
-/// <summary>Who is asking and where the request goes.</summary>
+/// <summary>Who is asking (a key, or a signed-in user) and where the request goes.</summary>
 /// <param name="Metadata">The admins' metadata alone (<see cref="MetadataLayers"/> over nothing): what a request that sends none carries.</param>
 /// <param name="MetadataLayers">The admins' metadata by scope, for the front to layer the request's own under.</param>
 /// <param name="MetadataPolicy">The workspace's required metadata and the request headers it records as metadata.</param>
 [GenerateSerializer, Immutable]
 public sealed record AdmittedRequest(
-    [property: Id(0)] string KeyId,
+    [property: Id(0)] string? KeyId,
     [property: Id(1)] string Workspace,
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] RouteConfig Route,
@@ -137,4 +143,5 @@ public sealed record AdmittedRequest(
     [property: Id(5)] ImmutableArray<ScopedPolicy> Scopes,
     [property: Id(6)] LogPolicy Logging,
     [property: Id(7)] MetadataLayers MetadataLayers,
-    [property: Id(8)] MetadataPolicy MetadataPolicy);
+    [property: Id(8)] MetadataPolicy MetadataPolicy,
+    [property: Id(9)] string? UserId = null);

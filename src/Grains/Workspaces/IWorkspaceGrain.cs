@@ -41,7 +41,8 @@ public sealed record WorkspaceDraft(
     [property: Id(4)] RateLimits? RateLimits = null,
     [property: Id(5)] LogPolicy? Logging = null,
     [property: Id(6)] ImmutableArray<string>? RequiredMetadata = null,
-    [property: Id(7)] ImmutableDictionary<string, string>? MetadataHeaders = null);
+    [property: Id(7)] ImmutableDictionary<string, string>? MetadataHeaders = null,
+    [property: Id(8)] ScopePolicy? UserPolicy = null);
 
 /// <summary>A partial update: null fields stay as they are.</summary>
 [GenerateSerializer, Immutable]
@@ -56,7 +57,11 @@ public sealed record WorkspacePatch(
     [property: Id(7)] RateLimits? RateLimits = null,
     [property: Id(8)] LogPolicy? Logging = null,
     [property: Id(9)] ImmutableArray<string>? RequiredMetadata = null,
-    [property: Id(10)] ImmutableDictionary<string, string>? MetadataHeaders = null);
+    [property: Id(10)] ImmutableDictionary<string, string>? MetadataHeaders = null,
+    [property: Id(11)] bool SetUserBudget = false,
+    [property: Id(12)] Budget? UserBudget = null,
+    [property: Id(13)] bool SetUserRateLimits = false,
+    [property: Id(14)] RateLimits? UserRateLimits = null);
 
 /// <summary>A workspace as the admin API shows it.</summary>
 [GenerateSerializer, Immutable]
@@ -70,9 +75,10 @@ public sealed record WorkspaceView(
     [property: Id(6)] Budget? Budget,
     [property: Id(7)] RateLimits? RateLimits,
     [property: Id(8)] LogPolicy Logging,
-    [property: Id(9)] MetadataPolicy MetadataPolicy);
+    [property: Id(9)] MetadataPolicy MetadataPolicy,
+    [property: Id(10)] ScopePolicy? UserPolicy = null);
 
-/// <summary>The workspace's answer for one request.</summary>
+/// <summary>The workspace's answer for one request; <c>UserPolicy</c> is the default budget and rate limits of each signed-in user.</summary>
 [GenerateSerializer, Immutable]
 public sealed record WorkspaceAdmission(
     [property: Id(0)] bool Active,
@@ -80,4 +86,5 @@ public sealed record WorkspaceAdmission(
     [property: Id(2)] ImmutableDictionary<string, string> Metadata,
     [property: Id(3)] ScopePolicy Policy,
     [property: Id(4)] LogPolicy Logging,
-    [property: Id(5)] MetadataPolicy MetadataPolicy);
+    [property: Id(5)] MetadataPolicy MetadataPolicy,
+    [property: Id(6)] ScopePolicy? UserPolicy = null);

@@ -40,6 +40,8 @@ public sealed class WorkspaceGrain(
             Logging = draft.Logging,
             RequiredMetadata = draft.RequiredMetadata?.ToList(),
             MetadataHeaders = headers?.ToDictionary(),
+            UserBudget = draft.UserPolicy?.Budget,
+            UserRateLimits = draft.UserPolicy?.RateLimits,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -69,6 +71,8 @@ public sealed class WorkspaceGrain(
         current.Logging = patch.Logging ?? current.Logging;
         current.RequiredMetadata = patch.RequiredMetadata?.ToList() ?? current.RequiredMetadata;
         current.MetadataHeaders = headers?.ToDictionary() ?? current.MetadataHeaders;
+        current.UserBudget = patch.SetUserBudget ? patch.UserBudget : current.UserBudget;
+        current.UserRateLimits = patch.SetUserRateLimits ? patch.UserRateLimits : current.UserRateLimits;
         current.UpdatedAt = clock.GetUtcNow();
         _admission = null;
         await state.WriteStateAsync();
@@ -108,14 +112,19 @@ public sealed class WorkspaceGrain(
 
     public Task<WorkspaceAdmission> AdmitAsync(string keyId) => Task.FromResult(
         !Exists ? Inactive : _admission ??= new WorkspaceAdmission(true, state.State.DefaultConfig, state.State.Metadata.ToImmutableDictionary(),
-            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default, Policy()));
+            new ScopePolicy(state.State.Budget, state.State.RateLimits), state.State.Logging ?? LogPolicy.Default, Policy(), UserPolicy()));
 
     private WorkspaceView View() => new(Id, state.State.Name, state.State.Metadata.ToImmutableDictionary(), state.State.DefaultConfig,
-        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default, Policy());
+        state.State.CreatedAt, state.State.UpdatedAt, state.State.Budget, state.State.RateLimits, state.State.Logging ?? LogPolicy.Default, Policy(),
+        UserPolicy());
 
     private MetadataPolicy Policy() => state.State is { RequiredMetadata: null or [], MetadataHeaders: null or { Count: 0 } }
         ? MetadataPolicy.None
         : new MetadataPolicy([.. state.State.RequiredMetadata ?? []], (state.State.MetadataHeaders ?? []).ToImmutableDictionary());
+
+    /// <summary>The default budget and rate limits of each signed-in user of the workspace; null when none.</summary>
+    private ScopePolicy? UserPolicy() =>
+        new ScopePolicy(state.State.UserBudget, state.State.UserRateLimits) is { IsEmpty: false } policy ? policy : null;
 }
 
 public sealed class WorkspaceState
@@ -132,6 +141,9 @@ public sealed class WorkspaceState
 
     /// <summary>Lower-case request header name → the metadata key its value is recorded under.</summary>
     public Dictionary<string, string>? MetadataHeaders { get; set; }
+
+    public Budget? UserBudget { get; set; }
+    public RateLimits? UserRateLimits { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

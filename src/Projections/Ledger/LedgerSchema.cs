@@ -23,7 +23,7 @@ public static class LedgerSchema
     public const string ContentStreamPrefix = "content";
 
     /// <summary>The ledger's own indexes on Marten's event table (Marten is told to leave them alone).</summary>
-    public static readonly string[] EventIndexes = ["mt_events_usage_by_key", "mt_events_usage_by_workspace"];
+    public static readonly string[] EventIndexes = ["mt_events_usage_by_key", "mt_events_usage_by_workspace", "mt_events_usage_by_user"];
 
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
     {
@@ -39,6 +39,8 @@ public static class LedgerSchema
                 ((data ->> 'key_id'), ((data ->> 'started_at_ms')::bigint)) WHERE type = '{UsageEventType}';
             CREATE INDEX IF NOT EXISTS mt_events_usage_by_workspace ON {Schema}.mt_events
                 ((data ->> 'workspace'), ((data ->> 'started_at_ms')::bigint)) WHERE type = '{UsageEventType}';
+            CREATE INDEX IF NOT EXISTS mt_events_usage_by_user ON {Schema}.mt_events
+                ((data ->> 'user_id'), ((data ->> 'started_at_ms')::bigint)) WHERE type = '{UsageEventType}';
             """, connection);
         // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
         command.CommandTimeout = 0;

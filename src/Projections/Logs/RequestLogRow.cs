@@ -13,6 +13,7 @@ namespace Gateway.Projections.Logs;
 /// <param name="Attempts">Each try at a provider (retries, fallbacks, skipped circuits); null when none was made. Shown
 /// only in a request's detail.</param>
 /// <param name="Front">The API the client spoke: <c>anthropic</c>, <c>bedrock</c> or <c>vertex</c> (null before fronts were recorded).</param>
+/// <param name="UserId">The signed-on user (<c>usr_…</c>) of a request made with an identity provider's token.</param>
 public sealed record RequestLogRow(
     string RequestId,
     DateTimeOffset CreatedAt,
@@ -39,7 +40,8 @@ public sealed record RequestLogRow(
     ImmutableDictionary<string, string> Metadata,
     LogServerToolUse ServerToolUse,
     [property: JsonIgnore] IReadOnlyList<LogAttempt>? Attempts,
-    string? Front)
+    string? Front,
+    string? UserId)
 {
     /// <summary>The row a usage event makes, booked at <paramref name="cost"/> (the event's cost, or re-priced).</summary>
     public static RequestLogRow From(UsageRecorded usage, decimal? cost) => new(
@@ -70,7 +72,8 @@ public sealed record RequestLogRow(
         usage.Attempts.IsDefaultOrEmpty
             ? null
             : [.. usage.Attempts.Select(a => new LogAttempt(a.Provider, a.Model, a.Status, a.Outcome, a.ErrorType, a.LatencyMs))],
-        usage.Front);
+        usage.Front,
+        usage.UserId);
 
     /// <summary>The tries to show: the recorded ones, or — for a request recorded before attempts were — the row itself.</summary>
     public IReadOnlyList<LogAttempt> AttemptsOrSelf() => Attempts is { Count: > 0 } attempts

@@ -18,6 +18,9 @@ public sealed record UsageRecorded
     /// <summary>The API the client spoke (<see cref="UsageFronts"/>); null in events recorded before fronts were.</summary>
     public string? Front { get; init; }
     public string? KeyId { get; init; }
+
+    /// <summary>The signed-on user (<c>usr_…</c>) the request was admitted for; null for a gateway key's request.</summary>
+    public string? UserId { get; init; }
     public string? Workspace { get; init; }
     public string? Provider { get; init; }
     public string? Model { get; init; }

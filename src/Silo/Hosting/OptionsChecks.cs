@@ -3,6 +3,7 @@ using Gateway.Api.Console;
 using Gateway.Api.DataPlane;
 using Gateway.Api.Logs;
 using Gateway.Api.Routing;
+using Gateway.Api.SignOn;
 using Gateway.Api.Telemetry;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
@@ -58,6 +59,13 @@ internal static class OptionsChecks
             AtLeast(o.QueueBytes, 1, nameof(o.QueueBytes)),
             NotNegative(o.BatchWindow, nameof(o.BatchWindow)),
             Positive(o.RetentionSweepInterval, nameof(o.RetentionSweepInterval)),
+        ]);
+        Check<SignOnOptions>(services, SignOnOptions.Section, o =>
+        [
+            NotNegative(o.ClockSkew, nameof(o.ClockSkew)),
+            o.ClockSkew > TimeSpan.FromMinutes(5) ? $"ClockSkew must be at most 5 minutes (got {o.ClockSkew})" : null,
+            o.KeyRefreshInterval < TimeSpan.FromSeconds(1) ? $"KeyRefreshInterval must be at least 1 second (got {o.KeyRefreshInterval})" : null,
+            AtLeast(o.MaxTokenBytes, 1024, nameof(o.MaxTokenBytes)),
         ]);
         // Only whether they can be read: any value of these flags makes sense.
         Check<TelemetryOptions>(services, TelemetryOptions.Section, _ => []);

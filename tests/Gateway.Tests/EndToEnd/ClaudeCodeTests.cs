@@ -134,6 +134,6 @@ public sealed class ClaudeCodeTests(GatewayFixture gateway, CloudProviders cloud
             environment["ANTHROPIC_MODEL"] = model;
             environment["ANTHROPIC_SMALL_FAST_MODEL"] = "claude-haiku-4-5";
         }
-        return ClaudeCode.RunAsync(prompt, environment, arguments ?? []);
+        return ClaudeCode.RunAsync(prompt, environment, arguments: arguments ?? []);
     }
 }

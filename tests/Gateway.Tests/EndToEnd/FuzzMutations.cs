@@ -98,8 +98,11 @@ internal static class FuzzMutations
         {
             Content = Content(random, Bodies[0]("claude-opus-5-5")),
         };
-        switch (random.Next(5))
+        switch (random.Next(6))
         {
+            case 4:
+                request.Headers.TryAddWithoutValidation("authorization", "Bearer " + Jwt(random));
+                break;
             case 0:
                 // JSON escapes every hostile character (\u0000, lone surrogates): what a client can put on the wire.
                 request.Headers.TryAddWithoutValidation("x-gateway-metadata", Ascii(Mutate(random,
@@ -124,6 +127,16 @@ internal static class FuzzMutations
             request.Headers.TryAddWithoutValidation("x-api-key", secret);
         }
         return request;
+    }
+
+    /// <summary>A JWT's shape (three base64url parts) around mutated header, claims and signature: it must be read as one, and refused.</summary>
+    private static string Jwt(Random random)
+    {
+        static string Part(string json) => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(json);
+        var header = Mutate(random, new JsonObject { ["alg"] = random.Next(2) == 0 ? "none" : "RS256", ["kid"] = Junk(random) }.ToJsonString(Escaped));
+        var claims = Mutate(random, new JsonObject { ["iss"] = "https://idp.example/" + Junk(random), ["aud"] = Junk(random), ["exp"] = random.Next() }
+            .ToJsonString(Escaped));
+        return Ascii($"{Part(header)}.{Part(claims)}.{Junk(random)}");
     }
 
     private static HttpRequestMessage Models(Random random, string secret)

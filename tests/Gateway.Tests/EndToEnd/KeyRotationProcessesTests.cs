@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Gateway.Fakes;
@@ -20,14 +19,9 @@ public sealed class KeyRotationProcessesTests : IAsyncLifetime
     [Fact]
     public async Task During_the_grace_both_secrets_work_on_both_processes_and_after_it_only_the_new_one()
     {
-        var environment = GatewayProcess.Environment(await TestPostgres.CreateDatabaseAsync("rotation"), AdminToken, "rotation");
-        await using var a = GatewayProcess.Start(environment);
-        await using var b = GatewayProcess.Start(environment);
-        await Task.WhenAll(a.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)), b.WaitUntilReadyAsync(TimeSpan.FromSeconds(90)));
-        using var admin = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
-        using var clientA = new HttpClient { BaseAddress = a.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        using var clientB = new HttpClient { BaseAddress = b.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        await using var gateways = await GatewayPair.StartAsync("rotation", AdminToken);
+        var (admin, clientA, clientB) = (gateways.Admin, gateways.ClientA, gateways.ClientB);
+        await gateways.CreateTeamAsync(_anthropic);
         var (keyId, oldSecret) = await CreateKeyAsync(admin);
         // Both processes have served the key before it is rotated (warm, so the grace is not spent starting up).
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA, oldSecret));
@@ -55,16 +49,8 @@ public sealed class KeyRotationProcessesTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB, newSecret));
     }
 
-    private async Task<(string Id, string Secret)> CreateKeyAsync(HttpClient admin)
+    private static async Task<(string Id, string Secret)> CreateKeyAsync(HttpClient admin)
     {
-        (await admin.PostAsJsonAsync("/admin/v1/workspaces", new { id = "team" })).EnsureSuccessStatusCode();
-        (await admin.PostAsJsonAsync("/admin/v1/providers", new JsonObject
-        {
-            ["slug"] = "direct",
-            ["kind"] = "anthropic",
-            ["base_url"] = _anthropic.BaseUrl.ToString(),
-            ["credentials"] = new JsonObject { ["api_key"] = _anthropic.ApiKey },
-        })).EnsureSuccessStatusCode();
         using var key = await admin.PostAsJsonAsync("/admin/v1/keys", new { workspace = "team", name = "rotating" });
         key.EnsureSuccessStatusCode();
         var created = (await key.Content.ReadFromJsonAsync<JsonObject>())!;

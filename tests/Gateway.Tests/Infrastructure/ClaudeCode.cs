@@ -21,11 +21,11 @@ public static class ClaudeCode
     }
 
     /// <summary>
-    /// Runs <c>claude -p <paramref name="prompt"/></c> (then <paramref name="arguments"/>) with <paramref name="environment"/>;
-    /// none of this process's Claude, Anthropic or cloud settings.
+    /// Runs <c>claude -p <paramref name="prompt"/></c> (then <paramref name="arguments"/>) with <paramref name="environment"/> and, when
+    /// given, <paramref name="settings"/> as the user's <c>settings.json</c>; none of this process's Claude, Anthropic or cloud settings.
     /// </summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string prompt, IReadOnlyDictionary<string, string> environment,
-        params string[] arguments)
+        System.Text.Json.Nodes.JsonObject? settings = null, params string[] arguments)
     {
         var claude = await LocateOrInstallAsync();
         var home = Directory.CreateTempSubdirectory("claude-home-").FullName;
@@ -43,6 +43,11 @@ public static class ClaudeCode
         }
         start.Environment["HOME"] = home;
         start.Environment["CLAUDE_CONFIG_DIR"] = Path.Combine(home, ".claude");
+        if (settings is not null)
+        {
+            Directory.CreateDirectory(Path.Combine(home, ".claude"));
+            await File.WriteAllTextAsync(Path.Combine(home, ".claude", "settings.json"), settings.ToJsonString());
+        }
         start.Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
         start.Environment["DISABLE_AUTOUPDATER"] = "1";
         start.Environment["DISABLE_TELEMETRY"] = "1";

@@ -79,6 +79,8 @@ public sealed class GatewayFixture : IAsyncLifetime
             ["Gateway:Routing:BreakerOpenFor"] = "00:00:03",
             ["Gateway:Routing:RetryBaseDelay"] = "00:00:00.020",
             ["Gateway:Routing:MaxRetryAfter"] = "00:00:02",
+            // The tests' OpenID Connect issuers (FakeOidcIssuer) serve plain http on loopback.
+            ["Gateway:Identity:AllowHttpIssuers"] = "true",
         });
         if (settings is not null)
         {

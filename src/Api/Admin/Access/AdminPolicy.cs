@@ -30,7 +30,8 @@ public static class AdminPolicy
     /// added later — stays with org admins until it is listed here.
     /// </summary>
     public static readonly FrozenSet<string> WorkspaceAdminWorkspaceFields =
-        FrozenSet.Create(StringComparer.Ordinal, "name", "metadata", "default_config", "budget", "rate_limits", "logging");
+        FrozenSet.Create(StringComparer.Ordinal, "name", "metadata", "default_config", "budget", "rate_limits", "logging",
+            "user_budget", "user_rate_limits");
 
     /// <summary>Whether the admin may use an endpoint that needs <paramref name="access"/> at all.</summary>
     public static bool MayUse(AdminPrincipal admin, AdminAccess access) => admin.IsOrgAdmin || access switch

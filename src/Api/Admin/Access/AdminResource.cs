@@ -1,4 +1,5 @@
 using Gateway.Grains;
+using Gateway.Grains.Users;
 
 namespace Gateway.Api.Admin.Access;
 
@@ -30,6 +31,12 @@ public sealed record AdminResource(string RouteValue, string Label, Func<IGrainF
     /// <summary>A config belongs to its workspace, or to none (org-wide: any workspace's keys may use it).</summary>
     public static readonly AdminResource Config = new("slug", "Config",
         async (grains, slug) => await grains.Config(slug).GetAsync() is { } config ? new ResourceOwner(true, config.Workspace) : ResourceOwner.Missing);
+
+    /// <summary>A signed-on user belongs to the workspace their identity provider's rules place them in.</summary>
+    public static readonly AdminResource User = new("id", "User",
+        async (grains, id) => UserIds.IsValid(id) && await grains.User(id).GetAsync() is { } user
+            ? new ResourceOwner(true, user.Workspace)
+            : ResourceOwner.Missing);
 
     /// <summary>The answer to a resource that does not exist, or that the admin may not know exists.</summary>
     public string NotFound(string id) => $"{Label} '{id}' does not exist.";

@@ -30,6 +30,12 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
         ("/admin/v1/keys/{id}", ["GET", "PATCH"]),
         ("/admin/v1/keys/{id}/revoke", ["POST"]),
         ("/admin/v1/keys/{id}/rotate", ["POST"]),
+        ("/admin/v1/identity-providers", ["GET", "POST"]),
+        ("/admin/v1/identity-providers/{slug}", ["GET", "PATCH", "DELETE"]),
+        ("/admin/v1/users", ["GET"]),
+        ("/admin/v1/users/{id}", ["GET", "PATCH"]),
+        ("/admin/v1/users/{id}/block", ["POST"]),
+        ("/admin/v1/users/{id}/unblock", ["POST"]),
         ("/admin/v1/logs", ["GET"]),
         ("/admin/v1/logs/{request_id}", ["GET"]),
         ("/admin/v1/spend", ["GET"]),
@@ -81,8 +87,11 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
 
     /// <summary>Each write's body, as the document gives it; what the writes answer is checked against real answers (<see cref="OpenApiAnswersTests"/>).</summary>
     [Theory]
-    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers")]
-    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers")]
+    [InlineData("/admin/v1/workspaces", "POST", "id,name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers,user_budget,user_rate_limits")]
+    [InlineData("/admin/v1/workspaces/{id}", "PATCH", "name,metadata,default_config,budget,rate_limits,logging,required_metadata,metadata_headers,user_budget,user_rate_limits")]
+    [InlineData("/admin/v1/identity-providers", "POST", "slug,issuer,audience,user_claim,groups_claim,metadata_claims,rules,default_workspace")]
+    [InlineData("/admin/v1/identity-providers/{slug}", "PATCH", "issuer,audience,user_claim,groups_claim,metadata_claims,rules,default_workspace")]
+    [InlineData("/admin/v1/users/{id}", "PATCH", "budget,rate_limits")]
     [InlineData("/admin/v1/providers", "POST", "slug,kind,base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
     [InlineData("/admin/v1/providers/{slug}", "PATCH", "base_url,credentials,region,project,models,workspaces,token_url,model_ids")]
     [InlineData("/admin/v1/configs", "POST", "slug,workspace,config,metadata")]
@@ -110,6 +119,9 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
     [InlineData("/admin/v1/providers", "data,next_cursor")]
     [InlineData("/admin/v1/configs", "data,next_cursor")]
     [InlineData("/admin/v1/keys", "data,next_cursor")]
+    [InlineData("/admin/v1/identity-providers", "data,next_cursor")]
+    [InlineData("/admin/v1/users", "data,next_cursor")]
+    [InlineData("/admin/v1/users/{id}", "id,identity_provider,subject,workspace,metadata,blocked,budget,rate_limits,own_budget,own_rate_limits")]
     [InlineData("/admin/v1/models", "data,next_cursor,price_version")]
     [InlineData("/admin/v1/logs", "data,next_cursor")]
     [InlineData("/admin/v1/spend", "data,next_cursor")]

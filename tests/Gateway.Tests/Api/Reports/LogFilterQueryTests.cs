@@ -66,7 +66,7 @@ public sealed class LogFilterQueryTests
     {
         var row = new RequestLogRow("req_1", new DateTimeOffset(2026, 12, 3, 12, 0, 0, 123, TimeSpan.Zero), "messages", null, null, null, null,
             200, "completed", false, null, null, null, null, null, false, 0, 0, 0, 0, 1, null, ImmutableDictionary<string, string>.Empty,
-            new LogServerToolUse(0, 0, 0), null, "anthropic");
+            new LogServerToolUse(0, 0, 0), null, "anthropic", null);
 
         var filter = LogFilterQuery.TryRead(NoFilters, new QueryCollection(), OrgAdmin, 10, LogCursor.Encode(row), out _);
 

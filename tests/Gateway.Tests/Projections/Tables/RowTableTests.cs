@@ -23,7 +23,7 @@ public sealed class RowTableTests
         var columns = RequestLogTable.Table.Columns.ToDictionary(c => c.Name);
 
         Assert.Equal("request_id", RequestLogTable.Table.Key.Name);
-        Assert.Equal(28, columns.Count);
+        Assert.Equal(29, columns.Count);
         Assert.Equal(("timestamptz", false), (columns["created_at"].SqlType, columns["created_at"].Nullable));
         Assert.Equal(("numeric", true), (columns["cost_usd"].SqlType, columns["cost_usd"].Nullable));
         Assert.Equal(("text", true), (columns["workspace"].SqlType, columns["workspace"].Nullable));
@@ -31,6 +31,7 @@ public sealed class RowTableTests
         Assert.Equal(("jsonb", false), (columns["metadata"].SqlType, columns["metadata"].Nullable));
         Assert.Equal(("jsonb", true), (columns["attempts"].SqlType, columns["attempts"].Nullable));
         Assert.Equal(("text", true), (columns["front"].SqlType, columns["front"].Nullable));
+        Assert.Equal(("text", true), (columns["user_id"].SqlType, columns["user_id"].Nullable));
         // A nested record is spread into its own columns.
         Assert.Equal(("bigint", false), (columns["web_search_requests"].SqlType, columns["web_search_requests"].Nullable));
         Assert.DoesNotContain("server_tool_use", columns.Keys);

@@ -58,6 +58,8 @@ public static class AdminEndpointTable
             Assert.Null(key["rotated_at"]);
             Assert.Equal("test key", key["name"]!.GetValue<string>());
         }
+        async Task UserNotBlocked(Side side) =>
+            Assert.False((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/users/{side.UserId}"))["blocked"]!.GetValue<bool>());
         var provider = new JsonObject { ["kind"] = "anthropic", ["base_url"] = "http://127.0.0.1:9/", ["credentials"] = new JsonObject { ["api_key"] = "x" } };
         var model = new JsonObject { ["id"] = "delegation-model", ["prices"] = new JsonObject { ["input"] = 1, ["output"] = 1 } };
         return
@@ -104,6 +106,25 @@ public static class AdminEndpointTable
             new("POST /admin/v1/keys/{id}/revoke", EndpointKind.Manage, async s => TwoWorkspaces.Request(HttpMethod.Post, $"/admin/v1/keys/{await KeyOf(s)}/revoke"), KeyActive),
             new("POST /admin/v1/keys/{id}/rotate", EndpointKind.Manage,
                 async s => TwoWorkspaces.Request(HttpMethod.Post, $"/admin/v1/keys/{await KeyOf(s)}/rotate", new JsonObject { ["grace_seconds"] = 60 }), KeyActive),
+
+            new("GET /admin/v1/users", EndpointKind.List, s => Call(HttpMethod.Get, $"/admin/v1/users?workspace={s.Tenant.Workspace}")),
+            new("GET /admin/v1/users/{id}", EndpointKind.Read, s => Call(HttpMethod.Get, $"/admin/v1/users/{s.UserId}")),
+            new("PATCH /admin/v1/users/{id}", EndpointKind.Manage,
+                s => Call(HttpMethod.Patch, $"/admin/v1/users/{s.UserId}", new JsonObject { ["budget"] = new JsonObject { ["limit_usd"] = 1m, ["period"] = "daily" } }),
+                async s => Assert.Null((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/users/{s.UserId}"))["own_budget"])),
+            new("POST /admin/v1/users/{id}/block", EndpointKind.Manage, s => Call(HttpMethod.Post, $"/admin/v1/users/{s.UserId}/block"), UserNotBlocked),
+            new("POST /admin/v1/users/{id}/unblock", EndpointKind.Manage, s => Call(HttpMethod.Post, $"/admin/v1/users/{s.UserId}/unblock"), UserNotBlocked),
+
+            new("POST /admin/v1/identity-providers", EndpointKind.OrgOnly, s => Call(HttpMethod.Post, "/admin/v1/identity-providers", new JsonObject
+            {
+                ["slug"] = "idp-by-" + Guid.NewGuid().ToString("N")[..8], ["issuer"] = "https://login.example.com/", ["audience"] = "x",
+                ["default_workspace"] = s.Tenant.Workspace,
+            })),
+            new("GET /admin/v1/identity-providers", EndpointKind.OrgOnly, s => Call(HttpMethod.Get, "/admin/v1/identity-providers")),
+            new("GET /admin/v1/identity-providers/{slug}", EndpointKind.OrgOnly, s => Call(HttpMethod.Get, $"/admin/v1/identity-providers/{s.IdentityProvider}")),
+            new("PATCH /admin/v1/identity-providers/{slug}", EndpointKind.OrgOnly,
+                s => Call(HttpMethod.Patch, $"/admin/v1/identity-providers/{s.IdentityProvider}", new JsonObject { ["default_workspace"] = s.Tenant.Workspace })),
+            new("DELETE /admin/v1/identity-providers/{slug}", EndpointKind.OrgOnly, s => Call(HttpMethod.Delete, $"/admin/v1/identity-providers/{s.IdentityProvider}")),
 
             new("GET /admin/v1/models", EndpointKind.Catalog, s => Call(HttpMethod.Get, "/admin/v1/models")),
             new("POST /admin/v1/models", EndpointKind.OrgOnly, s => Call(HttpMethod.Post, "/admin/v1/models", model)),

@@ -61,6 +61,8 @@ public sealed class AdminPolicyTests
             RateLimits = JsonDocument.Parse("""{"rpm":1}""").RootElement,
             Logging = JsonDocument.Parse("""{"mode":"full"}""").RootElement,
             DefaultConfig = JsonDocument.Parse("null").RootElement,
+            UserBudget = JsonDocument.Parse("""{"limit_usd":1,"period":"daily"}""").RootElement,
+            UserRateLimits = JsonDocument.Parse("""{"rpm":1}""").RootElement,
         };
         Assert.Equal(AdminPolicy.WorkspaceAdminWorkspaceFields.Order(), AdminPolicy.FieldsSet(listed).Order());
         AdminPolicy.RequireChangeableWorkspaceFields(WorkspaceAdmin, listed);

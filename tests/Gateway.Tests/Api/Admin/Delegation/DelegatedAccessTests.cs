@@ -27,7 +27,7 @@ public sealed class DelegatedAccessTests(GatewayFixture gateway)
     [Fact]
     public async Task A_workspace_admin_and_an_analyst_of_a_reach_a_and_nothing_of_b_on_every_endpoint()
     {
-        using var world = await TwoWorkspaces.CreateAsync(gateway);
+        await using var world = await TwoWorkspaces.CreateAsync(gateway);
         foreach (var row in AdminEndpointTable.Cases(gateway))
         {
             foreach (var side in new[] { world.A, world.B })

@@ -11,7 +11,7 @@ public sealed class DelegatedChangesTests(GatewayFixture gateway)
     [Fact]
     public async Task A_workspace_admins_changes_are_in_the_audit_trail_with_its_token_as_the_actor()
     {
-        using var world = await TwoWorkspaces.CreateAsync(gateway);
+        await using var world = await TwoWorkspaces.CreateAsync(gateway);
         var admin = world.WorkspaceAdmin;
         var a = world.A.Tenant;
         await SendAsync(admin, HttpMethod.Patch, $"/admin/v1/workspaces/{a.Workspace}", HttpStatusCode.OK,
@@ -49,7 +49,7 @@ public sealed class DelegatedChangesTests(GatewayFixture gateway)
     [Fact]
     public async Task A_workspace_admin_keeps_its_resources_in_its_workspaces_and_reads_org_wide_configs_without_changing_them()
     {
-        using var world = await TwoWorkspaces.CreateAsync(gateway);
+        await using var world = await TwoWorkspaces.CreateAsync(gateway);
         var admin = world.WorkspaceAdmin;
         var (a, b) = (world.A.Tenant, world.B.Tenant);
 
