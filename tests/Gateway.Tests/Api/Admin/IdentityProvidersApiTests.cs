@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Gateway.Tests.Infrastructure;
+
+namespace Gateway.Tests.Api.Admin;
+
+/// <summary>Identity providers and users through the admin API: checked input, changes, and who may see what.</summary>
+[Collection(GatewayCollection.Name)]
+public sealed class IdentityProvidersApiTests(GatewayFixture gateway)
+{
+    [Theory]
+    [InlineData("""{"issuer": "ftp://idp.example", "audience": "gw"}""", "issuer: ")]
+    [InlineData("""{"issuer": "https://idp.example/x?tenant=1", "audience": "gw"}""", "issuer: ")]
+    [InlineData("""{"issuer": "https://idp.example/a", "audience": ""}""", "audience: ")]
+    [InlineData("""{"issuer": "https://idp.example/b", "audience": "gw", "user_claim": "name"}""", "user_claim: ")]
+    [InlineData("""{"issuer": "https://idp.example/c", "audience": "gw", "rules": [{"group": "g", "workspace": "no-such-workspace"}]}""", "rules[0].workspace: ")]
+    [InlineData("""{"issuer": "https://idp.example/d", "audience": "gw", "rules": [{"workspace": "WS"}]}""", "rules[0].workspace: ")]
+    [InlineData("""{"issuer": "https://idp.example/e", "audience": "gw", "metadata_claims": {"user": "upn"}}""", "metadata_claims: ")]
+    [InlineData("""{"issuer": "https://idp.example/f", "audience": "gw", "metadata_claims": {"bad key!": "dept"}}""", "metadata: ")]
+    [InlineData("""{"issuer": "https://idp.example/g", "audience": "gw", "default_workspace": "nowhere"}""", "default_workspace: ")]
+    [InlineData("""{"issuer": "https://idp.example/h", "audience": "gw\u0000"}""", "audience: ")]
+    public async Task A_bad_identity_provider_is_a_400_naming_the_field(string fields, string prefix)
+    {
+        var body = JsonNode.Parse(fields)!.AsObject();
+        body["slug"] = "idp-" + Guid.NewGuid().ToString("N")[..8];
+
+        using var response = await gateway.Admin.PostAsJsonAsync("/admin/v1/identity-providers", body);
+
+        var error = await AnthropicError.ReadAsync(response, HttpStatusCode.BadRequest, "invalid_request_error");
+        Assert.StartsWith(prefix, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_identity_provider_is_created_changed_listed_and_deleted_and_its_issuer_is_its_own()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var slug = "idp-" + Guid.NewGuid().ToString("N")[..8];
+        var issuer = $"https://{slug}.example";
+        var created = await gateway.PostAsync("/admin/v1/identity-providers", new JsonObject
+        {
+            ["slug"] = slug,
+            ["issuer"] = issuer,
+            ["audience"] = "gw",
+            ["rules"] = new JsonArray(SignOnSetup.Rule("eng", tenant.Workspace)),
+        });
+        Assert.Equal(("sub", "groups", null), (created["user_claim"]!.GetValue<string>(), created["groups_claim"]!.GetValue<string>(),
+            created["default_workspace"]?.GetValue<string>()));
+
+        using (var twin = await gateway.Admin.PostAsJsonAsync("/admin/v1/identity-providers",
+            new JsonObject { ["slug"] = slug + "-twin", ["issuer"] = issuer, ["audience"] = "gw" }))
+        {
+            await AnthropicError.ReadAsync(twin, HttpStatusCode.Conflict, "invalid_request_error");
+        }
+        using (var patch = await gateway.Admin.PatchAsJsonAsync($"/admin/v1/identity-providers/{slug}",
+            new JsonObject { ["user_claim"] = "email", ["default_workspace"] = tenant.Workspace }))
+        {
+            Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        }
+        var read = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/identity-providers/{slug}");
+        Assert.Equal(("email", tenant.Workspace, "eng"), (read["user_claim"]!.GetValue<string>(), read["default_workspace"]!.GetValue<string>(),
+            read["rules"]![0]!["group"]!.GetValue<string>()));
+        var listed = await AdminReads.GetAsync(gateway.Admin, "/admin/v1/identity-providers?limit=1000");
+        Assert.Contains(listed["data"]!.AsArray(), p => p!["slug"]!.GetValue<string>() == slug);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await gateway.Admin.DeleteAsync($"/admin/v1/identity-providers/{slug}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Admin.GetAsync($"/admin/v1/identity-providers/{slug}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Workspace_admins_may_not_touch_identity_providers_and_see_only_their_workspaces_users()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var other = await gateway.CreateTenantAsync();
+        await using var signOn = await SignOnSetup.RegisterAsync(gateway.Admin, [SignOnSetup.Rule("team", tenant.Workspace)]);
+        using (var served = await gateway.Client.SendAsync(SignOnSetup.Messages(signOn.Token("kim@corp.example", ["team"]))))
+        {
+            Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+        }
+        using var workspaceAdmin = AdminReads.AdminClient(gateway, await AdminReads.CreateTokenAsync(gateway, "workspace_admin", tenant.Workspace));
+
+        using (var providers = await workspaceAdmin.GetAsync("/admin/v1/identity-providers"))
+        {
+            await AnthropicError.ReadAsync(providers, HttpStatusCode.Forbidden, "permission_error");
+        }
+        var users = await AdminReads.GetAsync(workspaceAdmin, $"/admin/v1/users?workspace={tenant.Workspace}");
+        Assert.Equal(signOn.UserId("kim@corp.example"), Assert.Single(users["data"]!.AsArray())!["id"]!.GetValue<string>());
+        using (var others = await workspaceAdmin.GetAsync($"/admin/v1/users?workspace={other.Workspace}"))
+        {
+            await AnthropicError.ReadAsync(others, HttpStatusCode.Forbidden, "permission_error");
+        }
+        using (var block = await workspaceAdmin.PostAsync($"/admin/v1/users/{signOn.UserId("kim@corp.example")}/block", null))
+        {
+            await AnthropicError.ReadAsync(block, HttpStatusCode.Forbidden, "permission_error");
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Admin.GetAsync("/admin/v1/users/usr_000000000000000000000000")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await gateway.Admin.PostAsync("/admin/v1/users/not-a-user/block", null)).StatusCode);
+    }
+}
