@@ -68,13 +68,15 @@ public sealed class IdentityProvidersApiTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Workspace_admins_may_not_touch_identity_providers_and_see_only_their_workspaces_users()
+    public async Task Workspace_admins_may_not_touch_identity_providers_and_manage_only_their_workspaces_users()
     {
         var tenant = await gateway.CreateTenantAsync();
         var other = await gateway.CreateTenantAsync();
-        await using var signOn = await SignOnSetup.RegisterAsync(gateway.Admin, [SignOnSetup.Rule("team", tenant.Workspace)]);
-        using (var served = await gateway.Client.SendAsync(SignOnSetup.Messages(signOn.Token("kim@corp.example", ["team"]))))
+        await using var signOn = await SignOnSetup.RegisterAsync(gateway.Admin,
+            [SignOnSetup.Rule("team", tenant.Workspace), SignOnSetup.Rule("others", other.Workspace)]);
+        foreach (var (email, group) in new[] { ("kim@corp.example", "team"), ("lee@corp.example", "others") })
         {
+            using var served = await gateway.Client.SendAsync(SignOnSetup.Messages(signOn.Token(email, [group])));
             Assert.Equal(HttpStatusCode.OK, served.StatusCode);
         }
         using var workspaceAdmin = AdminReads.AdminClient(gateway, await AdminReads.CreateTokenAsync(gateway, "workspace_admin", tenant.Workspace));
@@ -85,14 +87,18 @@ public sealed class IdentityProvidersApiTests(GatewayFixture gateway)
         }
         var users = await AdminReads.GetAsync(workspaceAdmin, $"/admin/v1/users?workspace={tenant.Workspace}");
         Assert.Equal(signOn.UserId("kim@corp.example"), Assert.Single(users["data"]!.AsArray())!["id"]!.GetValue<string>());
-        using (var others = await workspaceAdmin.GetAsync($"/admin/v1/users?workspace={other.Workspace}"))
+        // Another workspace's users do not exist for this admin: an empty list, a 404 for one of them.
+        Assert.Empty((await AdminReads.GetAsync(workspaceAdmin, $"/admin/v1/users?workspace={other.Workspace}"))["data"]!.AsArray());
+        using (var block = await workspaceAdmin.PostAsync($"/admin/v1/users/{signOn.UserId("lee@corp.example")}/block", null))
         {
-            await AnthropicError.ReadAsync(others, HttpStatusCode.Forbidden, "permission_error");
+            await AnthropicError.ReadAsync(block, HttpStatusCode.NotFound, "not_found_error");
         }
         using (var block = await workspaceAdmin.PostAsync($"/admin/v1/users/{signOn.UserId("kim@corp.example")}/block", null))
         {
-            await AnthropicError.ReadAsync(block, HttpStatusCode.Forbidden, "permission_error");
+            Assert.Equal(HttpStatusCode.OK, block.StatusCode);
         }
+        Assert.True((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/users/{signOn.UserId("kim@corp.example")}"))["blocked"]!.GetValue<bool>());
+        Assert.False((await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/users/{signOn.UserId("lee@corp.example")}"))["blocked"]!.GetValue<bool>());
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Admin.GetAsync("/admin/v1/users/usr_000000000000000000000000")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await gateway.Admin.PostAsync("/admin/v1/users/not-a-user/block", null)).StatusCode);
     }
