@@ -31,6 +31,9 @@ public sealed class FakeOidcIssuer : IAsyncDisposable
     /// <summary>The issuer (<c>iss</c>), e.g. <c>http://127.0.0.1:41234</c>; discovery is below it.</summary>
     public string Issuer { get; private set; } = "";
 
+    /// <summary>While true, discovery and the JWKS answer 503 (an identity provider having an outage).</summary>
+    public bool Unavailable { get; set; }
+
     /// <summary>How many times the JWKS was fetched.</summary>
     public int KeysFetched => Volatile.Read(ref _keysFetched);
 
@@ -91,7 +94,7 @@ public sealed class FakeOidcIssuer : IAsyncDisposable
 
     private static RsaSecurityKey NewKey() => new(RSA.Create(2048)) { KeyId = Guid.NewGuid().ToString("N") };
 
-    private IResult Discovery() => Results.Json(new JsonObject
+    private IResult Discovery() => Unavailable ? Results.StatusCode(503) : Results.Json(new JsonObject
     {
         ["issuer"] = Issuer,
         ["jwks_uri"] = Issuer + "/keys",
@@ -104,6 +107,10 @@ public sealed class FakeOidcIssuer : IAsyncDisposable
 
     private IResult Keys()
     {
+        if (Unavailable)
+        {
+            return Results.StatusCode(503);
+        }
         Interlocked.Increment(ref _keysFetched);
         List<RsaSecurityKey> published;
         lock (_lock)

@@ -37,6 +37,11 @@ public sealed class Callers(SignOnTokens tokens)
             return (null, ApiError.Of(401, "invalid x-api-key"));
         }
         var signedOn = await tokens.SignOnAsync(presented, request.HttpContext.RequestAborted);
+        if (signedOn.Error is { Status: 503 })
+        {
+            // The identity provider is out of reach, not the token wrong: the client may try again.
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+        }
         return signedOn.Error is { } refused ? (null, refused) : (new Caller(null, null, signedOn.UserId, signedOn.SignOn), default);
     }
 }

@@ -33,6 +33,28 @@ public sealed class SignOnTests(GatewayFixture gateway)
             user["blocked"]!.GetValue<bool>()));
     }
 
+    [Fact]
+    public async Task An_issuer_whose_keys_cannot_be_fetched_is_a_503_to_retry_and_its_users_are_served_once_it_is_back()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        await using var signOn = await SignOnSetup.RegisterAsync(gateway.Admin, [SignOnSetup.Rule("eng", tenant.Workspace)]);
+        var token = signOn.Token("dana@corp.example", ["eng"]);
+        signOn.Issuer.Unavailable = true;
+
+        using (var refused = await gateway.Client.SendAsync(SignOnSetup.Messages(token)))
+        {
+            await AnthropicError.ReadAsync(refused, HttpStatusCode.ServiceUnavailable, "overloaded_error");
+            Assert.Equal(TimeSpan.FromSeconds(1), refused.Headers.RetryAfter?.Delta);
+        }
+
+        signOn.Issuer.Unavailable = false;
+        Assert.True(await Processes.WaitUntilAsync(async () =>
+        {
+            using var served = await gateway.Client.SendAsync(SignOnSetup.Messages(token));
+            return served.StatusCode == HttpStatusCode.OK;
+        }, TimeSpan.FromSeconds(90)), "the issuer's user is served once its keys can be fetched again");
+    }
+
     [Theory]
     [InlineData("expired")]
     [InlineData("wrong audience")]
