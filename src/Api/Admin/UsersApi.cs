@@ -48,6 +48,7 @@ public static class UsersApi
     /// A user as reads show them: <c>budget</c> and <c>rate_limits</c> are what the user's scope enforces (their own, else the
     /// workspace's per-user defaults), the budget with its current period's spend; <c>own_budget</c> and <c>own_rate_limits</c> the user's own.
     /// </summary>
+    /// <param name="MonthToDateUsd">What the user spent since the start of the UTC month, from the ledger, with or without a budget.</param>
     public sealed record UserResponse(
         string Id,
         string IdentityProvider,
@@ -61,7 +62,8 @@ public static class UsersApi
         Budget? OwnBudget,
         RateLimits? OwnRateLimits,
         DateTimeOffset FirstSeenAt,
-        DateTimeOffset PlacedAt)
+        DateTimeOffset PlacedAt,
+        decimal MonthToDateUsd)
     {
         public static async Task<UserResponse> FromAsync(IGrainFactory grains, UserView view)
         {
@@ -69,7 +71,8 @@ public static class UsersApi
             var effective = UserView.Effective(view.Budget, view.RateLimits, defaults);
             return new(view.Id, view.Provider, view.Subject, view.Workspace, view.Metadata, view.BlockedAt is not null, view.BlockedAt,
                 await BudgetJson.ShowAsync(grains, BudgetScopes.User(view.Id), effective.Budget, effective.RateLimits),
-                effective.RateLimits, view.Budget, view.RateLimits, view.FirstSeenAt, view.LastPlacedAt);
+                effective.RateLimits, view.Budget, view.RateLimits, view.FirstSeenAt, view.LastPlacedAt,
+                await grains.Budget(BudgetScopes.User(view.Id)).GetSpentSinceAsync(MonthStart(DateTimeOffset.UtcNow)));
         }
     }
 
@@ -138,6 +141,8 @@ public static class UsersApi
         await audit.RecordAsync(context, "user", id, blocked ? "blocked" : "unblocked");
         return TypedResults.Ok(await UserResponse.FromAsync(grains, view));
     }
+
+    private static DateTimeOffset MonthStart(DateTimeOffset now) => new(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
 
     private static AnthropicErrorResult NotFound(string id) => new(404, $"User '{id}' does not exist.");
 }

@@ -158,6 +158,9 @@ public sealed partial class BudgetGrain(IBudgetStore store, TimeProvider clock, 
         return new BudgetStatus(_spent, Outstanding, _periodStart, BudgetPeriods.ResetsAt(budget.Period, now), _held.Count);
     }
 
+    public async Task<decimal> GetSpentSinceAsync(DateTimeOffset since) =>
+        (await store.LoadAsync(Scope, since, [], clock.GetUtcNow())).Spent;
+
     private BudgetVerdict? RateLimited(RateLimits limits, DateTimeOffset now)
     {
         if (limits.Concurrency is { } concurrency && _held.Count >= concurrency)

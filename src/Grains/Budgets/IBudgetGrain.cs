@@ -30,6 +30,9 @@ public interface IBudgetGrain : IGrainWithStringKey
 
     /// <summary>The current period's limit, spend, reservations and reset time under the given policy.</summary>
     Task<BudgetStatus> GetStatusAsync(ScopePolicy policy);
+
+    /// <summary>The scope's spend since <paramref name="since"/>, straight from the ledger, whether or not a budget limits it.</summary>
+    Task<decimal> GetSpentSinceAsync(DateTimeOffset since);
 }
 
 /// <summary>A request asking to be admitted: the most it can cost and the most tokens it can use.</summary>

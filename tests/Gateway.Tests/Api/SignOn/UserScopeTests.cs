@@ -69,7 +69,7 @@ public sealed class UserScopeTests(GatewayFixture gateway)
     }
 
     [Fact]
-    public async Task Chargeback_by_the_claims_user_and_department_matches_the_ledger_to_the_cent()
+    public async Task Chargeback_by_the_claims_user_and_department_and_the_users_list_match_the_ledger_to_the_cent()
     {
         var tenant = await gateway.CreateTenantAsync();
         await using var signOn = await SignOnSetup.RegisterAsync(gateway.Admin, [SignOnSetup.Rule("team", tenant.Workspace)]);
@@ -105,6 +105,12 @@ public sealed class UserScopeTests(GatewayFixture gateway)
         Assert.Equal(["research", "sales"], byDepartment.Keys.Order());
         Assert.Equal(ledger["fay@corp.example"] + ledger["gus@corp.example"], byDepartment["research"]);
         Assert.Equal(ledger["hal@corp.example"], byDepartment["sales"]);
+
+        // The users list shows each one's spend this month, from the ledger, though no budget limits them.
+        var users = (await AdminReads.GetAsync(analyst, $"/admin/v1/users?workspace={tenant.Workspace}"))["data"]!.AsArray();
+        Assert.Equal(ledger.OrderBy(e => e.Key), users.Select(u => KeyValuePair.Create(u!["subject"]!.GetValue<string>(),
+            u["month_to_date_usd"]!.GetValue<decimal>())).OrderBy(e => e.Key));
+        Assert.All(users, u => Assert.Null(u!["budget"]));
     }
 
     private static async Task<Dictionary<string, decimal>> ChargebackAsync(HttpClient analyst, string month, string dimension) =>
