@@ -141,7 +141,7 @@ public sealed class GatewayProcessTests : IAsyncLifetime
             ["ConnectionStrings__Gateway"] = await TestPostgres.CreateDatabaseAsync("nokey"),
             ["GATEWAY_ADMIN_TOKEN"] = AdminToken,
         });
-        Assert.True(await Processes.WaitUntilAsync(() => gateway.HasExited, TimeSpan.FromSeconds(60)), "the gateway should refuse to start");
+        Assert.True(await gateway.ExitedWithinAsync(TimeSpan.FromSeconds(60)), "the gateway should refuse to start");
         Assert.Contains("GATEWAY_ENCRYPTION_KEY is required", gateway.Output);
     }
 
@@ -157,7 +157,7 @@ public sealed class GatewayProcessTests : IAsyncLifetime
             ["GATEWAY_ENCRYPTION_KEY"] = GatewayFixture.TestEncryptionKey,
             [variable] = value,
         });
-        Assert.True(await Processes.WaitUntilAsync(() => gateway.HasExited, TimeSpan.FromSeconds(90)), "the gateway should refuse to start");
+        Assert.True(await gateway.ExitedWithinAsync(TimeSpan.FromSeconds(90)), "the gateway should refuse to start");
         Assert.Contains(expected, gateway.Output);
     }
 

@@ -110,6 +110,24 @@ public sealed class GatewayProcess : IAsyncDisposable
         throw new Xunit.Sdk.XunitException($"The gateway was not ready within {timeout}:\n{Output}");
     }
 
+    /// <summary>
+    /// Waits for the process to end by itself and for its output to be read to the end (an exited process's last lines
+    /// may still be on their way to <see cref="Output"/>); false when it is still running after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<bool> ExitedWithinAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (wait.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Ctrl+C: SIGINT, then waits for the process to exit; returns its exit code.</summary>
     public async Task<int> InterruptAsync(TimeSpan timeout)
     {
