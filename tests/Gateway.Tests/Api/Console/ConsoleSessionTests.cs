@@ -126,6 +126,42 @@ public sealed class ConsoleSessionTests(GatewayFixture gateway)
     }
 
     [Fact]
+    public async Task A_session_ends_when_its_lifetime_is_over_and_not_before()
+    {
+        // Long enough that a loaded machine still reads with the fresh session before it ends.
+        var lifetime = TimeSpan.FromSeconds(10);
+        var shortLived = await GatewayFixture.StartGatewayAsync(gateway.ConnectionString, runsProjections: false,
+            settings: new Dictionary<string, string?> { ["Gateway:Console:SessionLifetime"] = lifetime.ToString() });
+        try
+        {
+            var signedInAt = DateTimeOffset.UtcNow;
+            var (browser, _) = await SignInAsync(GatewayFixture.AdminToken, GatewayFixture.Address(shortLived));
+            browser.Client.Dispose();
+            // The cookie sent as is, also after the browser would have dropped it: the gateway itself must refuse it.
+            var cookie = $"gateway_console={browser.Cookies.GetCookies(GatewayFixture.Address(shortLived))["gateway_console"]!.Value}";
+            using var client = new HttpClient { BaseAddress = GatewayFixture.Address(shortLived) };
+            async Task<HttpStatusCode> ReadAsync(string path)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, path);
+                request.Headers.Add("Cookie", cookie);
+                using var response = await client.SendAsync(request);
+                return response.StatusCode;
+            }
+            Assert.Equal(HttpStatusCode.OK, await ReadAsync("/admin/v1/workspaces"));
+
+            Assert.True(await Processes.WaitUntilAsync(async () => await ReadAsync("/admin/v1/workspaces") == HttpStatusCode.Unauthorized,
+                TimeSpan.FromSeconds(60)), "the session should end once its lifetime is over");
+            Assert.True(DateTimeOffset.UtcNow - signedInAt >= lifetime, "the session ended before its lifetime was over");
+            Assert.Equal(HttpStatusCode.Unauthorized, await ReadAsync("/console/session"));
+        }
+        finally
+        {
+            await shortLived.StopAsync();
+            await shortLived.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Console_pages_forbid_inline_scripts_framing_and_referrers_and_serve_only_their_own_files()
     {
         using var page = await gateway.Client.GetAsync("/console/");
@@ -151,10 +187,10 @@ public sealed class ConsoleSessionTests(GatewayFixture gateway)
     private sealed record Browser(HttpClient Client, CookieContainer Cookies, IReadOnlyList<string> SetCookies);
 
     /// <summary>Signs in as the page does; the client then holds only the cookie, as a browser would.</summary>
-    private async Task<(Browser Browser, string Csrf)> SignInAsync(string token)
+    private async Task<(Browser Browser, string Csrf)> SignInAsync(string token, Uri? at = null)
     {
         var cookies = new CookieContainer();
-        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = gateway.BaseUrl };
+        var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = at ?? gateway.BaseUrl };
         using var request = new HttpRequestMessage(HttpMethod.Post, "/console/session");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await client.SendAsync(request);
