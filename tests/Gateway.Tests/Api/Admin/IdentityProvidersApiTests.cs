@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Gateway.Tests.Infrastructure;
 
@@ -20,15 +21,55 @@ public sealed class IdentityProvidersApiTests(GatewayFixture gateway)
     [InlineData("""{"issuer": "https://idp.example/f", "audience": "gw", "metadata_claims": {"bad key!": "dept"}}""", "metadata: ")]
     [InlineData("""{"issuer": "https://idp.example/g", "audience": "gw", "default_workspace": "nowhere"}""", "default_workspace: ")]
     [InlineData("""{"issuer": "https://idp.example/h", "audience": "gw\u0000"}""", "audience: ")]
+    [InlineData("""{"issuer": "https://idp.example/i", "audience": "gw\r\n[00:00:00 INF] forged"}""", "audience: ")]
+    [InlineData("""{"issuer": "https://idp.example/j", "audience": "\udc00"}""", "audience")]
+    [InlineData("""{"issuer": "https://idp.example/k", "audience": "gw", "rules": [{"group": "\ud800", "workspace": "ws"}]}""", "rules")]
+    [InlineData("""{"issuer": "https://idp.example/l", "audience": "gw", "groups_claim": "g\u0000"}""", "groups_claim: ")]
     public async Task A_bad_identity_provider_is_a_400_naming_the_field(string fields, string prefix)
     {
-        var body = JsonNode.Parse(fields)!.AsObject();
-        body["slug"] = "idp-" + Guid.NewGuid().ToString("N")[..8];
+        // Sent as written: some of these bytes (an unpaired surrogate) no JSON writer of ours would produce.
+        var body = $"{{\"slug\": \"idp-{Guid.NewGuid().ToString("N")[..8]}\", {fields[1..]}";
+
+        using var response = await gateway.Admin.PostAsync("/admin/v1/identity-providers", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        var error = await AnthropicError.ReadAsync(response, HttpStatusCode.BadRequest, "invalid_request_error");
+        Assert.StartsWith(prefix, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\0', error.Message);
+        await ANormalIdentityProviderIsStillRegisteredAsync();
+    }
+
+    [Theory]
+    [InlineData("audience")]
+    [InlineData("group")]
+    public async Task An_oversized_identity_provider_field_is_a_400_naming_it(string field)
+    {
+        var huge = new string('a', 5_000);
+        var body = new JsonObject
+        {
+            ["slug"] = "idp-" + Guid.NewGuid().ToString("N")[..8],
+            ["issuer"] = $"https://idp.example/{Guid.NewGuid():N}",
+            ["audience"] = field == "audience" ? huge : "gw",
+            ["rules"] = new JsonArray(new JsonObject { ["group"] = field == "group" ? huge : "g", ["workspace"] = (await gateway.CreateTenantAsync()).Workspace }),
+        };
 
         using var response = await gateway.Admin.PostAsJsonAsync("/admin/v1/identity-providers", body);
 
         var error = await AnthropicError.ReadAsync(response, HttpStatusCode.BadRequest, "invalid_request_error");
-        Assert.StartsWith(prefix, error.Message, StringComparison.Ordinal);
+        Assert.Contains(field, error.Message, StringComparison.Ordinal);
+        await ANormalIdentityProviderIsStillRegisteredAsync();
+    }
+
+    private async Task ANormalIdentityProviderIsStillRegisteredAsync()
+    {
+        var slug = "idp-" + Guid.NewGuid().ToString("N")[..8];
+        await gateway.PostAsync("/admin/v1/identity-providers", new JsonObject
+        {
+            ["slug"] = slug,
+            ["issuer"] = $"https://{slug}.example",
+            ["audience"] = "gw",
+            ["default_workspace"] = (await gateway.CreateTenantAsync()).Workspace,
+        });
+        Assert.Equal(slug, (await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/identity-providers/{slug}"))["slug"]!.GetValue<string>());
     }
 
     [Fact]
