@@ -12,7 +12,7 @@ namespace Gateway.Fakes;
 /// HTTP, RSA keys generated per run, a key rollover on demand, and tokens minted with chosen claims — signed as a real
 /// identity provider signs them (RS256, <c>kid</c> in the header).
 /// </summary>
-public sealed class FakeOidcIssuer : IAsyncDisposable
+public sealed partial class FakeOidcIssuer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly JsonWebTokenHandler _handler = new();
@@ -37,13 +37,20 @@ public sealed class FakeOidcIssuer : IAsyncDisposable
     /// <summary>How many times the JWKS was fetched.</summary>
     public int KeysFetched => Volatile.Read(ref _keysFetched);
 
-    public static async Task<FakeOidcIssuer> StartAsync()
+    /// <summary>
+    /// Starts an issuer on loopback, named by <paramref name="host"/> in its URLs (<c>localhost</c>: another site than a
+    /// gateway on 127.0.0.1, as a real identity provider is, so a browser applies its cross-site cookie rules).
+    /// </summary>
+    public static async Task<FakeOidcIssuer> StartAsync(string host = "127.0.0.1")
     {
         var app = FakeHost.Create();
         var issuer = new FakeOidcIssuer(app);
         app.MapGet("/.well-known/openid-configuration", issuer.Discovery);
         app.MapGet("/keys", issuer.Keys);
-        issuer.Issuer = (await FakeHost.StartAsync(app)).ToString().TrimEnd('/');
+        app.MapGet("/authorize", issuer.Authorize);
+        app.MapPost("/token", issuer.TokenAsync);
+        var address = await FakeHost.StartAsync(app);
+        issuer.Issuer = $"{address.Scheme}://{host}:{address.Port}";
         return issuer;
     }
 

@@ -38,8 +38,9 @@ public sealed class AdminAuth(IGrainFactory grains, IConfiguration configuration
             return new AnthropicErrorResult(401, "Authorization: Bearer <admin token> is required.");
         }
         var hash = session?.TokenHash ?? SecretHash.Of(authorization!["Bearer ".Length..].Trim());
-        AdminPrincipal? principal = null;
-        if (_configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
+        // A session opened through the identity provider speaks for its admin directly; there is no token to look up.
+        var principal = session?.Principal;
+        if (principal is null && _configuredHash is not null && CryptographicOperations.FixedTimeEquals(hash, _configuredHash))
         {
             principal = new AdminPrincipal("env", "GATEWAY_ADMIN_TOKEN", AdminRoles.OrgAdmin, []);
         }

@@ -27,6 +27,7 @@ public static class ConsoleApi
         session.MapPost("/", OpenAsync);
         session.MapGet("/", ShowAsync);
         console.MapDelete("/session", CloseAsync);
+        console.MapConsoleOidcApi();
         return app;
     }
 

@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Gateway.Api.Admin;
+using Gateway.Grains.Admin;
 using Gateway.Grains.Common;
 using Gateway.Grains.Console;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Gateway.Api.Console;
 
@@ -15,10 +17,16 @@ public sealed class ConsoleOptions
 
     /// <summary>From sign-in; the admin must sign in again after it (default 8 hours).</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>Sign-in through the organisation's OpenID Connect provider (<c>Gateway:Console:SignIn</c>).</summary>
+    public ConsoleSignInOptions SignIn { get; set; } = new();
 }
 
-/// <summary>What a session cookie stands for on one request: the admin token's hash, or the reason it is refused.</summary>
-public sealed record ConsoleSessionCheck(byte[]? TokenHash, AnthropicErrorResult? Refusal);
+/// <summary>
+/// What a session cookie stands for on one request: the admin token's hash (or, signed in through the identity
+/// provider, the admin itself), or the reason it is refused.
+/// </summary>
+public sealed record ConsoleSessionCheck(byte[]? TokenHash, AnthropicErrorResult? Refusal, AdminPrincipal? Principal = null);
 
 /// <summary>
 /// Console sessions: an http-only, SameSite=Strict cookie holding a random id (never the admin token), the session
@@ -30,15 +38,25 @@ public sealed class ConsoleSessions(IGrainFactory grains, TimeProvider clock, IO
     public const string CsrfHeader = "X-CSRF-Token";
 
     /// <summary>Opens a session for the admin token with <paramref name="tokenHash"/>, sets its cookie, and returns its CSRF token.</summary>
-    public async Task<string> OpenAsync(HttpContext http, byte[] tokenHash)
+    public Task<string> OpenAsync(HttpContext http, byte[] tokenHash) =>
+        OpenAsync(http, (session, csrf, expiresAt) => session.OpenAsync(tokenHash, csrf, expiresAt));
+
+    /// <summary>Opens a session for an admin signed in through the identity provider, sets its cookie, and returns its CSRF token.</summary>
+    public Task<string> OpenAsync(HttpContext http, AdminPrincipal principal) =>
+        OpenAsync(http, (session, csrf, expiresAt) => session.OpenForAsync(principal, csrf, expiresAt));
+
+    private async Task<string> OpenAsync(HttpContext http, Func<IConsoleSessionGrain, string, DateTimeOffset, Task> open)
     {
-        var id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var id = RandomId();
         var csrf = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var expiresAt = clock.GetUtcNow() + options.Value.SessionLifetime;
-        await grains.ConsoleSession(IdHash(id)).OpenAsync(tokenHash, csrf, expiresAt);
+        await open(grains.ConsoleSession(IdHash(id)), csrf, expiresAt);
         http.Response.Cookies.Append(CookieName, id, Cookie(http, expiresAt));
         return csrf;
     }
+
+    /// <summary>256 random bits, base64url: a cookie's id, a sign-in's state, nonce or PKCE verifier.</summary>
+    public static string RandomId() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 
     /// <summary>The session of this request's cookie; null when the request has none or it has ended.</summary>
     public async Task<ConsoleSession?> FindAsync(HttpContext http) =>
@@ -59,7 +77,7 @@ public sealed class ConsoleSessions(IGrainFactory grains, TimeProvider clock, IO
             return new(null, new AnthropicErrorResult(401, "The console session has ended; sign in again."));
         }
         return CsrfHolds(http, session)
-            ? new(session.TokenHash, null)
+            ? new(session.TokenHash, null, session.Principal)
             : new(null, new AnthropicErrorResult(403, $"{CsrfHeader}: the console session's CSRF token is required for this method."));
     }
 
@@ -91,5 +109,5 @@ public sealed class ConsoleSessions(IGrainFactory grains, TimeProvider clock, IO
     };
 
     // Only the id's hash is a grain key (and so a storage row's key): the stored sessions give no cookie away.
-    private static string IdHash(string id) => Convert.ToHexStringLower(SecretHash.Of(id));
+    internal static string IdHash(string id) => Convert.ToHexStringLower(SecretHash.Of(id));
 }

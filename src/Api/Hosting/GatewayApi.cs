@@ -77,6 +77,7 @@ public static class GatewayApi
         services.AddSingleton<AdminAuth>();
         services.Configure<ConsoleOptions>(configuration.GetSection(ConsoleOptions.Section));
         services.AddSingleton<ConsoleSessions>();
+        services.AddSingleton<ConsoleOidcSignIn>();
         services.Configure<TelemetryOptions>(configuration.GetSection(TelemetryOptions.Section));
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<AuditLog>();

@@ -26,13 +26,6 @@ public sealed record SignOnResult(string? UserId, Grains.Users.SignOn? SignOn, A
 /// </summary>
 public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IOptions<SignOnOptions> options, ILogger<SignOnTokens> logger)
 {
-    private static readonly string[] Algorithms =
-    [
-        SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
-        SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512,
-        SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
-    ];
-
     // Groups are only matched against rules, never recorded; more than this many are not looked at.
     private const int MaxGroups = 1000;
 
@@ -61,22 +54,11 @@ public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IO
             return SignOnResult.Refused("The token's issuer is not a registered identity provider.");
         }
 
-        var configurations = directory.ConfigurationOf(issuer);
         TokenValidationResult result;
         try
         {
-            var configuration = await configurations.GetConfigurationAsync(cancellationToken);
-            result = await _handler.ValidateTokenAsync(token, Parameters(provider.Definition, configuration));
-            if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
-            {
-                // The issuer may have rolled its keys over: fetch them again (at most once per KeyRefreshInterval).
-                configurations.RequestRefresh();
-                var refreshed = await configurations.GetConfigurationAsync(cancellationToken);
-                if (!ReferenceEquals(refreshed, configuration))
-                {
-                    result = await _handler.ValidateTokenAsync(token, Parameters(provider.Definition, refreshed));
-                }
-            }
+            result = await IssuerTokens.ValidateAsync(_handler, token, directory.ConfigurationOf(issuer),
+                configuration => Parameters(provider.Definition, configuration), cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -86,7 +68,7 @@ public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IO
         if (!result.IsValid)
         {
             LogRefused(logger, provider.Slug, result.Exception?.GetType().Name ?? "unknown");
-            return SignOnResult.Refused(Reason(result.Exception));
+            return SignOnResult.Refused(IssuerTokens.Reason(result.Exception));
         }
         return Claims(provider, (JsonWebToken)result.SecurityToken);
     }
@@ -95,7 +77,7 @@ public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IO
     {
         ValidIssuer = definition.Issuer,
         ValidAudience = definition.Audience,
-        ValidAlgorithms = Algorithms,
+        ValidAlgorithms = IssuerTokens.Algorithms,
         IssuerSigningKeys = configuration.SigningKeys,
         RequireSignedTokens = true,
         RequireExpirationTime = true,
@@ -134,19 +116,6 @@ public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IO
         }
         return new SignOnResult(UserIds.Of(provider.Slug, subject), new Grains.Users.SignOn(provider.Slug, subject, placement, metadata.ToImmutable()), null);
     }
-
-    private static string Reason(Exception? refusal) => refusal switch
-    {
-        SecurityTokenExpiredException => "The token has expired.",
-        SecurityTokenNotYetValidException => "The token is not valid yet (nbf).",
-        SecurityTokenNoExpirationException => "The token has no expiry (exp).",
-        SecurityTokenInvalidAudienceException => "The token is not meant for this gateway (aud).",
-        SecurityTokenInvalidIssuerException => "The token's issuer does not match its identity provider.",
-        SecurityTokenSignatureKeyNotFoundException => "The token is signed with a key its issuer does not publish.",
-        SecurityTokenInvalidAlgorithmException => "The token's signing algorithm is not allowed.",
-        SecurityTokenInvalidSignatureException => "The token's signature is not valid.",
-        _ => "The token is not valid.",
-    };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The signing keys of identity provider {Provider} could not be fetched")]
     private static partial void LogKeysUnavailable(ILogger logger, Exception exception, string provider);

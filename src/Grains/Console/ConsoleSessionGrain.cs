@@ -1,3 +1,5 @@
+using Gateway.Grains.Admin;
+
 namespace Gateway.Grains.Console;
 
 public sealed class ConsoleSessionGrain(
@@ -7,6 +9,12 @@ public sealed class ConsoleSessionGrain(
     public async Task OpenAsync(byte[] tokenHash, string csrfToken, DateTimeOffset expiresAt)
     {
         state.State = new ConsoleSessionState { TokenHash = tokenHash, CsrfToken = csrfToken, ExpiresAt = expiresAt };
+        await state.WriteStateAsync();
+    }
+
+    public async Task OpenForAsync(AdminPrincipal principal, string csrfToken, DateTimeOffset expiresAt)
+    {
+        state.State = new ConsoleSessionState { Principal = principal, CsrfToken = csrfToken, ExpiresAt = expiresAt };
         await state.WriteStateAsync();
     }
 
@@ -21,7 +29,7 @@ public sealed class ConsoleSessionGrain(
             await CloseAsync();
             return null;
         }
-        return new ConsoleSession(state.State.TokenHash, state.State.CsrfToken, state.State.ExpiresAt);
+        return new ConsoleSession(state.State.TokenHash, state.State.CsrfToken, state.State.ExpiresAt, state.State.Principal);
     }
 
     public async Task CloseAsync()
@@ -39,4 +47,7 @@ public sealed class ConsoleSessionState
     public byte[] TokenHash { get; set; } = [];
     public string CsrfToken { get; set; } = "";
     public DateTimeOffset ExpiresAt { get; set; }
+
+    /// <summary>Set for a sign-in through the identity provider (no admin token).</summary>
+    public AdminPrincipal? Principal { get; set; }
 }

@@ -70,6 +70,9 @@ internal static class OptionsChecks
         // Only whether they can be read: any value of these flags makes sense.
         Check<TelemetryOptions>(services, TelemetryOptions.Section, _ => []);
         Check<ConsoleOptions>(services, ConsoleOptions.Section, o => [Positive(o.SessionLifetime, nameof(o.SessionLifetime))]);
+        // An http authority is as acceptable as an http identity provider: only where those are (local test issuers).
+        services.AddSingleton<IValidateOptions<ConsoleOptions>>(sp => new Rules<ConsoleOptions>(ConsoleOptions.Section + ":SignIn",
+            o => [.. o.SignIn.Problems(sp.GetRequiredService<IOptions<SignOnOptions>>().Value.AllowHttpIssuers)]));
         Check<ShutdownOptions>(services, ShutdownOptions.Section, o => [NotNegative(o.DrainDelay, nameof(o.DrainDelay))]);
         return services;
     }

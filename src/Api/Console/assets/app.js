@@ -5,6 +5,7 @@ import { renderKeys } from './keys.js';
 import { renderLogs } from './logs.js';
 import { renderLogDetail } from './logdetail.js';
 import { renderSpend } from './spend.js';
+import { addProviderSignIn } from './oidc.js';
 
 const main = document.getElementById('main');
 
@@ -76,6 +77,7 @@ function renderSignIn() {
   });
   fill(main, form);
   form.elements.token.focus();
+  addProviderSignIn(form, error).catch(failure => showError(error, failure));
 }
 
 document.getElementById('sign-out').addEventListener('click', async () => {
