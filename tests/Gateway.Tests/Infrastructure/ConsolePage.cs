@@ -17,6 +17,9 @@ public sealed class ConsolePage : IAsyncDisposable
         _context = context;
         Page = page;
         BaseUrl = baseUrl;
+        page.Request += (_, request) => Count(request, +1);
+        page.RequestFinished += (_, request) => Count(request, -1);
+        page.RequestFailed += (_, request) => Count(request, -1);
         page.Response += (_, response) =>
         {
             var path = new Uri(response.Url).PathAndQuery;
@@ -32,6 +35,23 @@ public sealed class ConsolePage : IAsyncDisposable
 
     public IPage Page { get; }
 
+    private int _fetching;
+
+    /// <summary>
+    /// Waits until the page has no request to the gateway's API in flight, twice in a row around a turn of its event
+    /// loop (a screen asks for its data as it is drawn, and may ask again when the answer arrives).
+    /// </summary>
+    public async Task SettledAsync()
+    {
+        var quiet = 0;
+        Assert.True(await Processes.WaitUntilAsync(async () =>
+        {
+            await Page.EvaluateAsync("() => new Promise(resolve => setTimeout(resolve, 0))");
+            quiet = Volatile.Read(ref _fetching) == 0 ? quiet + 1 : 0;
+            return quiet >= 2;
+        }, TimeSpan.FromSeconds(60)), "the page's requests did not end within 60 s");
+    }
+
     public Uri BaseUrl { get; }
 
     /// <summary>The admin API calls the page made so far, with their statuses.</summary>
@@ -43,6 +63,14 @@ public sealed class ConsolePage : IAsyncDisposable
             {
                 return [.. _answers];
             }
+        }
+    }
+
+    private void Count(Microsoft.Playwright.IRequest request, int change)
+    {
+        if (request.ResourceType is "fetch" or "xhr")
+        {
+            Interlocked.Add(ref _fetching, change);
         }
     }
 
@@ -73,10 +101,27 @@ public sealed class ConsolePage : IAsyncDisposable
 
     public Task GoAsync(string hash) => Page.GotoAsync("/console/" + hash);
 
-    /// <summary>A screenshot into <c>docs/screenshots</c>, where the README shows it.</summary>
+    /// <summary>
+    /// Signs in through the organisation's identity provider: its button, the provider's redirect back, and the first screen.
+    /// </summary>
+    public async Task SignInWithProviderAsync(string displayName)
+    {
+        await Page.GetByRole(AriaRole.Link, new() { Name = $"Sign in with {displayName}" }).ClickAsync();
+        await Assertions.Expect(Page.Locator("#who")).ToBeVisibleAsync();
+    }
+
+    /// <summary>Set to 1 to refresh the README's screenshots in <c>docs/screenshots</c>; otherwise they go to a temporary folder.</summary>
+    public const string ScreenshotsVariable = "GATEWAY_SCREENSHOTS";
+
+    /// <summary>
+    /// A screenshot: into <c>docs/screenshots</c>, where the README shows it, when <see cref="ScreenshotsVariable"/> is 1;
+    /// else into a temporary folder, so a test run leaves the tracked images alone while still taking them.
+    /// </summary>
     public async Task ScreenshotAsync(string name)
     {
-        var folder = Path.Combine(RepositoryFiles.Root(), "docs", "screenshots");
+        var folder = Environment.GetEnvironmentVariable(ScreenshotsVariable) == "1"
+            ? Path.Combine(RepositoryFiles.Root(), "docs", "screenshots")
+            : Path.Combine(Path.GetTempPath(), "gateway-screenshots");
         Directory.CreateDirectory(folder);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
     }

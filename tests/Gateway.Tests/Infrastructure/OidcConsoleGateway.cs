@@ -34,6 +34,11 @@ public sealed class OidcConsoleGateway : IAsyncLifetime
     /// <summary>A request logged in A.</summary>
     public string RequestOfA { get; private set; } = "";
 
+    /// <summary>B's key: its id and name.</summary>
+    public string KeyOfB { get; private set; } = "";
+
+    public string KeyNameOfB { get; } = "project-b-key-" + Guid.NewGuid().ToString("N")[..8];
+
     public string PhraseOfB { get; } = "confidential walrus " + Guid.NewGuid().ToString("N")[..8];
 
     public async Task InitializeAsync()
@@ -64,7 +69,8 @@ public sealed class OidcConsoleGateway : IAsyncLifetime
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
 
         var (_, secretOfA) = await StandaloneTenant.CreateAsync(BaseUrl, AdminToken, Fake, WorkspaceA);
-        var (_, secretOfB) = await StandaloneTenant.CreateAsync(BaseUrl, AdminToken, Fake, WorkspaceB);
+        (KeyOfB, var secretOfB) = await StandaloneTenant.CreateAsync(BaseUrl, AdminToken, Fake, WorkspaceB,
+            new System.Text.Json.Nodes.JsonObject { ["name"] = KeyNameOfB });
         RequestOfA = await SendAsync(secretOfA, "a question of team A");
         RequestOfB = await SendAsync(secretOfB, $"where is the {PhraseOfB}?");
         foreach (var request in new[] { RequestOfA, RequestOfB })
