@@ -21,6 +21,12 @@ public static class AnthropicErrors
         {
             return;
         }
+        if (status == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The rest of the body is never read, so the connection cannot carry another request: the client must not
+            // reuse it (else its next request meets the close and fails as "the response ended prematurely").
+            context.Response.Headers.Connection = "close";
+        }
         if (context.Features.Get<IErrorShape>() is { } shape)
         {
             await shape.WriteAsync(context, status, type, message);

@@ -143,9 +143,16 @@ public sealed class ModelsApiTests(GatewayFixture gateway)
     {
         var huge = new JsonObject { ["id"] = "acme-huge", ["display_name"] = new string('x', 100_000) }.ToJsonString();
 
-        using var refused = await gateway.Admin.PostAsync("/admin/v1/models", new StringContent(huge, Encoding.UTF8, "application/json"));
-
-        await AnthropicError.ReadAsync(refused, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+        // Each refusal, and the request right after it on the same client: its unread body leaves the connection unusable,
+        // so the client is told not to reuse it (a reused one failed the next request as "the response ended prematurely").
+        for (var i = 0; i < 10; i++)
+        {
+            using var refused = await gateway.Admin.PostAsync("/admin/v1/models", new StringContent(huge, Encoding.UTF8, "application/json"));
+            await AnthropicError.ReadAsync(refused, HttpStatusCode.RequestEntityTooLarge, "request_too_large");
+            Assert.True(refused.Headers.ConnectionClose);
+            using var next = await gateway.Admin.GetAsync("/admin/v1/models/claude-opus-5-5");
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        }
     }
 
     [Fact]

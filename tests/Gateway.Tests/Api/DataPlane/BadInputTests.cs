@@ -54,6 +54,7 @@ public sealed class BadInputTests(GatewayFixture gateway)
             using var response = await gateway.Client.SendAsync(declared);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("request_too_large", (await AnthropicError.ReadAsync(response)).Type);
+            Assert.True(response.Headers.ConnectionClose);
         }
 
         using (var chunked = Requests.Messages(tenant.Secret, ""))
@@ -63,6 +64,7 @@ public sealed class BadInputTests(GatewayFixture gateway)
             using var response = await gateway.Client.SendAsync(chunked);
             Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
             Assert.Equal("request_too_large", (await AnthropicError.ReadAsync(response)).Type);
+            Assert.True(response.Headers.ConnectionClose);
         }
     }
 
