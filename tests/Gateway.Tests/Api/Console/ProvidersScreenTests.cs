@@ -61,7 +61,7 @@ public sealed class ProvidersScreenTests(GatewayFixture gateway, Chromium chromi
 
         // The list: no credential, only the names of its fields.
         await console.GoAsync("#/providers");
-        var row = page.Locator($"tr[data-provider='{slug}']");
+        var row = await PageToAsync(page, $"tr[data-provider='{slug}']");
         await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("anthropic");
         await Assertions.Expect(row.Locator("td").Nth(3)).ToHaveTextAsync(workspace);
         await Assertions.Expect(row.Locator("td").Nth(5)).ToHaveTextAsync("api_key");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Gateway.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -14,7 +15,12 @@ public sealed class WorkspacesScreenTests(GatewayFixture gateway, Chromium chrom
     [Fact]
     public async Task A_workspace_is_created_with_its_policies_edited_and_deleted_with_the_apis_errors_in_place()
     {
-        var id = "ws-" + Guid.NewGuid().ToString("N")[..10];
+        // After a page's worth of others (ids sort so): the list shows it on a later page, reached through Next page.
+        var id = "wz-" + Guid.NewGuid().ToString("N")[..10];
+        for (var i = 0; i < 25; i++)
+        {
+            await gateway.PostAsync("/admin/v1/workspaces", new JsonObject { ["id"] = $"ws-pad-{Guid.NewGuid():N}"[..20] });
+        }
         await using var console = await ConsolePage.OpenAsync(chromium, gateway.BaseUrl, "#/workspaces");
         await console.SignInAsync(GatewayFixture.AdminToken);
         var page = console.Page;
@@ -82,7 +88,7 @@ public sealed class WorkspacesScreenTests(GatewayFixture gateway, Chromium chrom
 
         // The list: the hostile name is text, nothing of it ran.
         await console.GoAsync("#/workspaces");
-        var row = page.Locator($"tr[data-workspace='{id}']");
+        var row = await PageToAsync(page, $"tr[data-workspace='{id}']");
         await Assertions.Expect(row.Locator("td").Nth(0)).ToContainTextAsync(Hostile);
         await Assertions.Expect(row.Locator("td").Nth(2)).ToHaveTextAsync("$25.00 weekly");
         await Assertions.Expect(row.Locator("td").Nth(5)).ToHaveTextAsync("60 rpm, 4 in flight");
@@ -102,6 +108,27 @@ public sealed class WorkspacesScreenTests(GatewayFixture gateway, Chromium chrom
 
     /// <summary>A form's input by its exact label (several labels share words: "Budget (USD)", "User budget (USD)").</summary>
     internal static ILocator Label(ILocator form, string label) => form.GetByLabel(label, new() { Exact = true });
+
+    /// <summary>A list's row, found as a person would: page after page (the list is paged on the server, by id).</summary>
+    internal static async Task<ILocator> PageToAsync(IPage page, string rowSelector)
+    {
+        var row = page.Locator(rowSelector);
+        var table = page.Locator("main table tbody");
+        while (true)
+        {
+            await Assertions.Expect(table).ToBeVisibleAsync();
+            if (await row.CountAsync() > 0)
+            {
+                return row;
+            }
+            var next = page.GetByRole(AriaRole.Link, new() { Name = "Next page" });
+            Assert.True(await next.CountAsync() > 0, $"{rowSelector} is on no page of the list");
+            // The page drawn is replaced by the next one: wait for it to go, then for its successor.
+            var drawn = await table.ElementHandleAsync();
+            await next.ClickAsync();
+            await drawn.WaitForElementStateAsync(ElementState.Hidden);
+        }
+    }
 
     /// <summary>A select by its label (its accessible name goes on with the option chosen).</summary>
     internal static ILocator Choice(ILocator form, string label) => form.GetByLabel(new Regex("^" + Regex.Escape(label)));
