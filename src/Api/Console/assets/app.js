@@ -6,6 +6,8 @@ import { renderLogs } from './logs.js';
 import { renderLogDetail } from './logdetail.js';
 import { renderSpend } from './spend.js';
 import { addProviderSignIn } from './oidc.js';
+import { renderWorkspace, renderWorkspaces } from './workspaces.js';
+import { renderProvider, renderProviders } from './providers.js';
 
 const main = document.getElementById('main');
 
@@ -14,8 +16,18 @@ const screens = [
   { path: /^\/logs\/([^/?]+)$/, render: (m, params) => renderLogDetail(main, decodeURIComponent(m[1]), params) },
   { path: /^\/logs$/, nav: 'Logs', href: '#/logs', render: (m, params) => renderLogs(main, params) },
   { path: /^\/spend$/, nav: 'Spend', href: '#/spend', render: (m, params) => renderSpend(main, params) },
-  { path: /^\/keys$/, nav: 'Keys', href: '#/keys', orgAdmin: true, render: (m, params) => renderKeys(main, params) },
+  { path: /^\/keys$/, nav: 'Keys', href: '#/keys', roles: ['org_admin', 'workspace_admin'], render: (m, params) => renderKeys(main, params) },
+  { path: /^\/workspaces\/([^/?]+)$/, href: '#/workspaces', render: m => renderWorkspace(main, decodeURIComponent(m[1])) },
+  { path: /^\/workspaces$/, nav: 'Workspaces', href: '#/workspaces', render: (m, params) => renderWorkspaces(main, params) },
+  { path: /^\/providers\/([^/?]+)$/, href: '#/providers', orgAdmin: true, render: m => renderProvider(main, decodeURIComponent(m[1])) },
+  { path: /^\/providers$/, nav: 'Providers', href: '#/providers', orgAdmin: true, render: (m, params) => renderProviders(main, params) },
 ];
+
+// A screen's `roles` (or `orgAdmin`) are the roles whose API reads it makes are allowed; no restriction: every role.
+function mayOpen(screen) {
+  if (screen.orgAdmin && !isOrgAdmin()) return false;
+  return !screen.roles || screen.roles.includes(currentSession()?.role);
+}
 
 function parseHash() {
   const [path, search = ''] = location.hash.replace(/^#/, '').split('?');
@@ -28,7 +40,7 @@ async function route() {
   for (const screen of screens) {
     const match = screen.path.exec(path);
     if (!match) continue;
-    if (screen.orgAdmin && !isOrgAdmin()) break;
+    if (!mayOpen(screen)) break;
     markCurrent(screen.href);
     main.focus();
     return screen.render(match, params);
@@ -48,7 +60,7 @@ function showShell() {
   document.getElementById('top').hidden = !session;
   if (!session) return;
   fill(document.getElementById('nav'),
-    screens.filter(s => s.nav && (!s.orgAdmin || isOrgAdmin())).map(s => el('a', { href: s.href }, s.nav)));
+    screens.filter(s => s.nav && mayOpen(s)).map(s => el('a', { href: s.href }, s.nav)));
   const scope = session.workspaces.length ? ` · ${session.workspaces.join(', ')}` : '';
   fill(document.getElementById('who'), `${session.name} (${session.role}${scope})`);
 }

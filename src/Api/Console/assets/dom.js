@@ -69,3 +69,25 @@ export function table(headers, rows, label) {
     el('thead', {}, el('tr', {}, headers.map(h => el('th', { scope: 'col' }, h)))),
     el('tbody', {}, rows));
 }
+
+/** Two clicks: the first asks, the second acts (then <done>); the API's error shows beside the button. */
+export function confirmButton(label, action, done) {
+  const error = el('span', { class: 'error', role: 'alert', hidden: true });
+  const button = el('button', { type: 'button' }, label);
+  button.addEventListener('click', async () => {
+    if (button.dataset.armed !== 'yes') {
+      button.dataset.armed = 'yes';
+      button.textContent = `Confirm ${label.toLowerCase()}`;
+      return;
+    }
+    button.disabled = true;
+    try {
+      await action();
+      await done();
+    } catch (failure) {
+      showError(error, failure);
+      button.disabled = false;
+    }
+  });
+  return el('span', {}, button, error);
+}

@@ -1,7 +1,7 @@
 // Keys: the list with budgets and spend (paged on the server), creation, rotation and revocation.
 // A new secret is shown once, in the page only (never in storage or the address), until the admin closes it.
 import { call, query } from './api.js';
-import { choice, el, errorSlot, field, fill, showError, table, usd, when } from './dom.js';
+import { choice, confirmButton, el, errorSlot, field, fill, showError, table, usd, when } from './dom.js';
 
 const pageSize = 25;
 
@@ -93,28 +93,6 @@ function drawList(list, page, params, secretPanel, reload) {
     table(['Name', 'Key', 'Workspace', 'Status', 'Spent', 'Budget', 'Remaining', 'Resets', 'Expires', ''], rows, 'Keys'),
     rows.length ? null : el('p', {}, 'No keys.'),
     el('p', { class: 'paging' }, params.get('cursor') ? el('a', { class: 'button', href: `#/keys${query({ workspace: params.get('workspace') })}` }, 'First page') : null, next));
-}
-
-// Two clicks: the first asks, the second acts; the API's error shows beside the button.
-function confirmButton(label, action, reload) {
-  const error = el('span', { class: 'error', role: 'alert', hidden: true });
-  const button = el('button', { type: 'button' }, label);
-  button.addEventListener('click', async () => {
-    if (button.dataset.armed !== 'yes') {
-      button.dataset.armed = 'yes';
-      button.textContent = `Confirm ${label.toLowerCase()}`;
-      return;
-    }
-    button.disabled = true;
-    try {
-      await action();
-      await reload();
-    } catch (failure) {
-      showError(error, failure);
-      button.disabled = false;
-    }
-  });
-  return el('span', {}, button, error);
 }
 
 function showSecret(panel, key, what) {

@@ -44,27 +44,10 @@ public sealed class SpendScreenTests(GatewayFixture gateway, Chromium chromium) 
         await Assertions.Expect(chargebackRow.Locator("td").Nth(1)).ToHaveTextAsync("2");
         await console.ScreenshotAsync("spend");
 
-        // The report covers the whole fixture's month: compared with the API's answer of the same moment (the same
-        // before and after the download, else other tests' late usage moved it and the comparison is made again).
-        byte[] downloaded;
-        for (var attempt = 1; ; attempt++)
-        {
-            var before = await ChargebackCsvAsync(month);
-            var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#chargeback-csv").ClickAsync());
-            downloaded = await File.ReadAllBytesAsync((await download.PathAsync())!);
-            var after = await ChargebackCsvAsync(month);
-            if (before.AsSpan().SequenceEqual(after) || attempt == 3)
-            {
-                Assert.Equal(before, downloaded);
-                break;
-            }
-        }
+        var downloaded = await ChargebackDownloads.AssertSameAsApiAsync(console, gateway, month);
         Assert.Contains($"{tenant.Workspace},2,", System.Text.Encoding.UTF8.GetString(downloaded));
         Assert.DoesNotContain(console.Answers, a => a.Status >= 400 && a.Path.StartsWith("/admin/", StringComparison.Ordinal));
     }
-
-    private Task<byte[]> ChargebackCsvAsync(string month) =>
-        gateway.Admin.GetByteArrayAsync($"/admin/v1/chargeback?month={month}&dimension=workspace&format=csv");
 
     // As the page writes amounts: dollars, at least 2 and at most 6 decimals.
     private static string Usd(decimal amount) => "$" + amount.ToString("#,##0.00####", CultureInfo.InvariantCulture);
