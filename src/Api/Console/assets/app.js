@@ -5,6 +5,12 @@ import { renderKeys } from './keys.js';
 import { renderLogs } from './logs.js';
 import { renderLogDetail } from './logdetail.js';
 import { renderSpend } from './spend.js';
+import { renderModels } from './models.js';
+import { renderConfigs } from './configs.js';
+import { renderUsers } from './users.js';
+import { renderAdminTokens } from './admintokens.js';
+import { renderIdentityProviders } from './identityproviders.js';
+import { renderAudit } from './audit.js';
 
 const main = document.getElementById('main');
 
@@ -14,6 +20,12 @@ const screens = [
   { path: /^\/logs$/, nav: 'Logs', href: '#/logs', render: (m, params) => renderLogs(main, params) },
   { path: /^\/spend$/, nav: 'Spend', href: '#/spend', render: (m, params) => renderSpend(main, params) },
   { path: /^\/keys$/, nav: 'Keys', href: '#/keys', orgAdmin: true, render: (m, params) => renderKeys(main, params) },
+  { path: /^\/users$/, nav: 'Users', href: '#/users', render: (m, params) => renderUsers(main, params) },
+  { path: /^\/configs$/, nav: 'Routing', href: '#/configs', render: (m, params) => renderConfigs(main, params) },
+  { path: /^\/models$/, nav: 'Models', href: '#/models', render: (m, params) => renderModels(main, params) },
+  { path: /^\/identity-providers$/, nav: 'Identity providers', href: '#/identity-providers', orgAdmin: true, render: (m, params) => renderIdentityProviders(main, params) },
+  { path: /^\/admin-tokens$/, nav: 'Admin tokens', href: '#/admin-tokens', orgAdmin: true, render: (m, params) => renderAdminTokens(main, params) },
+  { path: /^\/audit$/, nav: 'Audit', href: '#/audit', render: (m, params) => renderAudit(main, params) },
 ];
 
 function parseHash() {

@@ -1,0 +1,97 @@
+// Pieces the catalog, configs, tokens, users, identity-provider and audit screens share: forms that send what the
+// admin typed and show the API's answer in place, two-click actions, JSON text areas and server-side paging links.
+import { query } from './api.js';
+import { el, errorSlot, showError } from './dom.js';
+
+/** Runs `action(values)` on submit; the API's error shows in `slot` (cleared on success). */
+export function onSubmit(form, slot, action) {
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const submit = form.querySelector('button[type=submit]');
+    if (submit) submit.disabled = true;
+    try {
+      await action(Object.fromEntries(new FormData(form)));
+      showError(slot, null);
+    } catch (failure) {
+      showError(slot, failure);
+    } finally {
+      if (submit) submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+/** A button that asks on the first click and acts on the second; the API's error shows beside it. */
+export function twoClickButton(label, action) {
+  const slot = el('span', { class: 'error', role: 'alert', hidden: true });
+  const button = el('button', { type: 'button' }, label);
+  button.addEventListener('click', async () => {
+    if (!button.dataset.armed) {
+      button.dataset.armed = 'yes';
+      button.textContent = `Confirm ${label.toLowerCase()}`;
+      return;
+    }
+    button.disabled = true;
+    try {
+      await action();
+    } catch (failure) {
+      showError(slot, failure);
+      button.disabled = false;
+    }
+  });
+  return el('span', {}, button, slot);
+}
+
+/** A labelled text area (for JSON); extra attributes go to the text area. */
+export function textArea(label, name, value = '', attributes = {}) {
+  return el('label', { class: 'wide' }, el('span', {}, label),
+    el('textarea', { name, id: `f-${name}`, rows: 8, spellcheck: 'false', ...attributes }, value));
+}
+
+/** Pretty-printed JSON for a text area; empty for nothing. */
+export function pretty(value) {
+  return value === undefined || value === null ? '' : JSON.stringify(value, null, 2);
+}
+
+/** Parses a JSON field only to say it is not JSON; everything else about it is the API's to judge. Empty: undefined. */
+export function parseJson(text, name) {
+  if (!text || !text.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${name}: not JSON.`);
+  }
+}
+
+/**
+ * A number as the admin typed it, sent with its exact decimal digits (money is decimal): a JSON number when it is one,
+ * else the text itself, for the API to refuse with its own message. Empty: undefined.
+ */
+export function exactNumber(text) {
+  const trimmed = (text ?? '').trim();
+  if (!trimmed) return undefined;
+  return /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(trimmed) && typeof JSON.rawJSON === 'function' ? JSON.rawJSON(trimmed) : trimmed;
+}
+
+/** "First page" and "Next page" links for a list paged on the server by `next_cursor`. */
+export function pagingLinks(path, filters, cursor, nextCursor) {
+  return el('p', { class: 'paging' },
+    cursor ? el('a', { class: 'button', href: `#${path}${query(filters)}` }, 'First page') : null,
+    nextCursor ? el('a', { class: 'button', href: `#${path}${query({ ...filters, cursor: nextCursor })}` }, 'Next page') : null);
+}
+
+/** A list section: its error slot, then whatever `draw` puts in the body; `load` re-reads and redraws. */
+export function listSection(id, load, draw) {
+  const slot = errorSlot();
+  const body = el('div', { id });
+  const section = el('section', {}, slot, body);
+  const reload = async () => {
+    try {
+      draw(body, await load());
+      showError(slot, null);
+    } catch (failure) {
+      showError(slot, failure);
+    }
+  };
+  return { section, reload };
+}
