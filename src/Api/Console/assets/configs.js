@@ -3,7 +3,7 @@
 // whether it is a valid routing config (strategy, targets, providers that exist) is the API's answer, shown in place.
 import { call, currentSession, isOrgAdmin, query } from './api.js';
 import { el, errorSlot, field, fill, table, when } from './dom.js';
-import { listSection, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
+import { findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const example = { strategy: { mode: 'fallback' }, targets: [{ provider: '@anthropic-prod' }, { provider: '@bedrock-prod' }] };
@@ -17,11 +17,12 @@ function mayChange(workspace) {
 
 export async function renderConfigs(main, params) {
   const cursor = params.get('cursor');
+  const slug = params.get('slug') ?? '';
   const editor = isOrgAdmin() || currentSession()?.role === 'workspace_admin' ? configForm(() => reload()) : null;
   const { section, reload } = listSection('config-list',
-    () => call('GET', `/admin/v1/configs${query({ cursor, limit: pageSize })}`),
+    () => slug ? one(`/admin/v1/configs/${encodeURIComponent(slug)}`) : call('GET', `/admin/v1/configs${query({ cursor, limit: pageSize })}`),
     (body, page) => drawList(body, page, cursor, editor, reload));
-  fill(main, el('h1', {}, 'Routing configs'), editor?.form, section);
+  fill(main, el('h1', {}, 'Routing configs'), editor?.form, findForm('config-find', '/configs', 'slug', 'Find by slug', slug), section);
   await reload();
 }
 

@@ -1,7 +1,7 @@
 // Pieces the catalog, configs, tokens, users, identity-provider and audit screens share: forms that send what the
 // admin typed and show the API's answer in place, two-click actions, JSON text areas and server-side paging links.
-import { query } from './api.js';
-import { el, errorSlot, showError } from './dom.js';
+import { call, query } from './api.js';
+import { el, errorSlot, field, showError } from './dom.js';
 
 /** Runs `action(values)` on submit; the API's error shows in `slot` (cleared on success). */
 export function onSubmit(form, slot, action) {
@@ -78,6 +78,21 @@ export function pagingLinks(path, filters, cursor, nextCursor) {
   return el('p', { class: 'paging' },
     cursor ? el('a', { class: 'button', href: `#${path}${query(filters)}` }, 'First page') : null,
     nextCursor ? el('a', { class: 'button', href: `#${path}${query({ ...filters, cursor: nextCursor })}` }, 'Next page') : null);
+}
+
+/** One item read as a list page of it (a screen's lookup by name draws like its list). */
+export async function one(path) {
+  return { data: [await call('GET', path)], next_cursor: null };
+}
+
+/** A form that puts one name in the address (`#path?param=…`), for a screen that looks one item up by it. */
+export function findForm(id, path, param, label, value) {
+  const form = el('form', { id, class: 'filters' }, field(label, param, { value }), el('button', { type: 'submit' }, 'Find'));
+  form.addEventListener('submit', event => {
+    event.preventDefault();
+    location.hash = `#${path}${query({ [param]: form.elements[param].value.trim() })}`;
+  });
+  return form;
 }
 
 /** A list section: its error slot, then whatever `draw` puts in the body; `load` re-reads and redraws. */

@@ -2,18 +2,19 @@
 // group → workspace rules. Claims maps and rules are JSON text areas; the page only checks that they are JSON.
 import { call, query } from './api.js';
 import { el, errorSlot, field, fill, table, when } from './dom.js';
-import { listSection, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
+import { findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const exampleRules = [{ group: 'engineering', workspace: 'eng' }];
 
 export async function renderIdentityProviders(main, params) {
   const cursor = params.get('cursor');
+  const slug = params.get('slug') ?? '';
   const editor = providerForm(() => reload());
   const { section, reload } = listSection('identity-provider-list',
-    () => call('GET', `/admin/v1/identity-providers${query({ cursor, limit: pageSize })}`),
+    () => slug ? one(`/admin/v1/identity-providers/${encodeURIComponent(slug)}`) : call('GET', `/admin/v1/identity-providers${query({ cursor, limit: pageSize })}`),
     (body, page) => drawList(body, page, cursor, editor, reload));
-  fill(main, el('h1', {}, 'Identity providers'), editor.form, section);
+  fill(main, el('h1', {}, 'Identity providers'), editor.form, findForm('identity-provider-find', '/identity-providers', 'slug', 'Find by slug', slug), section);
   await reload();
 }
 

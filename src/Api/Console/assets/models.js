@@ -2,7 +2,7 @@
 // Every admin reads it; org admins add models, override shipped ones (PATCH) and delete the ones they added.
 import { call, isOrgAdmin, query } from './api.js';
 import { count, el, errorSlot, field, fill } from './dom.js';
-import { exactNumber, listSection, onSubmit, pagingLinks, twoClickButton } from './controls.js';
+import { exactNumber, findForm, listSection, onSubmit, pagingLinks, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const priceClasses = [['input', 'Input'], ['output', 'Output'], ['cache_write_5m', 'Cache write 5m'], ['cache_write_1h', 'Cache write 1h'], ['cache_read', 'Cache read']];
@@ -12,7 +12,7 @@ export async function renderModels(main, params) {
   const name = params.get('name') ?? '';
   const { section, reload } = listSection('model-list', () => load(name, cursor), (body, page) => drawList(body, page, cursor, editor, reload));
   const editor = isOrgAdmin() ? modelForm(() => reload()) : null;
-  fill(main, el('h1', {}, 'Model catalog'), editor?.form, findForm(name), section);
+  fill(main, el('h1', {}, 'Model catalog'), editor?.form, findForm('model-find', '/models', 'name', 'Find by any name (id, alias, Bedrock or Vertex id)', name), section);
   await reload();
 }
 
@@ -21,17 +21,6 @@ async function load(name, cursor) {
   if (!name) return call('GET', `/admin/v1/models${query({ cursor, limit: pageSize })}`);
   const model = await call('GET', modelPath(name));
   return { data: [model], next_cursor: null, price_version: model.price_version };
-}
-
-function findForm(name) {
-  const form = el('form', { id: 'model-find', class: 'filters' },
-    field('Find by any name (id, alias, Bedrock or Vertex id)', 'name', { value: name }),
-    el('button', { type: 'submit' }, 'Find'));
-  form.addEventListener('submit', event => {
-    event.preventDefault();
-    location.hash = `#/models${query({ name: form.elements.name.value.trim() })}`;
-  });
-  return form;
 }
 
 function modelForm(reload) {
