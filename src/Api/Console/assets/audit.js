@@ -4,16 +4,18 @@ import { call, query } from './api.js';
 import { el, field, fill, table, when } from './dom.js';
 import { listSection, pagingLinks } from './controls.js';
 
-const pageSize = 50;
+const defaultPageSize = 50;
 const filterNames = [['actor', 'Actor (token id)'], ['action', 'Action'], ['resource_type', 'Resource type'], ['resource_id', 'Resource id'],
   ['from', 'From (UTC)'], ['to', 'To (UTC)']];
 
 export async function renderAudit(main, params) {
   const filters = Object.fromEntries(filterNames.map(([name]) => [name, params.get(name) ?? '']));
   const cursor = params.get('cursor');
+  // The page size can be set in the address (limit=…); the API bounds it.
+  const limit = params.get('limit') ?? '';
   const { section, reload } = listSection('audit-list',
-    () => call('GET', `/admin/v1/audit${query({ ...filters, cursor, limit: pageSize })}`),
-    (body, page) => drawList(body, page, filters, cursor));
+    () => call('GET', `/admin/v1/audit${query({ ...filters, cursor, limit: limit || defaultPageSize })}`),
+    (body, page) => drawList(body, page, { ...filters, limit }, cursor));
   fill(main, el('h1', {}, 'Audit trail'), filterForm(filters), section);
   await reload();
 }
