@@ -3,7 +3,7 @@
 // whether it is a valid routing config (strategy, targets, providers that exist) is the API's answer, shown in place.
 import { call, currentSession, isOrgAdmin, query } from './api.js';
 import { el, errorSlot, field, fill, table, when } from './dom.js';
-import { findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
+import { editMode, findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const example = { strategy: { mode: 'fallback' }, targets: [{ provider: '@anthropic-prod' }, { provider: '@bedrock-prod' }] };
@@ -38,29 +38,21 @@ function configForm(reload) {
     textArea('Config (JSON)', 'config', pretty(example), { rows: 12 }),
     textArea('Metadata (JSON object)', 'metadata', '', { rows: 3, placeholder: '{"team": "search"}' }),
     error, submit, ' ', cancel);
-  let editing = null;
-  const setMode = slug => {
-    editing = slug;
-    title.textContent = slug ? `Replace ${slug}` : 'Create a routing config';
-    submit.textContent = slug ? 'Replace config' : 'Create config';
-    form.elements.slug.readOnly = Boolean(slug);
-    cancel.hidden = !slug;
-  };
-  cancel.addEventListener('click', () => { form.reset(); setMode(null); });
+  const mode = editMode(form, 'slug', { title, submit, cancel }, ['Create a routing config', 'Create config'], slug => [`Replace ${slug}`, 'Replace config']);
   onSubmit(form, error, async values => {
     const body = {
       config: parseJson(values.config, 'config'),
       workspace: values.workspace.trim() || undefined,
       metadata: parseJson(values.metadata, 'metadata'),
     };
-    if (editing) await call('PUT', `/admin/v1/configs/${encodeURIComponent(editing)}`, body);
+    if (mode.key) await call('PUT', `/admin/v1/configs/${encodeURIComponent(mode.key)}`, body);
     else await call('POST', '/admin/v1/configs', { slug: values.slug.trim(), ...body });
     form.reset();
-    setMode(null);
+    mode.set(null);
     await reload();
   });
   const edit = config => {
-    setMode(config.slug);
+    mode.set(config.slug);
     form.elements.slug.value = config.slug;
     form.elements.workspace.value = config.workspace ?? '';
     form.elements.config.value = pretty(config.config);

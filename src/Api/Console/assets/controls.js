@@ -42,6 +42,24 @@ export function twoClickButton(label, action) {
   return el('span', {}, button, slot);
 }
 
+/**
+ * Switches a form between adding an item and changing the one `key` names: its title, its submit button's label, its
+ * key field (read-only while changing) and a Cancel button that goes back to adding. `mode.key` is the item changed.
+ */
+export function editMode(form, keyField, { title, submit, cancel }, adding, changing) {
+  const mode = {
+    key: null,
+    set(key) {
+      mode.key = key;
+      [title.textContent, submit.textContent] = key ? changing(key) : adding;
+      form.elements[keyField].readOnly = Boolean(key);
+      cancel.hidden = !key;
+    },
+  };
+  cancel.addEventListener('click', () => { form.reset(); mode.set(null); });
+  return mode;
+}
+
 /** A labelled text area (for JSON); extra attributes go to the text area. */
 export function textArea(label, name, value = '', attributes = {}) {
   return el('label', { class: 'wide' }, el('span', {}, label),

@@ -2,7 +2,7 @@
 // group → workspace rules. Claims maps and rules are JSON text areas; the page only checks that they are JSON.
 import { call, query } from './api.js';
 import { el, errorSlot, field, fill, table, when } from './dom.js';
-import { findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
+import { editMode, findForm, listSection, one, onSubmit, pagingLinks, parseJson, pretty, textArea, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const exampleRules = [{ group: 'engineering', workspace: 'eng' }];
@@ -34,15 +34,7 @@ function providerForm(reload) {
     textArea('Metadata claims (JSON: metadata key → claim)', 'metadata_claims', '', { rows: 3, placeholder: '{"department": "department"}' }),
     textArea('Rules (JSON: [{group, workspace, config?, metadata?}], first match wins)', 'rules', pretty(exampleRules)),
     error, submit, ' ', cancel);
-  let editing = null;
-  const setMode = slug => {
-    editing = slug;
-    title.textContent = slug ? `Change ${slug}` : 'Register an identity provider';
-    submit.textContent = slug ? 'Save changes' : 'Register';
-    form.elements.slug.readOnly = Boolean(slug);
-    cancel.hidden = !slug;
-  };
-  cancel.addEventListener('click', () => { form.reset(); setMode(null); });
+  const mode = editMode(form, 'slug', { title, submit, cancel }, ['Register an identity provider', 'Register'], slug => [`Change ${slug}`, 'Save changes']);
   onSubmit(form, error, async values => {
     const body = {
       metadata_claims: parseJson(values.metadata_claims, 'metadata_claims'),
@@ -50,18 +42,18 @@ function providerForm(reload) {
     };
     for (const name of ['issuer', 'audience', 'user_claim', 'groups_claim']) body[name] = values[name].trim() || undefined;
     const defaultWorkspace = values.default_workspace.trim();
-    if (editing) {
+    if (mode.key) {
       // On a change an empty default workspace clears it.
-      await call('PATCH', `/admin/v1/identity-providers/${encodeURIComponent(editing)}`, { ...body, default_workspace: defaultWorkspace || null });
+      await call('PATCH', `/admin/v1/identity-providers/${encodeURIComponent(mode.key)}`, { ...body, default_workspace: defaultWorkspace || null });
     } else {
       await call('POST', '/admin/v1/identity-providers', { slug: values.slug.trim(), ...body, default_workspace: defaultWorkspace || undefined });
     }
     form.reset();
-    setMode(null);
+    mode.set(null);
     await reload();
   });
   const edit = provider => {
-    setMode(provider.slug);
+    mode.set(provider.slug);
     for (const name of ['slug', 'issuer', 'audience', 'user_claim', 'groups_claim']) form.elements[name].value = provider[name];
     form.elements.default_workspace.value = provider.default_workspace ?? '';
     form.elements.metadata_claims.value = Object.keys(provider.metadata_claims).length ? pretty(provider.metadata_claims) : '';

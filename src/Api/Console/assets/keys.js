@@ -2,6 +2,7 @@
 // A new secret is shown once, in the page only (never in storage or the address), until the admin closes it.
 import { call, query } from './api.js';
 import { choice, el, errorSlot, field, fill, showError, table, usd, when } from './dom.js';
+import { twoClickButton } from './controls.js';
 
 const pageSize = 25;
 
@@ -97,24 +98,10 @@ function drawList(list, page, params, secretPanel, reload) {
 
 // Two clicks: the first asks, the second acts; the API's error shows beside the button.
 function confirmButton(label, action, reload) {
-  const error = el('span', { class: 'error', role: 'alert', hidden: true });
-  const button = el('button', { type: 'button' }, label);
-  button.addEventListener('click', async () => {
-    if (button.dataset.armed !== 'yes') {
-      button.dataset.armed = 'yes';
-      button.textContent = `Confirm ${label.toLowerCase()}`;
-      return;
-    }
-    button.disabled = true;
-    try {
-      await action();
-      await reload();
-    } catch (failure) {
-      showError(error, failure);
-      button.disabled = false;
-    }
+  return twoClickButton(label, async () => {
+    await action();
+    await reload();
   });
-  return el('span', {}, button, error);
 }
 
 function showSecret(panel, key, what) {

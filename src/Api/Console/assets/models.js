@@ -2,7 +2,7 @@
 // Every admin reads it; org admins add models, override shipped ones (PATCH) and delete the ones they added.
 import { call, isOrgAdmin, query } from './api.js';
 import { count, el, errorSlot, field, fill } from './dom.js';
-import { exactNumber, findForm, listSection, onSubmit, pagingLinks, twoClickButton } from './controls.js';
+import { editMode, exactNumber, findForm, listSection, onSubmit, pagingLinks, twoClickButton } from './controls.js';
 
 const pageSize = 50;
 const priceClasses = [['input', 'Input'], ['output', 'Output'], ['cache_write_5m', 'Cache write 5m'], ['cache_write_1h', 'Cache write 1h'], ['cache_read', 'Cache read']];
@@ -41,29 +41,21 @@ function modelForm(reload) {
     el('fieldset', {}, el('legend', {}, 'Prices (USD / MTok)'),
       priceClasses.map(([name, label]) => field(label, `price_${name}`, { inputmode: 'decimal' }))),
     error, submit, ' ', cancel);
-  let editing = null;
-  const setMode = id => {
-    editing = id;
-    title.textContent = id ? `Change ${id}` : 'Add a model';
-    submit.textContent = id ? 'Save changes' : 'Add model';
-    form.elements.id.readOnly = Boolean(id);
-    cancel.hidden = !id;
-  };
-  cancel.addEventListener('click', () => { form.reset(); setMode(null); });
+  const mode = editMode(form, 'id', { title, submit, cancel }, ['Add a model', 'Add model'], id => [`Change ${id}`, 'Save changes']);
   let loaded = {};
   onSubmit(form, error, async values => {
     // A change sends only what the admin changed: a shipped model's other fields stay shipped, not overridden.
-    const changed = name => !editing || values[name] !== (loaded[name] ?? '');
+    const changed = name => !mode.key || values[name] !== (loaded[name] ?? '');
     const body = definition(values, changed);
-    if (editing) await call('PATCH', modelPath(editing), body);
+    if (mode.key) await call('PATCH', modelPath(mode.key), body);
     else await call('POST', '/admin/v1/models', body);
     form.reset();
-    setMode(null);
+    mode.set(null);
     await reload();
   });
   const edit = model => {
     form.reset();
-    setMode(model.id);
+    mode.set(model.id);
     for (const name of ['id', 'display_name', 'bedrock_id', 'vertex_id', 'context_window', 'max_output_tokens']) {
       form.elements[name].value = model[name] ?? '';
     }
