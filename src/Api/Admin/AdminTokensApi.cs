@@ -16,6 +16,8 @@ public static class AdminTokensApi
     {
         var group = admin.MapGroup("/admin-tokens").WithTags("Admin tokens").ProducesErrors(StatusCodes.Status403Forbidden).Requires(AdminAccess.OrgAdmin);
         group.MapPost("/", CreateAsync).WithSummary("Create an admin token (its value is in this response only)").AcceptsJson<CreateAdminTokenRequest>();
+        group.MapGet("/", ListAsync).WithSummary("List admin tokens, newest first (names, roles and workspaces; never their values)")
+            .ProducesErrors(StatusCodes.Status400BadRequest);
         group.MapDelete("/{id}", DeleteAsync).WithSummary("Delete an admin token").ProducesErrors(StatusCodes.Status404NotFound);
         return admin;
     }
@@ -36,6 +38,23 @@ public static class AdminTokensApi
         await audit.RecordAsync(context, "admin_token", created.Id, "created",
             created.Workspaces.Length == 0 ? $"role: {created.Role}" : $"role: {created.Role}; workspaces: {string.Join(", ", created.Workspaces)}");
         return TypedResults.Created((string?)null, created);
+    }
+
+    // The tokens are few and held by one grain: a page is a slice of them, newest first (ids are time-ordered), the
+    // cursor the last id shown (a token deleted meanwhile does not break the next page).
+    private static async Task<Results<Ok<ListPage<AdminTokenSummary>>, AnthropicErrorResult>> ListAsync([AsParameters] PageQuery paging, IGrainFactory grains)
+    {
+        if (!AdminPaging.TryRead(paging, out var limit, out var cursor, out var error))
+        {
+            return error!;
+        }
+        var after = (await grains.AdminTokens().ListAsync())
+            .Where(t => cursor is null || string.CompareOrdinal(t.Id, cursor) < 0)
+            .OrderByDescending(t => t.Id, StringComparer.Ordinal)
+            .Take(limit + 1)
+            .ToList();
+        var page = after.Take(limit).ToList();
+        return TypedResults.Ok(new ListPage<AdminTokenSummary>(page, after.Count > limit ? page[^1].Id : null));
     }
 
     private static async Task<Results<NoContent, AnthropicErrorResult>> DeleteAsync(string id, HttpContext context, IGrainFactory grains, AuditLog audit)

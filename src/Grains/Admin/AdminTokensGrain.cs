@@ -62,6 +62,10 @@ public sealed class AdminTokensGrain(
         return new CreatedAdminToken(record.Id, value, name, role, workspaces, record.CreatedAt);
     }
 
+    public Task<ImmutableArray<AdminTokenSummary>> ListAsync() =>
+        Task.FromResult<ImmutableArray<AdminTokenSummary>>([.. state.State.Tokens.Select(t =>
+            new AdminTokenSummary(t.Id, t.Name, t.Role, [.. t.Workspaces], t.CreatedAt, t.Bootstrap))]);
+
     public async Task<bool> DeleteAsync(string id)
     {
         var token = state.State.Tokens.FirstOrDefault(t => t.Id == id);

@@ -20,6 +20,10 @@ public interface IAdminTokensGrain : IGrainWithStringKey
     /// </summary>
     Task<CreatedAdminToken> CreateAsync(string name, string role, ImmutableArray<string> workspaces);
 
+    /// <summary>The tokens, oldest first, without their values (only hashes are kept).</summary>
+    [ReadOnly]
+    Task<ImmutableArray<AdminTokenSummary>> ListAsync();
+
     /// <summary>Deletes a token; false when there is none with this id. The bootstrap token cannot be deleted.</summary>
     Task<bool> DeleteAsync(string id);
 
@@ -52,6 +56,17 @@ public sealed record CreatedAdminToken(
     [property: Id(3)] string Role,
     [property: Id(4)] ImmutableArray<string> Workspaces,
     [property: Id(5)] DateTimeOffset CreatedAt);
+
+/// <summary>An admin token as lists show it: who it speaks for, never its value.</summary>
+/// <param name="Bootstrap">The generated first org-admin token (it cannot be deleted).</param>
+[GenerateSerializer, Immutable]
+public sealed record AdminTokenSummary(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] string Role,
+    [property: Id(3)] ImmutableArray<string> Workspaces,
+    [property: Id(4)] DateTimeOffset CreatedAt,
+    [property: Id(5)] bool Bootstrap);
 
 public static class AdminRoles
 {

@@ -8,6 +8,12 @@ import { renderSpend } from './spend.js';
 import { addProviderSignIn } from './oidc.js';
 import { renderWorkspace, renderWorkspaces } from './workspaces.js';
 import { renderProvider, renderProviders } from './providers.js';
+import { renderModels } from './models.js';
+import { renderConfigs } from './configs.js';
+import { renderUsers } from './users.js';
+import { renderAdminTokens } from './admintokens.js';
+import { renderIdentityProviders } from './identityproviders.js';
+import { renderAudit } from './audit.js';
 
 const main = document.getElementById('main');
 
@@ -21,6 +27,12 @@ const screens = [
   { path: /^\/workspaces$/, nav: 'Workspaces', href: '#/workspaces', render: (m, params) => renderWorkspaces(main, params) },
   { path: /^\/providers\/([^/?]+)$/, href: '#/providers', orgAdmin: true, render: m => renderProvider(main, decodeURIComponent(m[1])) },
   { path: /^\/providers$/, nav: 'Providers', href: '#/providers', orgAdmin: true, render: (m, params) => renderProviders(main, params) },
+  { path: /^\/users$/, nav: 'Users', href: '#/users', render: (m, params) => renderUsers(main, params) },
+  { path: /^\/configs$/, nav: 'Routing', href: '#/configs', render: (m, params) => renderConfigs(main, params) },
+  { path: /^\/models$/, nav: 'Models', href: '#/models', render: (m, params) => renderModels(main, params) },
+  { path: /^\/identity-providers$/, nav: 'Identity providers', href: '#/identity-providers', orgAdmin: true, render: (m, params) => renderIdentityProviders(main, params) },
+  { path: /^\/admin-tokens$/, nav: 'Admin tokens', href: '#/admin-tokens', orgAdmin: true, render: (m, params) => renderAdminTokens(main, params) },
+  { path: /^\/audit$/, nav: 'Audit', href: '#/audit', render: (m, params) => renderAudit(main, params) },
 ];
 
 // A screen's `roles` (or `orgAdmin`) are the roles whose API reads it makes are allowed; no restriction: every role.

@@ -71,7 +71,7 @@ export function table(headers, rows, label) {
 }
 
 /** Two clicks: the first asks, the second acts (then <done>); the API's error shows beside the button. */
-export function confirmButton(label, action, done) {
+export function confirmButton(label, action, done = async () => {}) {
   const error = el('span', { class: 'error', role: 'alert', hidden: true });
   const button = el('button', { type: 'button' }, label);
   button.addEventListener('click', async () => {

@@ -57,6 +57,40 @@ public sealed class AuditAndAdminTokensTests(GatewayFixture gateway)
         await AnthropicError.ReadAsync(refused, HttpStatusCode.Unauthorized, "authentication_error");
     }
 
+    [Fact]
+    public async Task Admin_tokens_are_listed_page_by_page_with_their_roles_and_never_their_values()
+    {
+        var tenant = await gateway.CreateTenantAsync();
+        var created = new List<JsonObject>();
+        for (var i = 0; i < 3; i++)
+        {
+            created.Add(await gateway.PostAsync("/admin/v1/admin-tokens",
+                new JsonObject { ["name"] = $"listed {i}", ["role"] = "analyst", ["workspaces"] = new JsonArray(tenant.Workspace) }));
+        }
+
+        var listed = new List<JsonNode>();
+        string? cursor = null;
+        do
+        {
+            var page = await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/admin-tokens?limit=2{(cursor is null ? "" : "&cursor=" + cursor)}");
+            Assert.InRange(page["data"]!.AsArray().Count, 1, 2);
+            listed.AddRange(page["data"]!.AsArray()!);
+            Assert.DoesNotContain("gwa_", page.ToJsonString());
+            cursor = page["next_cursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+
+        Assert.Equal(listed.Count, listed.Select(t => t!["id"]!.GetValue<string>()).Distinct().Count());
+        foreach (var token in created)
+        {
+            var row = Assert.Single(listed, t => t!["id"]!.GetValue<string>() == token["id"]!.GetValue<string>())!;
+            Assert.Equal(token["name"]!.GetValue<string>(), row["name"]!.GetValue<string>());
+            Assert.Equal("analyst", row["role"]!.GetValue<string>());
+            Assert.Equal(tenant.Workspace, Assert.Single(row["workspaces"]!.AsArray())!.GetValue<string>());
+            Assert.Null(row["token"]);
+        }
+    }
+
     [Theory]
     [InlineData("{\"name\":\"x\",\"role\":\"superuser\"}", "role")]
     [InlineData("{\"name\":\"x\",\"role\":\"analyst\"}", "workspaces")]

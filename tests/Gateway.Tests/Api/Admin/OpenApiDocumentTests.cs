@@ -40,7 +40,7 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
         ("/admin/v1/logs/{request_id}", ["GET"]),
         ("/admin/v1/spend", ["GET"]),
         ("/admin/v1/chargeback", ["GET"]),
-        ("/admin/v1/admin-tokens", ["POST"]),
+        ("/admin/v1/admin-tokens", ["GET", "POST"]),
         ("/admin/v1/admin-tokens/{id}", ["DELETE"]),
         ("/admin/v1/models", ["GET", "POST"]),
         ("/admin/v1/models/{name}", ["GET", "PATCH", "DELETE"]),

@@ -86,7 +86,7 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         await console.SignInAsync(analyst);
         var page = console.Page;
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend", "Workspaces"]);
+        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend", "Workspaces", "Users", "Routing", "Models", "Audit"]);
         var rows = page.Locator("#log-results tbody tr");
         await Assertions.Expect(rows.First).ToBeVisibleAsync();
         Assert.Contains(inA, await RowIdsAsync(rows));

@@ -134,6 +134,7 @@ public static class AdminEndpointTable
 
             new("POST /admin/v1/admin-tokens", EndpointKind.OrgOnly,
                 s => Call(HttpMethod.Post, "/admin/v1/admin-tokens", new JsonObject { ["name"] = "x", ["role"] = "analyst", ["workspaces"] = new JsonArray(s.Tenant.Workspace) })),
+            new("GET /admin/v1/admin-tokens", EndpointKind.OrgOnly, s => Call(HttpMethod.Get, "/admin/v1/admin-tokens")),
             new("DELETE /admin/v1/admin-tokens/{id}", EndpointKind.OrgOnly, s => Call(HttpMethod.Delete, "/admin/v1/admin-tokens/env")),
 
             new("GET /admin/v1/audit", EndpointKind.List, s => Call(HttpMethod.Get, "/admin/v1/audit?limit=1000")),
