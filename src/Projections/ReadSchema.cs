@@ -14,6 +14,7 @@ public static class ReadSchema
     public const string RequestLog = Schema + ".request_log";
     public const string SpendDaily = Schema + ".spend_daily";
     public const string AuditLog = Schema + ".audit_log";
+    public const string OutcomesHourly = Schema + ".outcomes_hourly";
     /// <summary>The full-text index of the request log: a view over its shards' tables (<see cref="ContentShard"/>).</summary>
     public const string RequestContent = Schema + ".request_content";
 
@@ -148,6 +149,7 @@ public static class ReadSchema
                 PRIMARY KEY (day, workspace, key_id, model, provider, metadata));
 
             {Audit.AuditLogTable.Table.Ddl()}
+            {Outcomes.OutcomeRollup.Ddl}
             """, connection);
         // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
         command.CommandTimeout = 0;

@@ -1,3 +1,4 @@
+using Gateway.Projections.Outcomes;
 using Gateway.Projections.Usage;
 using JasperFx.Events;
 using Marten;
@@ -9,7 +10,8 @@ namespace Gateway.Projections.Spend;
 /// Daily spend roll-ups (<c>spend_daily</c>): one row per UTC day, workspace, key, model, provider and metadata set,
 /// with request counts, tokens and cost. Spend and chargeback reports sum these rows, so a month's report reads
 /// thousands of rows, not millions of requests. A page of events is summed in memory (<see cref="SpendRollup"/>) and
-/// added with one statement.
+/// added with one statement. The same page's requests per hour and outcome go to <c>outcomes_hourly</c>
+/// (<see cref="OutcomeRollup"/>): one more statement, not one more pass of the daemon over the usage events.
 /// </summary>
 public sealed class SpendProjection(Repricing repricing) : IProjection
 {
@@ -35,7 +37,13 @@ public sealed class SpendProjection(Repricing repricing) : IProjection
 
     public Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
-        var rows = SpendRollup.Sum(events.Select(e => e.Data).OfType<UsageRecorded>(), repricing);
+        var usages = events.Select(e => e.Data).OfType<UsageRecorded>().ToList();
+        var outcomes = OutcomeRollup.Sum(usages);
+        if (outcomes.Count > 0)
+        {
+            operations.QueueSqlCommand('^', OutcomeRollup.Add, OutcomeRollup.Parameters(outcomes));
+        }
+        var rows = SpendRollup.Sum(usages, repricing);
         if (rows.Count > 0)
         {
             // Rows in key order: two daemon batches (a rebuild and a live shard never run together, but two pages of one
