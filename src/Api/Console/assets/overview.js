@@ -1,4 +1,4 @@
-// Overview: this month's spend against last month's by workspace, the top keys and models, budgets close to their
+// Overview: this month's spend against last month's by workspace, the top keys, users and models, budgets close to their
 // limit, refusals and provider errors over the last 7 days, and whether the ledger and its projections keep up.
 // Every figure is an admin API report the signed-in role may read; workspace-scoped roles get only their workspaces.
 import { call, query } from './api.js';
@@ -16,6 +16,7 @@ export async function renderOverview(main) {
   const sections = {
     spend: section('overview-spend', 'Spend by workspace: this month and last'),
     keys: section('overview-top-keys', 'Top keys this month'),
+    users: section('overview-top-users', 'Top signed-on users this month'),
     models: section('overview-top-models', 'Top models this month'),
     budgets: section('overview-budgets', 'Budgets close to their limit'),
     outcomes: section('overview-outcomes', 'Refusals and provider errors, last 7 days (per hour, UTC)'),
@@ -26,6 +27,7 @@ export async function renderOverview(main) {
   await Promise.all([
     load(sections.spend, () => drawSpend(sections.spend.body, months)),
     load(sections.keys, () => drawTop(sections.keys.body, 'key', 'Key', months)),
+    load(sections.users, () => drawTop(sections.users.body, 'user', 'User', months)),
     load(sections.models, () => drawTop(sections.models.body, 'model', 'Model', months)),
     load(sections.budgets, () => drawBudgets(sections.budgets.body)),
     load(sections.outcomes, () => renderOutcomes(sections.outcomes.body, now)),
