@@ -1,4 +1,3 @@
-using Gateway.Api.Admin;
 using Gateway.Api.Admin.Access;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Telemetry;
