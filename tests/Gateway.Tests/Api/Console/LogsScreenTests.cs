@@ -102,6 +102,8 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         // Spend and chargeback hold A alone.
         await console.GoAsync("#/spend");
         await Assertions.Expect(page.Locator($"#chargeback tr[data-value='{a.Workspace}']")).ToBeVisibleAsync();
+        // The chart's report and the chargeback load side by side: wait for both before reading them.
+        await Assertions.Expect(page.Locator($"#spend-totals tr[data-group='{a.Workspace}']")).ToBeVisibleAsync();
         Assert.Equal([a.Workspace], await page.Locator("#chargeback tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.value)"));
         Assert.Equal([a.Workspace], await page.Locator("#spend-totals tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.group)"));
 
