@@ -21,6 +21,14 @@ if (args.Length > 0 && args[0] == "reports" && !OperatingSystem.IsWindows())
         int.Parse(Option("--rate") ?? "2000", System.Globalization.CultureInfo.InvariantCulture),
         int.Parse(Option("--rate-seconds") ?? "60", System.Globalization.CultureInfo.InvariantCulture));
 }
+// Usage: Gateway.Bench console [--connection CS] [--rows N] [--calls N]
+//   Times every list query of the console's screens over N logged requests and checks none scans a large table (see ConsoleBench).
+if (args.Length > 0 && args[0] == "console" && !OperatingSystem.IsWindows())
+{
+    return await Gateway.Bench.ConsoleBench.RunAsync(Option("--connection"),
+        int.Parse(Option("--rows") ?? "1000000", System.Globalization.CultureInfo.InvariantCulture),
+        int.Parse(Option("--calls") ?? "20", System.Globalization.CultureInfo.InvariantCulture));
+}
 // Usage: Gateway.Bench ttfb [--connection CS] [--requests N] [--warmup N]
 //   Measures time to first byte of streamed answers: Bedrock translation vs Anthropic pass-through (see TtfbBench).
 if (args.Length > 0 && args[0] == "ttfb" && !OperatingSystem.IsWindows())
@@ -32,7 +40,7 @@ if (args.Length > 0 && args[0] == "ttfb" && !OperatingSystem.IsWindows())
 if (args.Length == 0 || args[0] != "fake-upstream")
 {
     Console.Error.WriteLine("usage: Gateway.Bench fake-upstream [--port N] [--api-key K] | ledger [--connection CS] [--seconds N] [--writers N]" +
-        " | reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N] | ttfb [--connection CS] [--requests N] [--warmup N]");
+        " | reports [--connection CS] [--rows N] [--queries N] [--rate N] [--rate-seconds N] | console [--connection CS] [--rows N] [--calls N] | ttfb [--connection CS] [--requests N] [--warmup N]");
     return 2;
 }
 var port = Option("--port") is { } p ? int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) : 0;

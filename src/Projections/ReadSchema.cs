@@ -14,6 +14,7 @@ public static class ReadSchema
     public const string RequestLog = Schema + ".request_log";
     public const string SpendDaily = Schema + ".spend_daily";
     public const string AuditLog = Schema + ".audit_log";
+    public const string OutcomesHourly = Schema + ".outcomes_hourly";
     /// <summary>The full-text index of the request log: a view over its shards' tables (<see cref="ContentShard"/>).</summary>
     public const string RequestContent = Schema + ".request_content";
 
@@ -119,6 +120,21 @@ public static class ReadSchema
         return sql.ToString();
     }
 
+    /// <summary>
+    /// The signed-on user became a roll-up dimension: a table of an earlier version takes the column and the wider key.
+    /// Its older rows stay the user's <c>""</c> (unattributed) until <c>rebuild-projections spend</c> refills them.
+    /// </summary>
+    private const string SpendByUser = $$"""
+        ALTER TABLE {{SpendDaily}} ADD COLUMN IF NOT EXISTS user_id text NOT NULL DEFAULT '';
+        DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                    WHERE i.indrelid = '{{SpendDaily}}'::regclass AND i.indisprimary AND a.attname = 'user_id') THEN
+                ALTER TABLE {{SpendDaily}} DROP CONSTRAINT spend_daily_pkey,
+                    ADD PRIMARY KEY (day, workspace, key_id, user_id, model, provider, metadata);
+            END IF;
+        END $$;
+        """;
+
     public static async Task ApplyAsync(string connectionString, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -145,9 +161,12 @@ public static class ReadSchema
                 cache_creation_input_tokens bigint  NOT NULL,
                 cache_read_input_tokens     bigint  NOT NULL,
                 cost_usd                    numeric NOT NULL,
-                PRIMARY KEY (day, workspace, key_id, model, provider, metadata));
+                user_id                     text    NOT NULL DEFAULT '',
+                PRIMARY KEY (day, workspace, key_id, user_id, model, provider, metadata));
+            {SpendByUser}
 
             {Audit.AuditLogTable.Table.Ddl()}
+            {Outcomes.OutcomeRollup.Ddl}
             """, connection);
         // A first build of an index over a large existing table may take minutes; it runs once, under the migration lock.
         command.CommandTimeout = 0;

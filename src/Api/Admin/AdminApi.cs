@@ -28,7 +28,9 @@ public static class AdminApi
             .MapAuditApi()
             .MapLogsApi()
             .MapSpendApi()
-            .MapChargebackApi();
+            .MapChargebackApi()
+            .MapOutcomesApi()
+            .MapGatewayHealthApi();
         app.MapAdminReference();
         return app;
     }

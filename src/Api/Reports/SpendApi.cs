@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Routing;
 namespace Gateway.Api.Reports;
 
 /// <summary>
-/// <c>/admin/v1/spend</c>: cost, requests and tokens grouped by key, workspace, model, provider or a metadata key,
+/// <c>/admin/v1/spend</c>: cost, requests and tokens grouped by key, signed-on user, workspace, model, provider or a metadata key,
 /// per UTC day or month, summed from the daily roll-ups (the <c>spend</c> projection).
 /// </summary>
 public static class SpendApi
@@ -26,7 +26,7 @@ public static class SpendApi
 
     /// <summary>A spend report's grouping, interval and days (query string, read as text: a bad value is a 400 naming it).</summary>
     public sealed record SpendQuery(
-        [FromQuery(Name = "group_by")][property: Description("key, workspace, model, provider or metadata.<key> (default workspace).")] string? GroupBy,
+        [FromQuery(Name = "group_by")][property: Description("key, user, workspace, model, provider or metadata.<key> (default workspace).")] string? GroupBy,
         [FromQuery(Name = "interval")][property: Description("day or month (default day).")] string? Interval,
         [FromQuery(Name = "from")][property: Description("First UTC day, YYYY-MM-DD (included).")] string? From,
         [FromQuery(Name = "to")][property: Description("Last UTC day, YYYY-MM-DD (included).")] string? To,

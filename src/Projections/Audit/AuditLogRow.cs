@@ -29,5 +29,7 @@ public static class AuditLogTable
     [
         $"CREATE INDEX IF NOT EXISTS audit_log_newest ON {ReadSchema.AuditLog} (at DESC, seq_id DESC)",
         $"CREATE INDEX IF NOT EXISTS audit_log_by_resource ON {ReadSchema.AuditLog} (resource_type, resource_id, at DESC)",
+        // A workspace admin's or analyst's trail, newest first, without reading the organisation's.
+        $"CREATE INDEX IF NOT EXISTS audit_log_by_workspace ON {ReadSchema.AuditLog} (workspace, at DESC, seq_id DESC)",
     ]);
 }

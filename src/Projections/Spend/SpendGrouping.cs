@@ -1,7 +1,7 @@
 namespace Gateway.Projections.Spend;
 
 /// <summary>
-/// A spend or chargeback grouping (<c>workspace</c>, <c>key</c>, <c>model</c>, <c>provider</c> or <c>metadata.&lt;k&gt;</c>)
+/// A spend or chargeback grouping (<c>workspace</c>, <c>key</c>, <c>user</c>, <c>model</c>, <c>provider</c> or <c>metadata.&lt;k&gt;</c>)
 /// as the SQL expression over <c>spend_daily</c> it groups by; a metadata key travels as parameter <c>$4</c>.
 /// </summary>
 public sealed record SpendGrouping
@@ -25,6 +25,7 @@ public sealed record SpendGrouping
         {
             "workspace" => new SpendGrouping("workspace", null),
             "key" when !metadataOnly => new SpendGrouping("key_id", null),
+            "user" when !metadataOnly => new SpendGrouping("user_id", null),
             "model" when !metadataOnly => new SpendGrouping("model", null),
             "provider" when !metadataOnly => new SpendGrouping("provider", null),
             _ when text.StartsWith("metadata.", StringComparison.Ordinal) && text.Length > "metadata.".Length =>
@@ -35,7 +36,7 @@ public sealed record SpendGrouping
         {
             error = metadataOnly
                 ? $"{name}: must be workspace or metadata.<key>."
-                : $"{name}: must be key, workspace, model, provider or metadata.<key>.";
+                : $"{name}: must be key, user, workspace, model, provider or metadata.<key>.";
         }
         return grouping is not null;
     }

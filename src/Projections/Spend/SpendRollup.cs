@@ -5,8 +5,8 @@ using Gateway.Projections.Usage;
 namespace Gateway.Projections.Spend;
 
 /// <summary>
-/// A page of usage events summed into <c>spend_daily</c> rows: one per UTC day, workspace, key, model, provider and
-/// metadata set (absent values as <c>""</c>, metadata as JSON with its keys sorted), with request counts, tokens and
+/// A page of usage events summed into <c>spend_daily</c> rows: one per UTC day, workspace, key, signed-on user, model,
+/// provider and metadata set (absent values as <c>""</c>, metadata as JSON with its keys sorted), with request counts, tokens and
 /// the cost <see cref="Repricing"/> books (0 when the model has no price; the request and its tokens still count).
 /// </summary>
 public static class SpendRollup
@@ -21,6 +21,7 @@ public static class SpendRollup
                 DateOnly.FromDateTime(usage.StartedAt.UtcDateTime),
                 usage.Workspace ?? "",
                 usage.KeyId ?? "",
+                usage.UserId ?? "",
                 usage.Model ?? "",
                 usage.Provider ?? "",
                 CanonicalJson(usage.Metadata));
@@ -36,7 +37,7 @@ public static class SpendRollup
             sum.CostUsd += repricing.CostOf(usage) ?? 0m;
         }
         return [.. totals.OrderBy(t => t.Key).Select(t => new SpendRollupRow(
-            t.Key.Day, t.Key.Workspace, t.Key.KeyId, t.Key.Model, t.Key.Provider, t.Key.Metadata,
+            t.Key.Day, t.Key.Workspace, t.Key.KeyId, t.Key.UserId, t.Key.Model, t.Key.Provider, t.Key.Metadata,
             t.Value.Requests, t.Value.InputTokens, t.Value.OutputTokens, t.Value.CacheCreationInputTokens,
             t.Value.CacheReadInputTokens, t.Value.CostUsd))];
     }
@@ -45,7 +46,8 @@ public static class SpendRollup
     private static string CanonicalJson(ImmutableDictionary<string, string> metadata) =>
         JsonSerializer.Serialize(new SortedDictionary<string, string>(metadata, StringComparer.Ordinal));
 
-    private readonly record struct RollupKey(DateOnly Day, string Workspace, string KeyId, string Model, string Provider, string Metadata)
+    private readonly record struct RollupKey(DateOnly Day, string Workspace, string KeyId, string UserId, string Model, string Provider,
+        string Metadata)
         : IComparable<RollupKey>
     {
         public int CompareTo(RollupKey other)
@@ -59,6 +61,11 @@ public static class SpendRollup
             if (c == 0)
             {
                 c = string.CompareOrdinal(KeyId, other.KeyId);
+            }
+
+            if (c == 0)
+            {
+                c = string.CompareOrdinal(UserId, other.UserId);
             }
 
             if (c == 0)
@@ -87,11 +94,13 @@ public static class SpendRollup
 }
 
 /// <summary>One <c>spend_daily</c> row's worth of a page of usage events (<see cref="SpendRollup"/>).</summary>
+/// <param name="UserId">The signed-on user (<c>usr_…</c>); <c>""</c> for a gateway key's requests.</param>
 /// <param name="Metadata">The metadata set as JSON with its keys sorted ordinally.</param>
 public sealed record SpendRollupRow(
     DateOnly Day,
     string Workspace,
     string KeyId,
+    string UserId,
     string Model,
     string Provider,
     string Metadata,

@@ -10,6 +10,7 @@ using Gateway.Projections.Budgets;
 using Gateway.Projections.Ledger;
 using Gateway.Projections.Logs;
 using Gateway.Projections.Models;
+using Gateway.Projections.Outcomes;
 using Gateway.Projections.Spend;
 using Gateway.Projections.Usage;
 using Gateway.Silo.Database;
@@ -104,6 +105,7 @@ public static class GatewayHost
         builder.Services.AddSingleton(new LedgerDatabase(connectionString));
         builder.Services.AddSingleton<RequestLogQueries>();
         builder.Services.AddSingleton<SpendQueries>();
+        builder.Services.AddSingleton<OutcomeQueries>();
         builder.Services.AddSingleton<AuditQueries>();
         builder.Services.AddSingleton<AuditJournal>();
         builder.Services.Configure<BodyLogOptions>(builder.Configuration.GetSection(BodyLogOptions.Section));
@@ -228,7 +230,7 @@ public static class GatewayHost
         AddReadProjection<UsageRecorded>(options, new RequestLogProjection(repricing), RequestLogProjection.Name, [ReadSchema.RequestLog]);
         AddReadProjection<RequestContentRecorded>(options, new RequestContentProjection(), RequestContentProjection.Name,
             [.. Enumerable.Range(0, ReadSchema.ContentShards).Select(ReadSchema.ContentShard)]);
-        AddReadProjection<UsageRecorded>(options, new SpendProjection(repricing), SpendProjection.Name, [ReadSchema.SpendDaily]);
+        AddReadProjection<UsageRecorded>(options, new SpendProjection(repricing), SpendProjection.Name, [ReadSchema.SpendDaily, ReadSchema.OutcomesHourly]);
         AddReadProjection<AdminActionRecorded>(options, new AuditProjection(), AuditProjection.Name, [ReadSchema.AuditLog]);
     }
 

@@ -33,6 +33,7 @@ internal static class TelemetrySetup
 
     public static IServiceCollection AddGatewayTelemetry(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton<ProjectionProgress>();
         services.AddHostedService<ProjectionLag>();
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.Clear()
             .AddService("gateway", serviceVersion: typeof(TelemetrySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion)

@@ -4,6 +4,7 @@ import { el, errorSlot, field, fill, showError } from './dom.js';
 import { renderKeys } from './keys.js';
 import { renderLogs } from './logs.js';
 import { renderLogDetail } from './logdetail.js';
+import { renderOverview } from './overview.js';
 import { renderSpend } from './spend.js';
 import { addProviderSignIn } from './oidc.js';
 import { renderWorkspace, renderWorkspaces } from './workspaces.js';
@@ -19,6 +20,7 @@ const main = document.getElementById('main');
 
 // Each screen: who may open it (as the API would allow its reads) and how it is drawn.
 const screens = [
+  { path: /^\/overview$/, nav: 'Overview', href: '#/overview', render: () => renderOverview(main) },
   { path: /^\/logs\/([^/?]+)$/, render: (m, params) => renderLogDetail(main, decodeURIComponent(m[1]), params) },
   { path: /^\/logs$/, nav: 'Logs', href: '#/logs', render: (m, params) => renderLogs(main, params) },
   { path: /^\/spend$/, nav: 'Spend', href: '#/spend', render: (m, params) => renderSpend(main, params) },
@@ -57,7 +59,7 @@ async function route() {
     main.focus();
     return screen.render(match, params);
   }
-  location.hash = isOrgAdmin() ? '#/keys' : '#/logs';
+  location.hash = '#/overview';
 }
 
 function markCurrent(href) {
@@ -93,7 +95,7 @@ function renderSignIn() {
       await signIn(input.value.trim());
       input.value = '';
       showShell();
-      if (!location.hash || location.hash === '#/') location.hash = isOrgAdmin() ? '#/keys' : '#/logs';
+      if (!location.hash || location.hash === '#/') location.hash = '#/overview';
       else await route();
     } catch (failure) {
       showError(error, failure);

@@ -38,7 +38,7 @@ function go(spend, chargeback) {
 function spendForm(spend, chargeback) {
   const form = el('form', { id: 'spend-filter', class: 'filters' },
     field('Group by', 'group_by', { value: spend.group_by, list: 'group-by-choices' }),
-    el('datalist', { id: 'group-by-choices' }, ['workspace', 'key', 'model', 'provider', 'metadata.user'].map(v => el('option', { value: v }))),
+    el('datalist', { id: 'group-by-choices' }, ['workspace', 'key', 'user', 'model', 'provider', 'metadata.user'].map(v => el('option', { value: v }))),
     choice('Interval', 'interval', [['day', 'Day'], ['month', 'Month']], spend.interval),
     field('From', 'from', { type: 'date', value: spend.from }),
     field('To', 'to', { type: 'date', value: spend.to }),

@@ -54,6 +54,8 @@ public sealed class OpenApiAnswersTests(GatewayFixture gateway)
         await CheckAsync(document, HttpMethod.Get, "/admin/v1/spend", 200, "/admin/v1/spend?group_by=metadata.team&interval=month");
         await CheckAsync(document, HttpMethod.Get, "/admin/v1/chargeback", 200, $"/admin/v1/chargeback?month={month}&dimension=workspace");
         await CheckAsync(document, HttpMethod.Get, "/admin/v1/audit", 200, "/admin/v1/audit?resource_type=key&limit=10");
+        await CheckAsync(document, HttpMethod.Get, "/admin/v1/outcomes", 200, "/admin/v1/outcomes?interval=hour");
+        await CheckAsync(document, HttpMethod.Get, "/admin/v1/health", 200, "/admin/v1/health");
 
         // Errors are answered in the shape the document gives them.
         await CheckAsync(document, HttpMethod.Get, "/admin/v1/workspaces/{id}", 404, "/admin/v1/workspaces/no-such-workspace");

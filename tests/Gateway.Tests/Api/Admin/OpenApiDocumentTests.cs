@@ -40,6 +40,8 @@ public sealed partial class OpenApiDocumentTests(GatewayFixture gateway)
         ("/admin/v1/logs/{request_id}", ["GET"]),
         ("/admin/v1/spend", ["GET"]),
         ("/admin/v1/chargeback", ["GET"]),
+        ("/admin/v1/outcomes", ["GET"]),
+        ("/admin/v1/health", ["GET"]),
         ("/admin/v1/admin-tokens", ["GET", "POST"]),
         ("/admin/v1/admin-tokens/{id}", ["DELETE"]),
         ("/admin/v1/models", ["GET", "POST"]),

@@ -14,7 +14,7 @@ public sealed partial class KeysScreenTests(GatewayFixture gateway, Chromium chr
     public async Task A_key_is_created_with_a_budget_shown_once_spends_and_is_rotated_and_revoked()
     {
         var tenant = await gateway.CreateTenantAsync();
-        await using var console = await ConsolePage.OpenAsync(chromium, gateway.BaseUrl);
+        await using var console = await ConsolePage.OpenAsync(chromium, gateway.BaseUrl, "#/keys");
         await console.SignInAsync(GatewayFixture.AdminToken);
         var page = console.Page;
 

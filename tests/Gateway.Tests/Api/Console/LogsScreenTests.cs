@@ -82,11 +82,11 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         await AdminReads.CatchUpAsync(gateway);
         var analyst = await AdminReads.CreateTokenAsync(gateway, "analyst", a.Workspace);
 
-        await using var console = await ConsolePage.OpenAsync(chromium, gateway.BaseUrl);
+        await using var console = await ConsolePage.OpenAsync(chromium, gateway.BaseUrl, "#/logs");
         await console.SignInAsync(analyst);
         var page = console.Page;
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend", "Workspaces", "Users", "Routing", "Models", "Audit"]);
+        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Overview", "Logs", "Spend", "Workspaces", "Users", "Routing", "Models", "Audit"]);
         var rows = page.Locator("#log-results tbody tr");
         await Assertions.Expect(rows.First).ToBeVisibleAsync();
         Assert.Contains(inA, await RowIdsAsync(rows));
@@ -98,10 +98,12 @@ public sealed class LogsScreenTests(GatewayFixture gateway, Chromium chromium) :
         await Assertions.Expect(page.Locator("main [role=alert]")).ToContainTextAsync($"No logged request '{inB}'");
         Assert.DoesNotContain("analyst must not see this", await page.ContentAsync());
         await console.GoAsync("#/keys");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         // Spend and chargeback hold A alone.
         await console.GoAsync("#/spend");
         await Assertions.Expect(page.Locator($"#chargeback tr[data-value='{a.Workspace}']")).ToBeVisibleAsync();
+        // The chart's report and the chargeback load side by side: wait for both before reading them.
+        await Assertions.Expect(page.Locator($"#spend-totals tr[data-group='{a.Workspace}']")).ToBeVisibleAsync();
         Assert.Equal([a.Workspace], await page.Locator("#chargeback tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.value)"));
         Assert.Equal([a.Workspace], await page.Locator("#spend-totals tbody tr").EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.group)"));
 

@@ -19,7 +19,7 @@ public sealed class SignInScreenTests(GatewayFixture gateway, Chromium chromium)
         await console.ScreenshotAsync("sign-in");
 
         await console.SignInAsync(GatewayFixture.AdminToken);
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Keys" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#who")).ToContainTextAsync("org_admin");
         // The token is in neither the page, its storage nor a cookie readable by script.
         Assert.DoesNotContain(GatewayFixture.AdminToken, await page.ContentAsync());
@@ -28,7 +28,7 @@ public sealed class SignInScreenTests(GatewayFixture gateway, Chromium chromium)
 
         // A reload keeps the session (the cookie); sign-out ends it, and a reload then asks for a token again.
         await page.ReloadAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Keys" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("Admin token")).ToBeVisibleAsync();
         await page.ReloadAsync();

@@ -57,7 +57,14 @@ public sealed class WalkthroughTests(GatewayFixture gateway, Chromium chromium) 
         Assert.Equal(provider, logged["provider"]!.GetValue<string>());
         await AdminReads.WaitForBodiesAsync(gateway, requestId);
 
-        // (The overview screen's check of this traffic goes here once that screen is in.)
+        // The overview: the new workspace's spend this month, as the spend report has it, and the ledger taking events.
+        var spent = (await AdminReads.GetAsync(gateway.Admin, $"/admin/v1/spend?group_by=workspace&interval=month&from={AdminReads.CurrentMonth()}-01"))["data"]!
+            .AsArray().Single(r => r!["group"]!.GetValue<string>() == workspace)!["cost_usd"]!.GetValue<decimal>();
+        Assert.True(spent > 0);
+        await console.GoAsync("#/overview");
+        await Assertions.Expect(page.Locator($"#overview-spend tr[data-group='{workspace}'] td").Nth(2))
+            .ToHaveTextAsync("$" + spent.ToString("#,##0.00####", System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.Locator("#ledger-state")).ToHaveTextAsync("Ledger: takes usage events");
 
         // The spend chart and its totals.
         await console.GoAsync("#/spend?group_by=workspace&interval=day");

@@ -20,7 +20,7 @@ public sealed class WorkspaceAdminScreensTests(GatewayFixture gateway, Chromium 
         var page = console.Page;
 
         // The screens the API allows the role: no Providers; Workspaces lists A alone, with no creation.
-        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend", "Keys", "Workspaces"]);
+        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Overview", "Logs", "Spend", "Keys", "Workspaces", "Users", "Routing", "Models", "Audit"]);
         await Assertions.Expect(page.Locator("#workspace-list tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator($"tr[data-workspace='{a.Workspace}']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#create-workspace")).ToHaveCountAsync(0);
@@ -92,7 +92,7 @@ public sealed class WorkspaceAdminScreensTests(GatewayFixture gateway, Chromium 
         await console.SignInAsync(analyst);
         var page = console.Page;
 
-        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Logs", "Spend", "Workspaces"]);
+        await Assertions.Expect(page.Locator("#nav a")).ToHaveTextAsync(["Overview", "Logs", "Spend", "Workspaces", "Users", "Routing", "Models", "Audit"]);
         await Assertions.Expect(Label(page.Locator("#edit-workspace"), "Name")).ToBeDisabledAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save changes" })).ToHaveCountAsync(0);
         await console.GoAsync("#/workspaces");

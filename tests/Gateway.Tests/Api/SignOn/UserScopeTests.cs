@@ -111,6 +111,11 @@ public sealed class UserScopeTests(GatewayFixture gateway)
         Assert.Equal(ledger.OrderBy(e => e.Key), users.Select(u => KeyValuePair.Create(u!["subject"]!.GetValue<string>(),
             u["month_to_date_usd"]!.GetValue<decimal>())).OrderBy(e => e.Key));
         Assert.All(users, u => Assert.Null(u!["budget"]));
+
+        // Spend grouped by the signed-on user (the overview's top users) is each one's ledger total.
+        var spendByUser = (await AdminReads.GetAsync(analyst, $"/admin/v1/spend?group_by=user&interval=month&from={month}-01"))["data"]!.AsArray()
+            .ToDictionary(r => r!["group"]!.GetValue<string>(), r => r!["cost_usd"]!.GetValue<decimal>());
+        Assert.Equal(people.Select(p => KeyValuePair.Create(signOn.UserId(p.Email), ledger[p.Email])).OrderBy(e => e.Key), spendByUser.OrderBy(e => e.Key));
     }
 
     private static async Task<Dictionary<string, decimal>> ChargebackAsync(HttpClient analyst, string month, string dimension) =>

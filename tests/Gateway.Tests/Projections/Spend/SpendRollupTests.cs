@@ -30,7 +30,7 @@ public sealed class SpendRollupTests
 
         var row = Assert.Single(SpendRollup.Sum(usages, Repricing.AsRecorded));
 
-        Assert.Equal(new SpendRollupRow(new DateOnly(2026, 3, 31), "ws-finance", "key-1", "claude-opus-4-6", "anthropic",
+        Assert.Equal(new SpendRollupRow(new DateOnly(2026, 3, 31), "ws-finance", "key-1", "", "claude-opus-4-6", "anthropic",
             """{"team":"search"}""", 10_000, 30_000, 10_000, 5_000, 50_000, 0.03m), row);
     }
 
@@ -148,6 +148,16 @@ public sealed class SpendRollupTests
                 (second, "a", "key-1", "anthropic", "{}"),
             ],
             rows.Select(r => (r.Day, r.Workspace, r.KeyId, r.Provider, r.Metadata)));
+    }
+
+    [Fact]
+    public void Each_signed_on_user_of_a_key_gets_a_row_of_their_own_and_key_requests_none()
+    {
+        var rows = SpendRollup.Sum(
+            [Usage(Noon, 0.5m) with { UserId = "usr_b" }, Usage(Noon, 0.25m) with { UserId = "usr_a" }, Usage(Noon, 0.125m), Usage(Noon, 0.5m) with { UserId = "usr_b" }],
+            Repricing.AsRecorded);
+
+        Assert.Equal([("", 1L, 0.125m), ("usr_a", 1L, 0.25m), ("usr_b", 2L, 1.0m)], rows.Select(r => (r.UserId, r.Requests, r.CostUsd)));
     }
 
     private static UsageRecorded Usage(DateTimeOffset startedAt, decimal? costUsd, params (string Key, string Value)[] metadata)

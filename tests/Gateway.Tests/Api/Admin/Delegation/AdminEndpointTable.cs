@@ -142,6 +142,8 @@ public static class AdminEndpointTable
             new("GET /admin/v1/logs/{request_id}", EndpointKind.Read, s => Call(HttpMethod.Get, $"/admin/v1/logs/{s.RequestId}")),
             new("GET /admin/v1/spend", EndpointKind.List, s => Call(HttpMethod.Get, "/admin/v1/spend?group_by=workspace")),
             new("GET /admin/v1/chargeback", EndpointKind.List, s => Call(HttpMethod.Get, $"/admin/v1/chargeback?month={AdminReads.CurrentMonth()}")),
+            new("GET /admin/v1/outcomes", EndpointKind.List, s => Call(HttpMethod.Get, "/admin/v1/outcomes?interval=day")),
+            new("GET /admin/v1/health", EndpointKind.Catalog, s => Call(HttpMethod.Get, "/admin/v1/health")),
         ];
     }
 
