@@ -5,9 +5,10 @@ using Microsoft.Playwright;
 namespace Gateway.Tests.Api.Console;
 
 /// <summary>
-/// The secrets that pass through the console — a new key's secret, the admin token it is signed in with, the session
-/// cookies, the identity provider's code, tokens and client secret — in none of the gateway process's log lines, and
-/// the key's secret nowhere in the page (its HTML, address, storage or script-readable cookies) once its panel is closed.
+/// The secrets that pass through the console — a new key's secret, a new admin token, a provider's credential, the
+/// admin token it is signed in with, the session cookies, the identity provider's code, tokens and client secret — in
+/// none of the gateway process's log lines, and the created ones nowhere in the page (its HTML, address, storage,
+/// inputs or script-readable cookies) once shown.
 /// </summary>
 [Collection(OidcConsoleCollection.Name)]
 public sealed class ConsoleSecretsTests(OidcConsoleGateway gateway, Chromium chromium) : IClassFixture<Chromium>
@@ -42,6 +43,34 @@ public sealed class ConsoleSecretsTests(OidcConsoleGateway gateway, Chromium chr
             "JSON.stringify([document.cookie, Object.entries(localStorage), Object.entries(sessionStorage), history.state])");
         Assert.DoesNotContain(secret, inPage, StringComparison.Ordinal);
         Assert.DoesNotContain(OidcConsoleGateway.AdminToken, inPage, StringComparison.Ordinal);
+
+        // An admin token created in the console: shown once, then nowhere in the page.
+        await console.GoAsync("#/admin-tokens");
+        var tokenForm = page.Locator("#create-admin-token");
+        await tokenForm.GetByLabel("Name").FillAsync("kept secret too");
+        await tokenForm.GetByLabel("Role").SelectOptionAsync("analyst");
+        await tokenForm.GetByLabel("Workspaces (comma-separated)").FillAsync(gateway.WorkspaceA);
+        await tokenForm.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+        var adminToken = (await page.Locator("#new-admin-token").TextContentAsync())!;
+        Assert.True(adminToken.Length >= 16);
+        secrets.Add(adminToken);
+        await page.Locator("#token-done").ClickAsync();
+        await Assertions.Expect(page.Locator("#token-panel")).ToBeHiddenAsync();
+
+        // A provider's credential typed into the console: sent once, never shown back.
+        var credential = "sk-ant-console-" + Guid.NewGuid().ToString("N");
+        secrets.Add(credential);
+        await console.GoAsync("#/providers");
+        var providerForm = page.Locator("#create-provider");
+        await WorkspacesScreenTests.Label(providerForm, "Slug").FillAsync("secret-" + Guid.NewGuid().ToString("N")[..8]);
+        await WorkspacesScreenTests.Label(providerForm, "Base URL").FillAsync(gateway.Fake.BaseUrl.ToString());
+        await WorkspacesScreenTests.Label(providerForm, "API key").FillAsync(credential);
+        await providerForm.GetByRole(AriaRole.Button, new() { Name = "Create provider" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#edit-provider")).ToContainTextAsync("credentials: api_key");
+        var afterCreation = await page.ContentAsync() + page.Url + await page.EvaluateAsync<string>(
+            "JSON.stringify([document.cookie, Object.entries(localStorage), Object.entries(sessionStorage), history.state, [...document.querySelectorAll('input')].map(i => i.value)])");
+        Assert.DoesNotContain(adminToken, afterCreation, StringComparison.Ordinal);
+        Assert.DoesNotContain(credential, afterCreation, StringComparison.Ordinal);
 
         // The key is used, so the data plane's log lines of its request are there too.
         var request = await gateway.SendAsync(secret, "a request with the console's new key");

@@ -74,7 +74,7 @@ public sealed class WorkspaceAdminScreensTests(GatewayFixture gateway, Chromium 
 
         // Providers are the org admins': the address falls back to a screen of the role.
         await console.GoAsync("#/providers");
-        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Logs" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Overview" })).ToBeVisibleAsync();
 
         // The refusals the admin met are exactly the ones asked for above.
         Assert.Equal(
