@@ -166,19 +166,8 @@ public sealed partial class ConsoleOidcSignIn(
         return new ConsoleSignInResult(new AdminPrincipal("oidc:" + subject, name, granted.Role, granted.Workspaces), null);
     }
 
-    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
-    {
-        ValidIssuer = string.IsNullOrEmpty(configuration.Issuer) ? Settings.Authority : configuration.Issuer,
-        ValidAudience = Settings.ClientId,
-        ValidAlgorithms = IssuerTokens.Algorithms,
-        IssuerSigningKeys = configuration.SigningKeys,
-        RequireSignedTokens = true,
-        RequireExpirationTime = true,
-        ValidateLifetime = true,
-        ValidateIssuer = true,
-        ValidateAudience = true,
-        ClockSkew = signOn.Value.ClockSkew,
-    };
+    private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => IssuerTokens.Parameters(
+        string.IsNullOrEmpty(configuration.Issuer) ? Settings.Authority : configuration.Issuer, Settings.ClientId, configuration, signOn.Value.ClockSkew);
 
     private ConsoleSignInResult Refuse(string code, string? why = null)
     {

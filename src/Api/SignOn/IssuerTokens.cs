@@ -19,6 +19,9 @@ public static class IssuerTokens
         SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512,
     ];
 
+    private const int RefreshWaits = 40;
+    private static readonly TimeSpan RefreshWaitStep = TimeSpan.FromMilliseconds(25);
+
     /// <summary>
     /// Validates <paramref name="token"/> with the parameters built for the issuer's current configuration; throws when
     /// the configuration (discovery or keys) cannot be fetched.
@@ -34,6 +37,13 @@ public static class IssuerTokens
             // At most once per refresh interval (the configuration manager's own limit).
             configurations.RequestRefresh();
             var refreshed = await configurations.GetConfigurationAsync(cancellationToken);
+            // Where the refresh runs in the background (the blocking switch is read once per process, and may have been
+            // read before the gateway set it), its result is waited for, briefly.
+            for (var wait = 0; ReferenceEquals(refreshed, configuration) && wait < RefreshWaits; wait++)
+            {
+                await Task.Delay(RefreshWaitStep, cancellationToken);
+                refreshed = await configurations.GetConfigurationAsync(cancellationToken);
+            }
             if (!ReferenceEquals(refreshed, configuration))
             {
                 result = await handler.ValidateTokenAsync(token, parameters(refreshed));
@@ -41,6 +51,24 @@ public static class IssuerTokens
         }
         return result;
     }
+
+    /// <summary>
+    /// What a token of <paramref name="issuer"/> for <paramref name="audience"/> must be: signed with one of the issuer's
+    /// published keys by an allowed algorithm, unexpired (within <paramref name="clockSkew"/>), with issuer and audience matching.
+    /// </summary>
+    public static TokenValidationParameters Parameters(string? issuer, string? audience, OpenIdConnectConfiguration configuration, TimeSpan clockSkew) => new()
+    {
+        ValidIssuer = issuer,
+        ValidAudience = audience,
+        ValidAlgorithms = Algorithms,
+        IssuerSigningKeys = configuration.SigningKeys,
+        RequireSignedTokens = true,
+        RequireExpirationTime = true,
+        ValidateLifetime = true,
+        ValidateIssuer = true,
+        ValidateAudience = true,
+        ClockSkew = clockSkew,
+    };
 
     /// <summary>Why a token was refused, for the person who presented it.</summary>
     public static string Reason(Exception? refusal) => refusal switch

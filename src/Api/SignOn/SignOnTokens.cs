@@ -73,19 +73,8 @@ public sealed partial class SignOnTokens(IdentityProviderDirectory directory, IO
         return Claims(provider, (JsonWebToken)result.SecurityToken);
     }
 
-    private TokenValidationParameters Parameters(IdentityProviderDefinition definition, OpenIdConnectConfiguration configuration) => new()
-    {
-        ValidIssuer = definition.Issuer,
-        ValidAudience = definition.Audience,
-        ValidAlgorithms = IssuerTokens.Algorithms,
-        IssuerSigningKeys = configuration.SigningKeys,
-        RequireSignedTokens = true,
-        RequireExpirationTime = true,
-        ValidateLifetime = true,
-        ValidateIssuer = true,
-        ValidateAudience = true,
-        ClockSkew = options.Value.ClockSkew,
-    };
+    private TokenValidationParameters Parameters(IdentityProviderDefinition definition, OpenIdConnectConfiguration configuration) =>
+        IssuerTokens.Parameters(definition.Issuer, definition.Audience, configuration, options.Value.ClockSkew);
 
     /// <summary>The user, their placement and their claims' metadata, or why the claims cannot sign anyone on.</summary>
     private static SignOnResult Claims(IdentityProviderView provider, JsonWebToken token)
