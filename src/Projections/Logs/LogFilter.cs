@@ -9,6 +9,9 @@ public sealed record LogFilter
     public string? Search { get; init; }
     public string? Workspace { get; init; }
     public string? KeyId { get; init; }
+
+    /// <summary>A signed-on user's id (usr_…).</summary>
+    public string? UserId { get; init; }
     public string? Model { get; init; }
     public string? Provider { get; init; }
     public int? Status { get; init; }

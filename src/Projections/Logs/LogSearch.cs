@@ -37,6 +37,7 @@ internal sealed class LogSearch
         var workspaceSide = search is null ? "l" : "c";
         AddIfSet($"{workspaceSide}.workspace = {{0}}", filter.Workspace);
         AddIfSet("l.key_id = {0}", filter.KeyId);
+        AddIfSet("l.user_id = {0}", filter.UserId);
         AddIfSet("l.model = {0}", filter.Model);
         AddIfSet("l.provider = {0}", filter.Provider);
         if (filter.Status is { } status)

@@ -4,7 +4,7 @@ import { call, query } from './api.js';
 import { count, el, errorSlot, field, fill, showError, table, usd, when } from './dom.js';
 
 const filters = [
-  ['q', 'Search prompts and answers'], ['workspace', 'Workspace'], ['key', 'Key id'], ['model', 'Model'],
+  ['q', 'Search prompts and answers'], ['workspace', 'Workspace'], ['key', 'Key id'], ['user', 'User id'], ['model', 'Model'],
   ['provider', 'Provider'], ['status', 'Status'], ['from', 'From (UTC)'], ['to', 'To (UTC)'], ['metadata', 'Metadata (key=value)'],
 ];
 

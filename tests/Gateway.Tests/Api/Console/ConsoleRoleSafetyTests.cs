@@ -39,6 +39,7 @@ public sealed class ConsoleRoleSafetyTests(OidcConsoleGateway gateway, Chromium 
             visited.Add((await links.Nth(i).GetAttributeAsync("href"))!);
             await links.Nth(i).ClickAsync();
             await console.SettledAsync();
+            await AssertNothingOfBUnlessOrgAdminAsync(role, page.Locator("main"));
             var detail = page.Locator("main tbody tr a[href^='#/']").First;
             if (await detail.CountAsync() > 0)
             {
@@ -46,6 +47,7 @@ public sealed class ConsoleRoleSafetyTests(OidcConsoleGateway gateway, Chromium 
                 await detail.ClickAsync();
                 await console.SettledAsync();
                 await Assertions.Expect(page.Locator("main [role=alert]:visible")).ToHaveCountAsync(0);
+                await AssertNothingOfBUnlessOrgAdminAsync(role, page.Locator("main"));
             }
         }
 
@@ -68,7 +70,12 @@ public sealed class ConsoleRoleSafetyTests(OidcConsoleGateway gateway, Chromium 
         await Assertions.Expect(page.Locator("main [role=alert]")).ToContainTextAsync("No logged request");
         await AssertNothingOfBAsync(main);
 
-        foreach (var address in new[] { $"#/keys?workspace={gateway.WorkspaceB}", $"#/logs?workspace={gateway.WorkspaceB}", $"#/spend?workspace={gateway.WorkspaceB}" })
+        foreach (var address in new[]
+        {
+            $"#/keys?workspace={gateway.WorkspaceB}", $"#/logs?workspace={gateway.WorkspaceB}", $"#/spend?workspace={gateway.WorkspaceB}",
+            $"#/logs?key={gateway.KeyOfB}", $"#/workspaces/{gateway.WorkspaceB}", $"#/users?workspace={gateway.WorkspaceB}",
+            $"#/audit?workspace={gateway.WorkspaceB}", $"#/configs?workspace={gateway.WorkspaceB}",
+        })
         {
             await console.GoAsync(address);
             await console.SettledAsync();
@@ -86,6 +93,15 @@ public sealed class ConsoleRoleSafetyTests(OidcConsoleGateway gateway, Chromium 
         await Assertions.Expect(console.Page.Locator("#who")).ToContainTextAsync($"({role}");
         await console.SettledAsync();
         return console;
+    }
+
+    // An org admin reads every workspace; the workspace-scoped roles must find nothing of B on any screen.
+    private async Task AssertNothingOfBUnlessOrgAdminAsync(string role, ILocator main)
+    {
+        if (role != "org_admin")
+        {
+            await AssertNothingOfBAsync(main);
+        }
     }
 
     private async Task AssertNothingOfBAsync(ILocator main)

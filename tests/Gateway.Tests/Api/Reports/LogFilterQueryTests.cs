@@ -74,14 +74,14 @@ public sealed class LogFilterQueryTests
         Assert.Equal(10, filter.Limit);
     }
 
-    private static readonly LogsQuery NoFilters = new(null, null, null, null, null, null, null, null);
+    private static readonly LogsQuery NoFilters = new(null, null, null, null, null, null, null, null, null);
 
     /// <summary>Reads a query string as the endpoint does: the named filters bound as text, metadata filters from the string itself.</summary>
     private static LogFilter? Read(string query, AdminPrincipal principal, out string? error)
     {
         var values = new QueryCollection(QueryHelpers.ParseQuery(query));
         string? Text(string name) => values.TryGetValue(name, out var value) ? value.ToString() : null;
-        var filters = new LogsQuery(Text("q"), Text("workspace"), Text("key"), Text("model"), Text("provider"), Text("status"), Text("from"), Text("to"));
+        var filters = new LogsQuery(Text("q"), Text("workspace"), Text("key"), Text("user"), Text("model"), Text("provider"), Text("status"), Text("from"), Text("to"));
         return LogFilterQuery.TryRead(filters, values, principal, 100, null, out error);
     }
 

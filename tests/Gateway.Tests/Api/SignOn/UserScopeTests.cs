@@ -116,6 +116,15 @@ public sealed class UserScopeTests(GatewayFixture gateway)
         var spendByUser = (await AdminReads.GetAsync(analyst, $"/admin/v1/spend?group_by=user&interval=month&from={month}-01"))["data"]!.AsArray()
             .ToDictionary(r => r!["group"]!.GetValue<string>(), r => r!["cost_usd"]!.GetValue<decimal>());
         Assert.Equal(people.Select(p => KeyValuePair.Create(signOn.UserId(p.Email), ledger[p.Email])).OrderBy(e => e.Key), spendByUser.OrderBy(e => e.Key));
+
+        // The request log filtered by a user holds exactly that user's requests, as many as the ledger has.
+        foreach (var (email, _) in people)
+        {
+            var id = signOn.UserId(email);
+            var logged = await AdminReads.AllLogsAsync(analyst, $"user={id}", pageSize: 7);
+            Assert.Equal((await LedgerQueries.SumAsync(gateway.ConnectionString, "user_id", id)).Count, logged.Count);
+            Assert.All(logged, row => Assert.Equal(id, row["user_id"]!.GetValue<string>()));
+        }
     }
 
     private static async Task<Dictionary<string, decimal>> ChargebackAsync(HttpClient analyst, string month, string dimension) =>
